@@ -1,0 +1,212 @@
+"""The ``specrun`` command line: thin typer commands over the library.
+
+Results go to stdout, progress and diagnostics to stderr. Library errors are mapped to exit
+codes once, in ``reports_errors``. Commands import what they need when they run, so ``--help``
+and the offline commands never load a provider SDK.
+"""
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from specrun.errors import SpecrunError
+
+DEFAULT_PROMPT = "tenantpilot.spec-candidates"
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="specrun",
+    help="Run a repository's spec-candidates prompt against an LLM and validate the result.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Format(str, Enum):
+    md = "md"
+    json = "json"
+
+
+class Options:
+    debug = False
+
+
+RepoOption = Annotated[
+    Path, typer.Option("--repo", help="Target repository (default: the current directory).")
+]
+PromptOption = Annotated[
+    str,
+    typer.Option(
+        "--prompt",
+        help="A prompt file, or a name in the repository's .codex/prompts/ or the bundled prompts.",
+    ),
+]
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn specrun's errors and Ctrl-C into one line on stderr and the contract's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SpecrunError as error:
+            if Options.debug:
+                traceback.print_exc()
+            typer.echo(f"specrun: error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("specrun: interrupted; nothing was written", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """specrun: run a repository's spec-candidates prompt and get back four validated candidates."""
+    Options.debug = debug
+
+
+@app.command()
+@reports_errors
+def context(
+    repo: RepoOption = Path(),
+    prompt: PromptOption = DEFAULT_PROMPT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Print the whole system prompt.")] = False,
+) -> None:
+    """Show what would be sent to the model, without calling one.
+
+    Example: specrun context --repo examples/tenantatlas
+    """
+    from specrun.context import assemble_context
+    from specrun.prompt_pack import load_prompt_pack
+
+    assembled = assemble_context(repo, load_prompt_pack(prompt, repo))
+    if as_json:
+        summary: dict[str, object] = {
+            "prompt": assembled.pack.name,
+            "prompt_source": str(assembled.pack.source),
+            "files": [
+                {"path": file.path, "bytes": file.size, "sha256": file.sha256}
+                for file in assembled.files
+            ],
+            "characters": len(assembled.system_prompt),
+            "token_estimate": assembled.token_estimate,
+            "numbering": assembled.numbering.as_dict(),
+        }
+        if full:
+            summary["system_prompt"] = assembled.system_prompt
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    if full:
+        typer.echo(assembled.system_prompt, nl=False)
+        return
+    evidence = assembled.numbering
+    lines = [f"prompt: {assembled.pack.name} ({assembled.pack.source})", "binding files:"]
+    lines += [f"  {f.path}  {f.size:,} bytes  sha256 {f.sha256}" for f in assembled.files]
+    in_use = ", ".join(f"{n:03d}" for n in evidence.in_use) or "none"
+    available = ", ".join(f"{n:03d}" for n in evidence.available) or "none proven"
+    lines += [
+        f"system prompt: {len(assembled.system_prompt):,} characters, "
+        f"about {assembled.token_estimate:,} tokens",
+        f"numbering: {evidence.status} ({evidence.reason})",
+        f"  in use: {in_use}; available: {available}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+@reports_errors
+def check(
+    file: Annotated[Path, typer.Argument(help="A result JSON file.")],
+    repo: RepoOption = Path(),
+    prompt: PromptOption = DEFAULT_PROMPT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+) -> None:
+    """Validate a result file against the schema and every rule; exit 1 on violations.
+
+    Example: specrun check result.json --repo examples/tenantatlas
+    """
+    from specrun.context import resolve_repository
+    from specrun.document import read_result_file
+    from specrun.numbering import gather_numbering_evidence
+    from specrun.prompt_pack import load_prompt_pack
+
+    data = read_result_file(file)
+    root = resolve_repository(repo)
+    pack = load_prompt_pack(prompt, root)
+    from specrun.validation import validate_document
+
+    _, violations = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    if as_json:
+        report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for violation in violations:
+            typer.echo(str(violation))
+    if violations:
+        typer.echo(f"{file}: {len(violations)} violation(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file}: valid", err=True)
+
+
+@app.command()
+@reports_errors
+def render(
+    file: Annotated[Path, typer.Argument(help="A result JSON file.")],
+    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+) -> None:
+    """Turn a result JSON into the Markdown document.
+
+    Example: specrun render result.json > candidates.md
+    """
+    from pydantic import ValidationError
+
+    from specrun.document import SpecCandidates, read_result_file
+    from specrun.errors import InputError
+    from specrun.render import render_json, render_markdown
+
+    try:
+        document = SpecCandidates.model_validate(read_result_file(file))
+    except ValidationError as error:
+        raise InputError(
+            f"{file} does not match the result schema ({error.error_count()} problem(s)); "
+            f"run specrun check {file} to see them"
+        ) from None
+    rendered = render_markdown(document) if output_format is Format.md else render_json(document)
+    typer.echo(rendered, nl=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the result document's JSON Schema.
+
+    Example: specrun schema > spec-candidates.schema.json
+    """
+    from specrun.document import result_json_schema
+
+    typer.echo(json.dumps(result_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

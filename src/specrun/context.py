@@ -1,0 +1,126 @@
+"""Context assembly: the system prompt a model is given, built only from the repository.
+
+The system prompt is the prompt's body, then each binding file delimited with its path and the
+sha256 of its bytes on disk, then the numbering evidence. Nothing in it varies between runs on
+the same inputs (no clock, no absolute paths), so it is byte-identical across re-asks, cacheable
+by the provider and matchable in cassettes. Every binding file is checked before anything else,
+and every offender is named in one error.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from specrun.errors import InputError
+from specrun.numbering import NumberingEvidence, gather_numbering_evidence
+from specrun.prompt_pack import PromptPack
+
+CHARACTERS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class BindingFile:
+    path: str
+    text: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Context:
+    pack: PromptPack
+    files: tuple[BindingFile, ...]
+    numbering: NumberingEvidence
+    system_prompt: str
+
+    @property
+    def token_estimate(self) -> int:
+        return math.ceil(len(self.system_prompt) / CHARACTERS_PER_TOKEN)
+
+
+def resolve_repository(repo: Path) -> Path:
+    if not repo.exists():
+        raise InputError(f"repository {repo} does not exist; pass --repo with the target directory")
+    if not repo.is_dir():
+        raise InputError(f"repository {repo} is not a directory; pass --repo with a directory")
+    return repo.resolve()
+
+
+def _read_binding_file(root: Path, relative: str) -> BindingFile | str:
+    """The file, or why it cannot be used."""
+    path = root / relative
+    if not path.exists() and not path.is_symlink():
+        return "missing"
+    if path.is_symlink() and not path.exists():
+        return "a broken symlink"
+    if not path.resolve().is_relative_to(root):
+        return "outside the repository once symlinks are resolved"
+    if not path.is_file():
+        return "not a regular file"
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    if not text.strip():
+        return "empty"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return BindingFile(relative, text, hashlib.sha256(raw).hexdigest(), len(raw))
+
+
+def read_binding_files(root: Path, relatives: list[str]) -> tuple[BindingFile, ...]:
+    results = {relative: _read_binding_file(root, relative) for relative in relatives}
+    problems = [f"{rel} ({why})" for rel, why in results.items() if isinstance(why, str)]
+    if problems:
+        raise InputError(
+            f"binding files unusable in {root}: {'; '.join(problems)}; "
+            "restore them or point --repo at the right repository"
+        )
+    return tuple(file for file in results.values() if isinstance(file, BindingFile))
+
+
+def numbering_section(evidence: NumberingEvidence) -> str:
+    in_use = ", ".join(f"{number:03d}" for number in evidence.in_use) or "none found"
+    if evidence.status == "proven":
+        available = ", ".join(f"{number:03d}" for number in evidence.available)
+        instruction = (
+            f"Available spec numbers, proven: {available}. A candidate may take one of them "
+            "as its label 'Spec NNN' and spec_number; each number may be used once."
+        )
+    else:
+        instruction = (
+            "Available spec numbers: none proven. Label the candidates 'Candidate A' to "
+            "'Candidate D', set spec_number to null, name no new spec number anywhere, and "
+            "recommend a numbering strategy instead."
+        )
+    return (
+        "# Spec-numbering evidence\n\n"
+        f"Status: {evidence.status} ({evidence.reason}).\n"
+        f"Read from: {', '.join(evidence.sources)}.\n"
+        f"Spec numbers in use: {in_use}.\n"
+        f"{instruction}\n"
+    )
+
+
+def build_system_prompt(
+    pack: PromptPack, files: tuple[BindingFile, ...], evidence: NumberingEvidence
+) -> str:
+    parts = [pack.body, "# Binding repository context\n"]
+    for file in files:
+        body = file.text if file.text.endswith("\n") else file.text + "\n"
+        parts.append(
+            f'<binding-file path="{file.path}" sha256="{file.sha256}">\n{body}</binding-file>\n'
+        )
+    parts.append(numbering_section(evidence))
+    return "\n".join(parts)
+
+
+def assemble_context(repo: Path, pack: PromptPack) -> Context:
+    root = resolve_repository(repo)
+    files = read_binding_files(root, pack.rules.binding_files)
+    evidence = gather_numbering_evidence(root)
+    return Context(pack, files, evidence, build_system_prompt(pack, files, evidence))

@@ -1,0 +1,146 @@
+"""The result document: four spec candidates and the closing sections.
+
+These models are the source of ``schemas/spec-candidates.schema.json``. The schema shows the
+model every fixed set (status, delivery, priority, theme) as an enum, but parsing accepts any
+string: a value outside its set is a rule violation with a code and a location (SC102, SC105),
+not an unreadable answer. Constraints no provider schema can express, such as exactly four
+candidates, are likewise left to the rules. Every field is required and nullable fields are
+explicit, as OpenAI strict structured outputs demand.
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from specrun.errors import InputError
+
+THEMES = (
+    "queued-execution-reauthorization",
+    "tenant-owned-query-canon",
+    "findings-workflow-enforcement",
+    "livewire-context-locking",
+)
+STATUSES = ("Proposed",)
+DELIVERY_RECOMMENDATIONS = ("hotfix", "dedicated spec", "phased spec")
+PRIORITIES = ("Critical", "High", "Medium")
+
+
+Theme = Annotated[str, WithJsonSchema({"type": "string", "enum": list(THEMES)})]
+Status = Annotated[str, WithJsonSchema({"type": "string", "enum": list(STATUSES)})]
+Delivery = Annotated[str, WithJsonSchema({"type": "string", "enum": list(DELIVERY_RECOMMENDATIONS)})]
+Priority = Annotated[str, WithJsonSchema({"type": "string", "enum": list(PRIORITIES)})]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Boundary(Strict):
+    spec: str = Field(description="An existing spec, as 'Spec NNN'.")
+    relationship: str = Field(
+        description="How the candidate relates to it: extends, complements, depends on, ..."
+    )
+    statement: str = Field(
+        description="Where the boundary lies and how the candidate avoids duplicating it."
+    )
+
+
+class ExplicitStatements(Strict):
+    ui_only_authorization_insufficient: str | None = Field(
+        description="States that UI-only authorization is insufficient, or null."
+    )
+    livewire_public_state_untrusted: str | None = Field(
+        description="States that Livewire public state must be treated as untrusted input, or null."
+    )
+    negative_path_regression_tests_required: str | None = Field(
+        description="States which negative-path regression tests are required, or null."
+    )
+    operation_run_audit_hardening: str | None = Field(
+        description="States how OperationRun or audit semantics must be extended or hardened, "
+        "or null."
+    )
+
+
+class SpecCandidate(Strict):
+    label: str = Field(description="'Candidate A'..'Candidate D', or 'Spec NNN' when proven.")
+    spec_number: int | None = Field(
+        description="The proven-available spec number, or null when numbering is uncertain."
+    )
+    theme: Theme = Field(description="The candidate's theme, one per candidate, in order.")
+    working_title: str = Field(description="A short, specific title.")
+    status: Status = Field(description="Always 'Proposed'.")
+    summary: str = Field(description="What the spec establishes.")
+    why_needed_now: str = Field(description="Why this is needed now, tied to audit findings.")
+    boundary_to_existing_specs: list[Boundary]
+    problem_statement: str = Field(description="The structural problem.")
+    goals: list[str] = Field(description="Goals.")
+    non_goals: list[str] = Field(description="Non-goals.")
+    scope: list[str] = Field(description="What is in scope.")
+    target_model: str = Field(description="The target architecture once the spec is implemented.")
+    key_requirements: list[str] = Field(description="Key requirements, in formal spec language.")
+    risks_if_not_implemented: list[str] = Field(description="Risks if not implemented.")
+    dependencies_and_sequencing: str = Field(description="Dependencies and sequencing notes.")
+    delivery_recommendation: Delivery = Field(description="How to deliver it.")
+    implementation_priority: Priority = Field(description="Suggested implementation priority.")
+    slug: str = Field(description="Lowercase kebab-case slug.")
+    explicit_statements: ExplicitStatements
+
+
+class ParallelTrack(Strict):
+    candidates: list[str] = Field(description="Labels of candidates that can run in parallel.")
+    rationale: str
+
+
+class StartFirst(Strict):
+    candidate: str = Field(description="The label of the candidate to start first.")
+    rationale: str
+
+
+class SpecCandidates(Strict):
+    """Exactly four spec candidates, A to D, and the closing sections A to D."""
+
+    candidates: list[SpecCandidate] = Field(description="Exactly four, in order A, B, C, D.")
+    recommended_implementation_order: list[str] = Field(
+        description="The four candidate labels, each once, in implementation order."
+    )
+    parallel_tracks: list[ParallelTrack]
+    start_first: StartFirst
+    numbering_strategy: str = Field(
+        description="How to assign spec numbers once the active numbering is known."
+    )
+
+
+def result_json_schema() -> dict[str, Any]:
+    return SpecCandidates.model_json_schema()
+
+
+def read_result_file(path: Path) -> dict[str, Any]:
+    """The JSON object in a result file; anything else is an input error."""
+    if path.suffix.lower() in (".md", ".markdown"):
+        raise InputError(
+            f"{path} is Markdown; checking Markdown results is not supported yet, "
+            "check the JSON result instead (specrun run --format json)"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"result file {path} cannot be read ({error}); pass a UTF-8 JSON file") from None
+    if not text.strip():
+        raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}); pass a result JSON written by specrun run --format json"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"result file {path} holds a JSON {type(data).__name__}, not a result object; "
+            "pass a result JSON written by specrun run --format json"
+        )
+    return data

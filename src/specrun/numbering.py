@@ -1,0 +1,95 @@
+"""Spec-numbering evidence: which spec numbers the target repository already uses.
+
+Numbers come from ``specs/NNN-*`` directories and, where the repository root is itself the root
+of a git work tree, from local and remote-tracking branch names ``NNN-*`` (spec-kit's
+convention). Only remote-tracking branches show what other people have in flight, so only with
+them is the evidence ``proven``; the four numbers after the highest in use are then available.
+"""
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SPEC_NUMBER = re.compile(r"^(\d{3})-")
+AVAILABLE_COUNT = 4
+
+
+@dataclass(frozen=True)
+class NumberingEvidence:
+    status: Literal["proven", "uncertain"]
+    in_use: tuple[int, ...]
+    available: tuple[int, ...]
+    sources: tuple[str, ...]
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "in_use": list(self.in_use),
+            "available": list(self.available),
+            "sources": list(self.sources),
+            "reason": self.reason,
+        }
+
+
+def _numbers(names: list[str]) -> set[int]:
+    return {int(match.group(1)) for name in names if (match := SPEC_NUMBER.match(name))}
+
+
+def _spec_directory_names(repo: Path) -> list[str]:
+    specs = repo / "specs"
+    if not specs.is_dir():
+        return []
+    return [entry.name for entry in specs.iterdir() if entry.is_dir()]
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def _is_git_root(repo: Path) -> bool:
+    """A repository nested inside another work tree is not its own root."""
+    if not (repo / ".git").exists():
+        return False
+    toplevel = _git(repo, "rev-parse", "--show-toplevel")
+    return toplevel is not None and Path(toplevel.strip()).resolve() == repo.resolve()
+
+
+def _branch_names(repo: Path) -> tuple[list[str], list[str]]:
+    """Local and remote-tracking branch names, the remote's name stripped from the latter."""
+    listing = _git(repo, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes")
+    local: list[str] = []
+    remote: list[str] = []
+    for ref in (listing or "").splitlines():
+        if ref.startswith("refs/heads/"):
+            local.append(ref.removeprefix("refs/heads/"))
+        elif ref.startswith("refs/remotes/") and not ref.endswith("/HEAD"):
+            remote.append(ref.removeprefix("refs/remotes/").split("/", 1)[-1])
+    return local, remote
+
+
+def gather_numbering_evidence(repo: Path) -> NumberingEvidence:
+    in_use = _numbers(_spec_directory_names(repo))
+    sources = ["specs/ directories"]
+    if not _is_git_root(repo):
+        reason = "the repository root is not a git work tree, so in-flight branches are unknown"
+        return NumberingEvidence("uncertain", tuple(sorted(in_use)), (), tuple(sources), reason)
+    local, remote = _branch_names(repo)
+    in_use |= _numbers(local) | _numbers(remote)
+    sources.append("local branches")
+    if not remote:
+        reason = "no remote-tracking branches, so other people's in-flight specs are unknown"
+        return NumberingEvidence("uncertain", tuple(sorted(in_use)), (), tuple(sources), reason)
+    sources.append("remote-tracking branches")
+    highest = max(in_use, default=0)
+    available = tuple(range(highest + 1, highest + 1 + AVAILABLE_COUNT))
+    reason = f"the {AVAILABLE_COUNT} numbers after the highest in use ({highest:03d})"
+    return NumberingEvidence("proven", tuple(sorted(in_use)), available, tuple(sources), reason)

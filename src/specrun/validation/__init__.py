@@ -1,0 +1,76 @@
+"""Validation: a document against the result schema and every rule of the prompt pack.
+
+``validate_document`` is the one entry point. Schema errors (a missing item, a wrong type, an
+unknown field) are reported as SC104 violations; once the document parses, each rule check of
+``structure``, ``numbering_rules``, ``content`` and ``language`` reads it. Violations come back in
+rule-code order, then document order.
+"""
+
+from collections.abc import Callable, Iterable
+
+from pydantic import ValidationError
+
+from specrun.document import SpecCandidates
+from specrun.numbering import NumberingEvidence
+from specrun.prompt_pack import PackRules
+from specrun.validation import content, language, numbering_rules, structure
+from specrun.validation.model import CLOSING, Review, Violation
+
+__all__ = ["Violation", "validate_document"]
+
+Check = Callable[[Review], Iterable[Violation]]
+CHECKS: tuple[Check, ...] = (
+    structure.check_candidate_set,
+    structure.check_status,
+    structure.check_identity,
+    structure.check_substance,
+    structure.check_fixed_sets,
+    numbering_rules.check_numbering,
+    numbering_rules.check_new_numbers,
+    content.check_statements,
+    content.check_boundaries,
+    content.check_umbrella,
+    content.check_directions,
+    language.check_english,
+    language.check_register,
+    structure.check_closing,
+)
+SCHEMA_MESSAGES = {
+    "missing": "The item is missing.",
+    "extra_forbidden": "The field is not part of the result schema.",
+}
+
+
+def _schema_location(path: tuple[int | str, ...]) -> str:
+    if len(path) >= 2 and path[0] == "candidates" and isinstance(path[1], int):
+        field = ".".join(str(part) for part in path[2:]) or "candidate"
+        return f"Candidate {chr(ord('A') + path[1])} › {field}"
+    field = ".".join(str(part) for part in path) or "document"
+    if path and path[0] == "candidates":
+        return field
+    return f"{CLOSING} › {field}"
+
+
+def schema_violations(error: ValidationError) -> list[Violation]:
+    return [
+        Violation(
+            "SC104",
+            _schema_location(tuple(detail["loc"])),
+            SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
+            "Follow the result schema (specrun schema) and fill in every item.",
+        )
+        for detail in error.errors()
+    ]
+
+
+def validate_document(
+    data: object, rules: PackRules, numbering: NumberingEvidence
+) -> tuple[SpecCandidates | None, list[Violation]]:
+    """The parsed document (None when it does not fit the schema) and its violations."""
+    try:
+        document = SpecCandidates.model_validate(data)
+    except ValidationError as error:
+        return None, schema_violations(error)
+    review = Review(document, rules, numbering)
+    violations = [violation for check in CHECKS for violation in check(review)]
+    return document, sorted(violations, key=lambda violation: violation.code)

@@ -1,0 +1,74 @@
+"""What every rule check works with: the violation it reports and the document it reads."""
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from specrun.document import SpecCandidate, SpecCandidates
+from specrun.numbering import NumberingEvidence
+from specrun.prompt_pack import PackRules
+
+LETTERS = "ABCD"
+CLOSING = "closing sections"
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    location: str
+    message: str
+    hint: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}: {self.message} Hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class Review:
+    """One document under review, with what the rules need to judge it."""
+
+    document: SpecCandidates
+    rules: PackRules
+    numbering: NumberingEvidence
+
+    def candidates(self) -> Iterator[tuple[str, SpecCandidate]]:
+        """Each candidate with the letter its position gives it (E, F, ... past the fourth)."""
+        for index, candidate in enumerate(self.document.candidates):
+            yield chr(ord("A") + index), candidate
+
+    def labels(self) -> list[str]:
+        return [candidate.label for candidate in self.document.candidates]
+
+
+def where(letter: str, field: str) -> str:
+    return f"Candidate {letter} › {field}"
+
+
+def closing(field: str) -> str:
+    return f"{CLOSING} › {field}"
+
+
+def candidate_texts(candidate: SpecCandidate) -> Iterator[tuple[str, str]]:
+    """Every piece of prose in a candidate, with the field path it sits at."""
+    for field in ("working_title", "summary", "why_needed_now", "problem_statement"):
+        yield field, getattr(candidate, field)
+    for index, boundary in enumerate(candidate.boundary_to_existing_specs):
+        for part in ("spec", "relationship", "statement"):
+            yield f"boundary_to_existing_specs[{index}].{part}", getattr(boundary, part)
+    for field in ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented"):
+        for index, item in enumerate(getattr(candidate, field)):
+            yield f"{field}[{index}]", item
+    yield "target_model", candidate.target_model
+    yield "dependencies_and_sequencing", candidate.dependencies_and_sequencing
+    for field, statement in candidate.explicit_statements:
+        if statement is not None:
+            yield f"explicit_statements.{field}", statement
+
+
+def closing_texts(document: SpecCandidates) -> Iterator[tuple[str, str]]:
+    for index, track in enumerate(document.parallel_tracks):
+        yield f"parallel_tracks[{index}].rationale", track.rationale
+    yield "start_first.rationale", document.start_first.rationale
+    yield "numbering_strategy", document.numbering_strategy
