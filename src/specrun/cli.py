@@ -7,10 +7,9 @@ and the offline commands never load a provider SDK.
 
 import functools
 import json
-import sys
 import traceback
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -34,7 +33,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     md = "md"
     json = "json"
 
@@ -206,7 +205,3 @@ def schema() -> None:
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

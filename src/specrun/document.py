@@ -29,7 +29,9 @@ PRIORITIES = ("Critical", "High", "Medium")
 
 Theme = Annotated[str, WithJsonSchema({"type": "string", "enum": list(THEMES)})]
 Status = Annotated[str, WithJsonSchema({"type": "string", "enum": list(STATUSES)})]
-Delivery = Annotated[str, WithJsonSchema({"type": "string", "enum": list(DELIVERY_RECOMMENDATIONS)})]
+Delivery = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(DELIVERY_RECOMMENDATIONS)})
+]
 Priority = Annotated[str, WithJsonSchema({"type": "string", "enum": list(PRIORITIES)})]
 
 
@@ -128,7 +130,9 @@ def read_result_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"result file {path} cannot be read ({error}); pass a UTF-8 JSON file") from None
+        raise InputError(
+            f"result file {path} cannot be read ({error}); pass a UTF-8 JSON file"
+        ) from None
     if not text.strip():
         raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
     try:

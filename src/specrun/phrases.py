@@ -12,6 +12,7 @@ required" does not assert.
 import re
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +21,7 @@ NEGATORS = frozenset(
 )
 NEGATION_REACH = 3
 SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
+CLAUSE_BREAK = re.compile(r"[,;:.()]")
 
 
 class Concept(BaseModel):
@@ -54,7 +56,7 @@ class Judgement:
 
 
 def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[-_‐‑–—/]", " ", text.lower())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[-_\u2010\u2011\u2013\u2014/]", " ", text.lower())).strip()
 
 
 def sentences(text: str) -> list[str]:
@@ -70,7 +72,9 @@ def _occurrences(sentence: str, term: str) -> list[int]:
 
 
 def _negated(sentence: str, position: int) -> bool:
-    preceding = sentence[:position].split()[-NEGATION_REACH:]
+    """A negator among the few words before, within the same clause."""
+    clause = CLAUSE_BREAK.split(sentence[:position])[-1]
+    preceding = clause.split()[-NEGATION_REACH:]
     return any(word.strip(",()") in NEGATORS for word in preceding)
 
 
@@ -93,25 +97,27 @@ def _covers(sentence: str, concept: Concept) -> bool:
     return all(any(_occurrences(sentence, term) for term in group) for group in concept.all_of)
 
 
+def _windows(text: str) -> list[str]:
+    """Single sentences and adjacent pairs, so "These tests are mandatory." can follow its
+    subject."""
+    parts = [normalise(sentence) for sentence in sentences(text)]
+    return parts + [f"{first} {second}" for first, second in pairwise(parts)]
+
+
 def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
-    """Does the text really assert the concept? Dismissals anywhere in it spoil it."""
+    """Does the text really assert the concept? A dismissal anywhere, or a sentence that states
+    the opposite, spoils it."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
-    whole = normalise(text)
-    dismissal = affirmed_term(whole, concept.dismissals)
+    dismissal = affirmed_term(normalise(text), concept.dismissals)
     if dismissal is not None:
         return Judgement(Verdict.DISMISSED, dismissal)
-    contradiction = ""
     for sentence in map(normalise, sentences(text)):
-        if not _covers(sentence, concept):
-            continue
         opposite = affirmed_term(sentence, concept.opposites)
-        if opposite is not None:
-            contradiction = opposite
-            continue
-        assertion = affirmed_term(sentence, concept.asserts)
-        if assertion is not None:
+        if opposite is not None and _covers(sentence, concept):
+            return Judgement(Verdict.CONTRADICTED, opposite)
+    for window in _windows(text):
+        assertion = affirmed_term(window, concept.asserts)
+        if assertion is not None and _covers(window, concept):
             return Judgement(Verdict.ASSERTED, assertion)
-    if contradiction:
-        return Judgement(Verdict.CONTRADICTED, contradiction)
     return Judgement(Verdict.NOT_ASSERTED)

@@ -44,11 +44,11 @@ SCHEMA_MESSAGES = {
 def _schema_location(path: tuple[int | str, ...]) -> str:
     if len(path) >= 2 and path[0] == "candidates" and isinstance(path[1], int):
         field = ".".join(str(part) for part in path[2:]) or "candidate"
-        return f"Candidate {chr(ord('A') + path[1])} › {field}"
+        return f"Candidate {chr(ord('A') + path[1])} > {field}"
     field = ".".join(str(part) for part in path) or "document"
     if path and path[0] == "candidates":
         return field
-    return f"{CLOSING} › {field}"
+    return f"{CLOSING} > {field}"
 
 
 def schema_violations(error: ValidationError) -> list[Violation]:

@@ -50,26 +50,26 @@ def check_boundaries(review: Review) -> Iterator[Violation]:
                     "Name an existing spec as 'Spec NNN' "
                     f"({', '.join(f'{n:03d}' for n in sorted(existing))}).",
                 )
-    letters = dict(review.candidates())
+    by_letter = dict(review.candidates())
     for required in review.rules.required_boundaries:
-        candidate = letters.get(required.candidate)
-        if candidate is None:
+        if required.candidate not in by_letter:
             continue
         matching = [
             boundary
-            for boundary in candidate.boundary_to_existing_specs
+            for boundary in by_letter[required.candidate].boundary_to_existing_specs
             if required.spec in spec_numbers_named(f"Spec {boundary.spec}")
         ]
         location = where(required.candidate, "boundary_to_existing_specs")
         relationship = required.relationship[0]
-        if not any(affirmed_term(normalise(b.relationship), required.relationship) for b in matching):
+        if not any(
+            affirmed_term(normalise(b.relationship), required.relationship) for b in matching
+        ):
             yield Violation(
                 "SC401",
                 location,
                 f"Candidate {required.candidate} must state that it {relationship}s "
                 f"Spec {required.spec}.",
-                f"Add a boundary to Spec {required.spec} whose relationship is "
-                f"'{relationship}s'.",
+                f"Add a boundary to Spec {required.spec} whose relationship is '{relationship}s'.",
             )
         elif not any(
             affirmed_term(normalise(f"{b.relationship}. {b.statement}"), required.non_duplication)

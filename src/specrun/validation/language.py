@@ -50,8 +50,8 @@ def _first_person(text: str) -> str | None:
     for match in FIRST_PERSON_CAPITAL.finditer(text):
         if not NUMERAL_BEFORE_I.search(text[: match.start()]):
             return match.group(0)
-    match = FIRST_PERSON.search(text)
-    return match.group(0) if match else None
+    pronoun = FIRST_PERSON.search(text)
+    return pronoun.group(0) if pronoun else None
 
 
 def _register_problem(text: str, hedges: list[str]) -> str | None:

@@ -43,11 +43,11 @@ class Review:
 
 
 def where(letter: str, field: str) -> str:
-    return f"Candidate {letter} › {field}"
+    return f"Candidate {letter} > {field}"
 
 
 def closing(field: str) -> str:
-    return f"{CLOSING} › {field}"
+    return f"{CLOSING} > {field}"
 
 
 def candidate_texts(candidate: SpecCandidate) -> Iterator[tuple[str, str]]:

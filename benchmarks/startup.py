@@ -1,0 +1,56 @@
+"""Startup cost of specrun's commands against bare Python and the provider SDK imports.
+
+Run from the checkout with the project's virtual environment:
+
+    .venv/bin/python benchmarks/startup.py [--runs N]
+
+Each command runs N times (after one warm-up run); the table shows the median wall time and
+its ratio to the baselines. The replayed run answers from a cassette, so it measures specrun's
+own overhead on top of the SDK imports, not a model.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EXAMPLE = str(ROOT / "examples" / "tenantatlas")
+PYTHON = sys.executable
+
+COMMANDS: dict[str, list[str]] = {
+    "python -c pass": [PYTHON, "-c", "pass"],
+    "import openai, anthropic": [PYTHON, "-c", "import openai, anthropic"],
+    "import instructor, openai, anthropic": [PYTHON, "-c", "import instructor, openai, anthropic"],
+    "specrun --help": [str(BIN / "specrun"), "--help"],
+    "specrun context": [str(BIN / "specrun"), "context", "--repo", EXAMPLE],
+}
+
+
+def median_seconds(command: list[str], runs: int) -> float:
+    subprocess.run(command, check=True, capture_output=True)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    medians = {name: median_seconds(command, runs) for name, command in COMMANDS.items()}
+    sdk = medians["import openai, anthropic"]
+    print(f"median of {runs} runs on {sys.platform}, Python {sys.version.split()[0]}")
+    print(f"{'command':40} {'median s':>9} {'x SDK import':>13}")
+    for name, seconds in medians.items():
+        print(f"{name:40} {seconds:9.3f} {seconds / sdk:13.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Shared fixtures: the example repository, the fixture documents, the rules and the CLI."""
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import EXAMPLE, Invoke, git, load_fixture
+from typer.testing import CliRunner, Result
+
+from specrun.cli import app
+from specrun.numbering import NumberingEvidence, gather_numbering_evidence
+from specrun.prompt_pack import PackRules, load_prompt_pack
+
+
+@pytest.fixture
+def valid_document() -> dict[str, Any]:
+    return copy.deepcopy(load_fixture("valid-result.json"))
+
+
+@pytest.fixture
+def rules() -> PackRules:
+    return load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+
+
+@pytest.fixture
+def uncertain() -> NumberingEvidence:
+    return gather_numbering_evidence(EXAMPLE)
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A private copy of the example repository, free to break."""
+    target = tmp_path / "tenantatlas"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+@pytest.fixture
+def git_repo(example_repo: Path) -> Path:
+    """The example repository as the root of its own git work tree, with one commit."""
+    git(example_repo, "init", "-q", "-b", "main")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "example")
+    return example_repo
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """Run the real command in-process; stdout and stderr stay apart."""
+
+    def run(*args: str | Path) -> Result:
+        return CliRunner().invoke(app, [str(arg) for arg in args])
+
+    return run

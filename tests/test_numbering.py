@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from support import git
+
+from specrun.numbering import gather_numbering_evidence
+
+
+def test_plain_directory_is_uncertain_with_numbers_from_specs(example_repo: Path) -> None:
+    evidence = gather_numbering_evidence(example_repo)
+    assert evidence.status == "uncertain"
+    assert evidence.in_use == (110, 111, 134, 138)
+    assert evidence.available == ()
+    assert "not a git work tree" in evidence.reason
+
+
+def test_local_branches_count_but_do_not_prove(git_repo: Path) -> None:
+    git(git_repo, "branch", "141-local-experiment")
+    evidence = gather_numbering_evidence(git_repo)
+    assert evidence.status == "uncertain"
+    assert 141 in evidence.in_use
+    assert "remote-tracking" in evidence.reason
+
+
+def test_remote_tracking_branches_prove_the_next_four(git_repo: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(git_repo, "init", "-q", "--bare", str(remote))
+    git(git_repo, "remote", "add", "origin", str(remote))
+    git(git_repo, "branch", "139-in-flight-elsewhere")
+    git(git_repo, "push", "-q", "origin", "main", "139-in-flight-elsewhere")
+    git(git_repo, "branch", "-D", "139-in-flight-elsewhere")
+    git(git_repo, "remote", "set-head", "origin", "main")
+    evidence = gather_numbering_evidence(git_repo)
+    assert evidence.status == "proven"
+    assert evidence.in_use == (110, 111, 134, 138, 139)
+    assert evidence.available == (140, 141, 142, 143)
+
+
+def test_repository_nested_in_another_work_tree_is_not_its_own_root(git_repo: Path) -> None:
+    nested = git_repo / "vendor" / "inner"
+    (nested / "specs" / "200-inner").mkdir(parents=True)
+    evidence = gather_numbering_evidence(nested)
+    assert evidence.status == "uncertain"
+    assert evidence.in_use == (200,)
+
+
+def test_non_spec_directories_and_files_are_ignored(example_repo: Path) -> None:
+    (example_repo / "specs" / "templates").mkdir()
+    (example_repo / "specs" / "150-notes.md").write_text("not a directory")
+    assert gather_numbering_evidence(example_repo).in_use == (110, 111, 134, 138)

@@ -1,0 +1,119 @@
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+from specrun.errors import InputError
+from specrun.prompt_pack import load_prompt_pack, split_front_matter
+
+BUNDLED = ROOT / "prompts" / "tenantpilot.spec-candidates.md"
+
+
+def pack_error(prompt: str, repo: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        load_prompt_pack(prompt, repo)
+    return str(caught.value)
+
+
+def test_bundled_prompt_loads_with_description_and_rules(tmp_path: Path) -> None:
+    pack = load_prompt_pack("tenantpilot.spec-candidates", tmp_path)
+    assert pack.source.resolve() == BUNDLED.resolve()
+    assert pack.description is not None
+    assert pack.description.startswith("Turn TenantPilot architecture audit findings")
+    assert pack.body.startswith("You are a Senior Staff Engineer")
+    assert len(pack.rules.candidates) == 4
+
+
+def test_bundled_prompt_keeps_every_instruction_of_the_seed() -> None:
+    body = BUNDLED.read_text(encoding="utf-8")
+    for instruction in (
+        "Do not invent or reserve fixed spec numbers unless the current repository state "
+        "proves they are available.",
+        "Explicitly say when Livewire public state must be treated as untrusted input.",
+        "Explicitly say when negative-path regression tests are required.",
+        "Make clear how this extends but does not duplicate Spec 111.",
+        "Make clear how this complements but does not duplicate Spec 138.",
+        "Do not collapse all four themes into one umbrella spec.",
+    ):
+        assert instruction in body
+
+
+def test_rules_name_the_same_binding_files_as_the_prompt(tmp_path: Path) -> None:
+    pack = load_prompt_pack("tenantpilot.spec-candidates", tmp_path)
+    listed = re.findall(r"^- `([^`]+)`$", pack.body, flags=re.MULTILINE)
+    assert listed == pack.rules.binding_files
+
+
+def test_front_matter_is_parsed_as_codex_does() -> None:
+    header, body = split_front_matter(
+        "---\ndescription: Do a thing\nargument-hint: FILE=<path>\n---\nBody text\n"
+    )
+    assert header == {"description": "Do a thing", "argument-hint": "FILE=<path>"}
+    assert body == "Body text\n"
+
+
+def test_missing_closing_marker_means_no_front_matter() -> None:
+    text = "---\ndescription: never closed\nBody text\n"
+    assert split_front_matter(text) == ({}, text)
+
+
+def test_repository_prompt_wins_over_bundled_and_uses_bundled_rules(tmp_path: Path) -> None:
+    prompts = tmp_path / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    (prompts / "tenantpilot.spec-candidates.md").write_text(
+        "---\ndescription: local copy\n---\nLocal body\n"
+    )
+    pack = load_prompt_pack("tenantpilot.spec-candidates", tmp_path)
+    assert pack.description == "local copy"
+    assert pack.body == "Local body\n"
+    assert pack.rules.binding_files[0].endswith("audit-constitution.md")
+
+
+def test_prompt_path_with_rules_beside_it(tmp_path: Path) -> None:
+    shutil.copy(BUNDLED, tmp_path / "mine.md")
+    shutil.copy(
+        BUNDLED.with_name("tenantpilot.spec-candidates.rules.toml"), tmp_path / "mine.rules.toml"
+    )
+    assert load_prompt_pack(str(tmp_path / "mine.md"), tmp_path).name == "mine"
+
+
+def test_prompt_path_without_rules_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "mine.md").write_text("Body\n")
+    assert "has no rules data" in pack_error(str(tmp_path / "mine.md"), tmp_path)
+
+
+def test_unknown_prompt_name_lists_the_bundled_ones(tmp_path: Path) -> None:
+    message = pack_error("no-such-prompt", tmp_path)
+    assert "unknown prompt 'no-such-prompt'" in message
+    assert "tenantpilot.spec-candidates" in message
+
+
+def test_missing_prompt_path(tmp_path: Path) -> None:
+    assert "does not exist" in pack_error(str(tmp_path / "absent.md"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"---\ndescription: [unclosed\n---\nBody\n", "malformed front matter"),
+        (b"---\n- a list\n---\nBody\n", "malformed front matter"),
+        (b"---\ndescription: only a header\n---\n\n", "no prompt text"),
+        (b"\xff\xfe not utf-8", "not UTF-8"),
+    ],
+    ids=["bad-yaml", "not-a-mapping", "empty-body", "not-utf8"],
+)
+def test_malformed_prompt_file_is_an_input_error(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    prompts = tmp_path / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    (prompts / "tenantpilot.spec-candidates.md").write_bytes(content)
+    assert expected in pack_error("tenantpilot.spec-candidates", tmp_path)
+
+
+def test_malformed_rules_data_is_an_input_error(tmp_path: Path) -> None:
+    shutil.copy(BUNDLED, tmp_path / "mine.md")
+    (tmp_path / "mine.rules.toml").write_text('binding_files = ["a.md"]\nbinding_fils = []\n')
+    assert "rules data" in pack_error(str(tmp_path / "mine.md"), tmp_path)
