@@ -83,6 +83,88 @@ def main_options(
 
 @app.command()
 @reports_errors
+def run(
+    repo: RepoOption = Path(),
+    prompt: PromptOption = DEFAULT_PROMPT,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", help="A profile name, or NAME/MODEL such as openai/gpt-4.1."),
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model id for the profile.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file (default: specrun.toml).")
+    ] = None,
+    max_attempts: Annotated[
+        int | None, typer.Option("--max-attempts", help="Model answers to try (default 3).")
+    ] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the result to FILE.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    cassette: Annotated[
+        Path | None,
+        typer.Option("--cassette", help="Replay this recording instead of a live call."),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="With --cassette: record live traffic into it.")
+    ] = False,
+) -> None:
+    """Run the prompt against the configured model and print the validated result.
+
+    Exit 0 with a valid result, 1 when violations remain after the last attempt.
+
+    Example: specrun run --repo examples/tenantatlas --cassette cassettes/anthropic-reask.yaml
+    """
+    import os
+
+    from specrun.config import find_config, resolve_settings
+    from specrun.context import resolve_repository
+    from specrun.errors import InputError
+    from specrun.output import refuse_existing, write_atomically
+    from specrun.render import Provenance, render_json, render_markdown
+    from specrun.runner import Recording, execute_run
+
+    if record and cassette is None:
+        raise InputError("--record needs --cassette FILE to record into")
+    if out is not None:
+        refuse_existing(out, force)
+    root = resolve_repository(repo)
+    loaded, source = find_config(config, root, Path.cwd())
+    settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
+    recording = Recording(cassette, record) if cassette is not None else None
+    report = functools.partial(typer.echo, err=True)
+    result = execute_run(root, prompt, settings, os.environ, report, recording)
+    report(f"run record: {result.record_path}")
+    document = result.outcome.document
+    if document is None:
+        best = result.outcome.best
+        for violation in best.violations:
+            report(f"  {violation}")
+        if best.answer.problem:
+            report(f"  {best.answer.problem}")
+        report(
+            f"specrun: no valid result after {len(result.outcome.attempts)} attempt(s); the best "
+            f"draft (attempt {best.number}) and every answer are in the run record"
+        )
+        raise typer.Exit(1)
+    if output_format is Format.json:
+        rendered = render_json(document)
+    else:
+        context = result.context
+        provenance = Provenance(
+            prompt=context.pack.name,
+            files=tuple((file.path, file.sha256) for file in context.files),
+            numbering=f"{context.numbering.status} ({context.numbering.reason})",
+        )
+        rendered = render_markdown(document, provenance)
+    if out is None:
+        typer.echo(rendered, nl=False)
+    else:
+        write_atomically(out, rendered)
+        report(f"wrote {out}")
+
+
+@app.command()
+@reports_errors
 def context(
     repo: RepoOption = Path(),
     prompt: PromptOption = DEFAULT_PROMPT,

@@ -1,0 +1,104 @@
+"""The provider seam: one method, ``complete(request) -> Answer``.
+
+An adapter turns a provider-neutral ``Request`` (the system prompt and the conversation so far)
+into one model call through instructor and the vendor SDK, and returns the ``Answer``: the raw
+text the model wrote, the parsed document when it fits the schema, why it did not otherwise, and
+the token usage. Adapters translate SDK failures into ``TransientProviderError`` (worth retrying)
+or ``ProviderError`` (not). ``ADAPTERS`` maps a profile's kind to a lazy factory, so the SDKs are
+imported only when a model is really called.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Literal, Protocol
+
+from specrun.config import ProviderProfile
+from specrun.document import SpecCandidates
+from specrun.errors import InputError, ProviderError
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Request:
+    system: str
+    turns: tuple[Turn, ...]
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One model answer. ``document`` is None when the answer could not be read (``problem``)."""
+
+    raw: str
+    document: SpecCandidates | None
+    problem: str | None = None
+    usage: Usage = field(default_factory=Usage)
+
+
+class Provider(Protocol):
+    def complete(self, request: Request) -> Answer: ...
+
+
+class TransientProviderError(ProviderError):
+    """A fault worth retrying: rate limit, overload, server error, timeout, dropped connection."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+Factory = Callable[[ProviderProfile, str], Provider]
+
+
+def _lazy(module: str, name: str) -> Factory:
+    def factory(profile: ProviderProfile, api_key: str) -> Provider:
+        adapter: Factory = getattr(import_module(module), name)
+        return adapter(profile, api_key)
+
+    return factory
+
+
+ADAPTERS: dict[str, Factory] = {
+    "anthropic": _lazy("specrun.providers.anthropic", "AnthropicProvider"),
+    "openai": _lazy("specrun.providers.openai", "OpenAIProvider"),
+}
+DEFAULT_KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+KEYLESS = "no-key"
+
+
+def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
+    """The key from the environment. Only OpenAI-compatible servers of one's own go keyless."""
+    variable = profile.api_key_env or DEFAULT_KEY_VARIABLES[profile.kind]
+    if environ.get(variable):
+        return environ[variable]
+    if profile.api_key_env is None and profile.kind == "openai" and profile.base_url:
+        return KEYLESS
+    raise InputError(
+        f"no API key: set the environment variable {variable} "
+        f"(or replay a recording with --cassette FILE)"
+    )
+
+
+def build_provider(profile: ProviderProfile, api_key: str) -> Provider:
+    return ADAPTERS[profile.kind](profile, api_key)

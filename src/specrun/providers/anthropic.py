@@ -1,0 +1,65 @@
+"""Anthropic Messages API adapter, through instructor's ANTHROPIC_TOOLS mode.
+
+The system prompt goes as one text block marked ``cache_control: ephemeral``; it is the same
+bytes on every attempt of a run, so re-asks read the binding context from the prompt cache. The
+SDK's own retries are off: transient faults are retried by ``specrun.retrying``.
+"""
+
+import json
+from typing import Any
+
+import anthropic
+import instructor
+
+from specrun.config import ProviderProfile
+from specrun.document import SpecCandidates
+from specrun.providers import Answer, Request, Usage
+from specrun.providers.calls import call_instructor
+
+
+def _raw(completion: Any) -> str:
+    for block in getattr(completion, "content", None) or []:
+        if getattr(block, "type", None) == "tool_use":
+            return json.dumps(block.input, ensure_ascii=False)
+    return "".join(getattr(block, "text", "") for block in getattr(completion, "content", []))
+
+
+def _usage(completion: Any) -> Usage:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return Usage()
+    return Usage(
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+    )
+
+
+class AnthropicProvider:
+    def __init__(self, profile: ProviderProfile, api_key: str) -> None:
+        self.profile = profile
+        sdk = anthropic.Anthropic(
+            api_key=api_key, base_url=profile.base_url, timeout=profile.timeout, max_retries=0
+        )
+        self.client = instructor.from_anthropic(sdk, mode=instructor.Mode.ANTHROPIC_TOOLS)
+
+    def complete(self, request: Request) -> Answer:
+        options: dict[str, Any] = {
+            "model": self.profile.model,
+            "max_tokens": self.profile.max_tokens,
+            "system": [
+                {"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}
+            ],
+            "messages": [{"role": turn.role, "content": turn.text} for turn in request.turns],
+        }
+        if self.profile.temperature is not None:
+            options["temperature"] = self.profile.temperature
+        return call_instructor(
+            lambda: self.client.create_with_completion(
+                response_model=SpecCandidates, max_retries=0, **options
+            ),
+            raw=_raw,
+            usage=_usage,
+            sdk_errors=(anthropic.APIError,),
+        )

@@ -1,0 +1,96 @@
+"""One instructor call, with its failures sorted the way specrun needs them.
+
+instructor's retry loop treats API errors and unreadable answers alike. specrun asks it for a
+single attempt (``max_retries=0``) and sorts what comes back: an unreadable or truncated answer
+is an ``Answer`` with a ``problem`` (a failed attempt, re-asked by ``specrun.reask``); an SDK error
+becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
+``specrun.retrying``). Both vendor SDKs share the same exception shapes, so one translation
+serves both.
+"""
+
+import logging
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from time import time
+from typing import Any
+
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+
+from specrun.errors import ProviderError
+from specrun.providers import Answer, TransientProviderError, Usage
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+# instructor logs each failed call; specrun reports them itself, once.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The server's requested delay from ``retry-after-ms`` or ``retry-after``."""
+    if headers is None:
+        return None
+    if milliseconds := headers.get("retry-after-ms"):
+        try:
+            return float(milliseconds) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+        except (TypeError, ValueError):
+            return None
+
+
+def translate(error: Exception) -> ProviderError:
+    """An SDK error as specrun's error. Provider messages about keys are dropped, since some
+    echo part of the key."""
+    status = getattr(error, "status_code", None)
+    if status is None:
+        return TransientProviderError(f"could not reach the provider ({type(error).__name__})")
+    response = getattr(error, "response", None)
+    retry_after = retry_after_seconds(getattr(response, "headers", None))
+    if status in RETRYABLE_STATUS or status >= 500:
+        return TransientProviderError(f"HTTP {status} ({type(error).__name__})", retry_after)
+    if status in (401, 403):
+        return ProviderError(
+            f"authentication failed (HTTP {status}); check the API key in the environment"
+        )
+    return ProviderError(
+        f"the provider refused the request (HTTP {status}, {type(error).__name__})"
+    )
+
+
+def call_instructor(
+    call: Callable[[], tuple[Any, Any]],
+    raw: Callable[[Any], str],
+    usage: Callable[[Any], Usage],
+    sdk_errors: tuple[type[Exception], ...],
+) -> Answer:
+    try:
+        document, completion = call()
+    except IncompleteOutputException as error:
+        completion = error.last_completion
+        return Answer(
+            raw(completion), None, "the answer was cut off at max_tokens", usage(completion)
+        )
+    except InstructorRetryException as error:
+        cause = error.__cause__
+        if isinstance(cause, sdk_errors):
+            raise translate(cause) from cause
+        completion = error.last_completion
+        reason = str(cause or error).strip().splitlines()[0]
+        return Answer(
+            raw(completion) if completion is not None else "",
+            None,
+            f"the answer could not be read as the result document ({reason})",
+            usage(completion) if completion is not None else Usage(),
+        )
+    except sdk_errors as error:
+        raise translate(error) from error
+    return Answer(raw(completion), document, None, usage(completion))

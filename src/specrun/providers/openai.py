@@ -1,0 +1,71 @@
+"""OpenAI chat completions adapter, for OpenAI and any OpenAI-compatible server.
+
+Against OpenAI itself (no ``base_url``) the result schema is sent as a strict function tool
+(instructor's TOOLS_STRICT); servers of one's own (Ollama, vLLM, LM Studio, llama.cpp) get a
+plain function tool (TOOLS), which they support more widely. A profile's ``strict``
+overrides the choice. The SDK's own retries are off:
+transient faults are retried by ``specrun.retrying``.
+"""
+
+from typing import Any
+
+import instructor
+import openai
+
+from specrun.config import ProviderProfile
+from specrun.document import SpecCandidates
+from specrun.providers import Answer, Request, Usage
+from specrun.providers.calls import call_instructor
+
+
+def _raw(completion: Any) -> str:
+    choices = getattr(completion, "choices", None) or []
+    if not choices:
+        return ""
+    message = choices[0].message
+    if message.tool_calls:
+        return str(message.tool_calls[0].function.arguments)
+    return str(message.content or "")
+
+
+def _usage(completion: Any) -> Usage:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return Usage()
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = (getattr(details, "cached_tokens", None) or 0) if details else 0
+    return Usage(
+        input_tokens=usage.prompt_tokens or 0,
+        output_tokens=usage.completion_tokens or 0,
+        cache_read_tokens=cached,
+    )
+
+
+class OpenAIProvider:
+    def __init__(self, profile: ProviderProfile, api_key: str) -> None:
+        self.profile = profile
+        sdk = openai.OpenAI(
+            api_key=api_key, base_url=profile.base_url, timeout=profile.timeout, max_retries=0
+        )
+        strict = profile.strict if profile.strict is not None else profile.base_url is None
+        mode = instructor.Mode.TOOLS_STRICT if strict else instructor.Mode.TOOLS
+        self.client = instructor.from_openai(sdk, mode=mode)
+
+    def complete(self, request: Request) -> Answer:
+        messages = [{"role": "system", "content": request.system}]
+        messages += [{"role": turn.role, "content": turn.text} for turn in request.turns]
+        options: dict[str, Any] = {
+            "model": self.profile.model,
+            "max_tokens": self.profile.max_tokens,
+            "messages": messages,
+        }
+        if self.profile.temperature is not None:
+            options["temperature"] = self.profile.temperature
+        return call_instructor(
+            lambda: self.client.create_with_completion(
+                response_model=SpecCandidates, max_retries=0, **options
+            ),
+            raw=_raw,
+            usage=_usage,
+            sdk_errors=(openai.APIError,),
+        )

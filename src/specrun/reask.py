@@ -1,0 +1,113 @@
+"""The validate-and-re-ask loop.
+
+Each attempt asks the provider for the result document, validates the answer with the rules
+and, when it breaks any, re-asks with the previous answer and its violations (code, location,
+message, hint). An unreadable or truncated answer is a failed attempt too. The system prompt is
+the same on every attempt; only the conversation after it changes. The loop stops at the first
+valid answer or when ``max_attempts`` answers have been judged.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from specrun.config import RetryPolicy
+from specrun.document import SpecCandidates
+from specrun.numbering import NumberingEvidence
+from specrun.prompt_pack import PackRules
+from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
+from specrun.retrying import with_retries
+from specrun.validation import Violation, validate_document
+
+FIRST_REQUEST = (
+    "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
+    "the closing sections, following every writing rule and the numbering evidence above. "
+    "Answer only through the result tool."
+)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    answer: Answer
+    violations: tuple[Violation, ...]
+    seconds: float
+
+    @property
+    def valid(self) -> bool:
+        return self.answer.document is not None and not self.violations
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def document(self) -> SpecCandidates | None:
+        """The valid document, if an attempt produced one."""
+        last = self.attempts[-1]
+        return last.answer.document if last.valid else None
+
+    @property
+    def best(self) -> Attempt:
+        """The readable draft with the fewest violations (the latest among equals)."""
+        readable = [a for a in self.attempts if a.answer.document is not None] or self.attempts
+        return min(reversed(readable), key=lambda attempt: len(attempt.violations))
+
+    @property
+    def usage(self) -> Usage:
+        return sum((attempt.answer.usage for attempt in self.attempts), Usage())
+
+
+def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
+    if answer.document is None:
+        problem = f"Your previous answer could not be used: {answer.problem}."
+    else:
+        listed = "\n".join(
+            f"- {v.code} at {v.location}: {v.message} Fix: {v.hint}" for v in violations
+        )
+        problem = f"Your previous answer breaks these rules:\n{listed}"
+    return (
+        f"{problem}\n\nReturn a corrected, complete result document: all four candidates and "
+        "the closing sections, not only the changed parts. Answer only through the result tool."
+    )
+
+
+def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
+    if answer.document is None:
+        return ()
+    _, violations = validate_document(answer.document.model_dump(), rules, numbering)
+    return tuple(violations)
+
+
+def run_attempts(
+    provider: Provider,
+    system_prompt: str,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    max_attempts: int,
+    retries: RetryPolicy,
+    on_attempt: Callable[[Attempt], None] = lambda attempt: None,
+    on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Outcome:
+    attempts: list[Attempt] = []
+    turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
+    for number in range(1, max_attempts + 1):
+        request = Request(system_prompt, turns)
+        started = time.monotonic()
+        answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
+        attempt = Attempt(
+            number, answer, _judge(answer, rules, numbering), time.monotonic() - started
+        )
+        attempts.append(attempt)
+        on_attempt(attempt)
+        if attempt.valid:
+            break
+        turns = (
+            turns[0],
+            Turn("assistant", answer.raw or "(no answer)"),
+            Turn("user", reask_message(answer, attempt.violations)),
+        )
+    return Outcome(tuple(attempts))

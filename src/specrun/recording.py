@@ -1,0 +1,126 @@
+"""Cassettes: replaying and recording provider traffic with vcrpy.
+
+Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
+no recorded match. Recording scrubs credentials before anything touches disk: the
+authorization, API-key, cookie, organisation and project headers are dropped, and the key value
+itself is blanked wherever it appears in a body. Requests match on method, URL and JSON body, so
+a changed prompt, repository or option does not match an old recording.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from specrun.errors import InputError, ProviderError
+from specrun.providers import Answer, Provider, Request, TransientProviderError
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "x-api-key",
+        "api-key",
+        "cookie",
+        "set-cookie",
+        "openai-organization",
+        "openai-project",
+        "anthropic-organization-id",
+        "x-organization-id",
+    }
+)
+KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})")
+REDACTED = "REDACTED"
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
+REPLAY_KEY = "replayed-no-key"
+
+
+def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return KEY_SHAPED.sub(REDACTED, text)
+
+
+def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(body, bytes):
+        return scrub_text(body.decode("utf-8", "replace"), secrets).encode()
+    if isinstance(body, str):
+        return scrub_text(body, secrets)
+    return body
+
+
+def _drop_secret_headers(headers: Any) -> None:
+    for name in [name for name in headers if name.lower() in SECRET_HEADERS]:
+        del headers[name]
+
+
+def scrubbers(secrets: tuple[str, ...]) -> dict[str, Any]:
+    def request(recorded: Any) -> Any:
+        _drop_secret_headers(recorded.headers)
+        recorded.body = _scrub_body(recorded.body, secrets)
+        return recorded
+
+    def response(recorded: dict[str, Any]) -> dict[str, Any]:
+        _drop_secret_headers(recorded["headers"])
+        recorded["body"]["string"] = _scrub_body(recorded["body"]["string"], secrets)
+        return recorded
+
+    return {"before_record_request": request, "before_record_response": response}
+
+
+@contextmanager
+def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Any]:
+    """Replay ``path``, or record into it when ``record`` is set (replacing it at the end)."""
+    import vcr
+
+    if not record and not path.is_file():
+        raise InputError(
+            f"cassette {path} does not exist; pass an existing cassette, or record one with "
+            "--record and a live API key"
+        )
+    target = path.with_name(path.name + ".recording") if record else path
+    if record:
+        target.unlink(missing_ok=True)
+    recorder = vcr.VCR(
+        record_mode="all" if record else "none",
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+        **(scrubbers(secrets) if record else {}),
+    )
+    with recorder.use_cassette(str(target), allow_playback_repeats=False) as tape:
+        yield tape
+    if record and target.exists():
+        target.replace(path)
+
+
+def unmatched_request(error: BaseException) -> bool:
+    """Was this failure a request the cassette holds no recording for?"""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, CannotOverwriteExistingCassetteException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class ReplayedProvider:
+    """A provider answering from a cassette: a request with no recording fails at once."""
+
+    def __init__(self, provider: Provider, path: Path) -> None:
+        self.provider = provider
+        self.path = path
+
+    def complete(self, request: Request) -> Answer:
+        try:
+            return self.provider.complete(request)
+        except TransientProviderError as error:
+            if unmatched_request(error):
+                raise ProviderError(
+                    f"cassette {self.path} has no recorded answer for this request: the prompt, "
+                    "the repository or the run options changed since it was recorded; record it "
+                    "again with --record (generated ones: python scripts/generate_cassettes.py)"
+                ) from error
+            raise
