@@ -6,7 +6,9 @@ Run from the checkout with the project's virtual environment:
 
 Each command runs N times (after one warm-up run); the table shows the median wall time and
 its ratio to the baselines. The replayed run answers from a cassette, so it measures specrun's
-own overhead on top of the SDK imports, not a model.
+own overhead on top of the SDK imports, not a model. "instructor Anthropic client + vcrpy" is
+the floor under that run which specrun does not control: building instructor's Anthropic client
+imports its handlers (and more of openai's types), and replaying imports vcrpy.
 """
 
 import argparse
@@ -25,8 +27,25 @@ COMMANDS: dict[str, list[str]] = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "import openai, anthropic": [PYTHON, "-c", "import openai, anthropic"],
     "import instructor, openai, anthropic": [PYTHON, "-c", "import instructor, openai, anthropic"],
+    "instructor Anthropic client + vcrpy": [
+        PYTHON,
+        "-c",
+        "import instructor, anthropic, vcr; "
+        "instructor.from_anthropic(anthropic.Anthropic(api_key='benchmark'), "
+        "mode=instructor.Mode.TOOLS)",
+    ],
     "specrun --help": [str(BIN / "specrun"), "--help"],
     "specrun context": [str(BIN / "specrun"), "context", "--repo", EXAMPLE],
+    "specrun run (replayed, 1 attempt)": [
+        str(BIN / "specrun"),
+        "run",
+        "--repo",
+        EXAMPLE,
+        "--cassette",
+        str(ROOT / "cassettes" / "anthropic-single.yaml"),
+        "--format",
+        "json",
+    ],
 }
 
 
@@ -46,10 +65,11 @@ def main() -> None:
     runs = parser.parse_args().runs
     medians = {name: median_seconds(command, runs) for name, command in COMMANDS.items()}
     sdk = medians["import openai, anthropic"]
+    stack = medians["import instructor, openai, anthropic"]
     print(f"median of {runs} runs on {sys.platform}, Python {sys.version.split()[0]}")
-    print(f"{'command':40} {'median s':>9} {'x SDK import':>13}")
+    print(f"{'command':36} {'median s':>9} {'x SDKs':>7} {'x SDKs+instructor':>18}")
     for name, seconds in medians.items():
-        print(f"{name:40} {seconds:9.3f} {seconds / sdk:13.2f}")
+        print(f"{name:36} {seconds:9.3f} {seconds / sdk:7.2f} {seconds / stack:18.2f}")
 
 
 if __name__ == "__main__":

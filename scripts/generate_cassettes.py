@@ -1,9 +1,11 @@
 """Generate the shipped cassettes: real SDK traffic against a scripted loopback server.
 
 No live API is reachable where these are made, so each cassette is generated: specrun's real run
-path (instructor and the vendor SDK) talks to ``tests/wire.py``'s scripted server, which answers
-in the provider's documented wire format with documents built from ``tests/fixtures/``; vcrpy
-records the exchange, and the URLs are then rewritten to the provider's own. Every cassette says
+path, with the same built-in profile a replay uses (instructor and the vendor SDK), sends its
+requests to the provider's own URL; a transport reroutes them to ``tests/wire.py``'s scripted
+server, which answers in the provider's documented wire format with documents built from
+``tests/fixtures/``. vcrpy records the exchange, and the loopback URLs are written back to the
+provider's own. Every cassette says
 it was generated. Regenerate after changing the prompt, its rules or the example repository:
 
     .venv/bin/python scripts/generate_cassettes.py [--out DIR]
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +45,7 @@ LABEL = {
     "note": "Generated, not recorded from a live API: specrun's real SDK calls against a "
     "scripted server answering in the provider's documented wire format.",
 }
-VOLATILE_HEADERS = ("date", "server")
+VOLATILE_HEADERS = ("date", "server", "host")
 PLACEHOLDER_KEY = "generated-cassette-placeholder"
 
 
@@ -82,6 +85,12 @@ class Scenario:
 
 
 SCENARIOS = (
+    Scenario(
+        "anthropic-single",
+        "anthropic",
+        lambda: [anthropic_tool_answer(valid(), cache_write=4338)],
+        "https://api.anthropic.com",
+    ),
     Scenario(
         "anthropic-reask",
         "anthropic",
@@ -133,29 +142,39 @@ SCENARIOS = (
 )
 
 
-def _profile_settings(scenario: Scenario, server_url: str) -> Settings:
-    built_in = BUILT_IN_PROFILES[scenario.profile]
-    path = "/v1" if built_in.kind == "openai" else ""
-    strict = built_in.base_url is None if built_in.kind == "openai" else None
-    profile = built_in.model_copy(update={"base_url": server_url + path, "strict": strict})
-    return Settings(scenario.profile, profile, scenario.max_attempts, RetryPolicy(), "generator")
+class Rerouting(httpx2.HTTPTransport):
+    """Sends every request to the scripted server, whatever host it was addressed to."""
+
+    def __init__(self, server_url: str) -> None:
+        super().__init__()
+        self.target = httpx2.URL(server_url)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.url = request.url.copy_with(
+            scheme=self.target.scheme, host=self.target.host, port=self.target.port
+        )
+        return super().handle_request(request)
 
 
 def _label(path: Path, server_url: str, official_url: str) -> None:
+    """Mark the cassette generated, restore the provider's URL, drop per-run headers."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for interaction in data["interactions"]:
         request = interaction["request"]
         request["uri"] = request["uri"].replace(server_url, official_url)
-        headers = interaction["response"]["headers"]
-        for name in [name for name in headers if name.lower() in VOLATILE_HEADERS]:
-            del headers[name]
+        for headers in (request["headers"], interaction["response"]["headers"]):
+            for name in [name for name in headers if name.lower() in VOLATILE_HEADERS]:
+                del headers[name]
     text = yaml.safe_dump({"generated": LABEL, **data}, sort_keys=False, allow_unicode=True)
     path.write_text(f"# {LABEL['note']}\n# Regenerate: python {LABEL['by']}\n{text}")
 
 
 def generate(scenario: Scenario, target: Path) -> None:
     with scripted_server(scenario.replies()) as server, tempfile.TemporaryDirectory() as runs:
-        settings = _profile_settings(scenario, server.url)
+        profile = BUILT_IN_PROFILES[scenario.profile]
+        settings = Settings(
+            scenario.profile, profile, scenario.max_attempts, RetryPolicy(), "generator"
+        )
         environ = {
             "ANTHROPIC_API_KEY": PLACEHOLDER_KEY,
             "OPENAI_API_KEY": PLACEHOLDER_KEY,
@@ -168,6 +187,7 @@ def generate(scenario: Scenario, target: Path) -> None:
             environ,
             report=lambda line: None,
             recording=Recording(target, record=True),
+            http_client=httpx2.Client(transport=Rerouting(server.url)),
             sleep=lambda seconds: None,
         )
         _label(target, server.url, scenario.official_url)

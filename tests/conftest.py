@@ -2,6 +2,7 @@
 
 import copy
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,21 @@ def invoke() -> Invoke:
         return CliRunner().invoke(app, [str(arg) for arg in args])
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test sees a real key or provider choice, and run records stay in the test's folder."""
+    for variable in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SPECRUN_PROVIDER", "SPECRUN_MODEL"):
+        monkeypatch.delenv(variable, raising=False)
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    return runs
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Backoff waits, recorded instead of slept."""
+    waited: list[float] = []
+    monkeypatch.setattr(time, "sleep", waited.append)
+    return waited

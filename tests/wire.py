@@ -39,7 +39,7 @@ def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write:
             "id": "msg_scripted",
             "type": "message",
             "role": "assistant",
-            "model": "claude-sonnet-4-5",
+            "model": "claude-sonnet-5-5",
             "content": [
                 {"type": "tool_use", "id": "toolu_scripted", "name": TOOL_NAME, "input": document}
             ],
@@ -72,7 +72,7 @@ def openai_tool_answer(document: object, *, arguments: str | None = None) -> Rep
             "id": "chatcmpl-scripted",
             "object": "chat.completion",
             "created": 1764000000,
-            "model": "gpt-4.1",
+            "model": "gpt-5.5",
             "choices": [
                 {
                     "index": 0,

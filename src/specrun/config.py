@@ -34,11 +34,6 @@ class ProviderProfile(Options):
     max_tokens: int = Field(default=16000, gt=0)
     temperature: float | None = Field(default=None, ge=0, le=2)
     timeout: float = Field(default=300.0, gt=0, description="Seconds for one request.")
-    strict: bool | None = Field(
-        default=None,
-        description="Send the schema as a strict tool (OpenAI kinds); default: only without "
-        "base_url, since servers of one's own support plain tools more widely.",
-    )
 
 
 class RetryPolicy(Options):
@@ -49,8 +44,8 @@ class RetryPolicy(Options):
 
 
 BUILT_IN_PROFILES = {
-    "anthropic": ProviderProfile(kind="anthropic", model="claude-sonnet-4-5"),
-    "openai": ProviderProfile(kind="openai", model="gpt-4.1"),
+    "anthropic": ProviderProfile(kind="anthropic", model="claude-sonnet-5-5"),
+    "openai": ProviderProfile(kind="openai", model="gpt-5.5"),
     "local": ProviderProfile(
         kind="openai", model="qwen2.5:32b", base_url="http://127.0.0.1:11434/v1"
     ),

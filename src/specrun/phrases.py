@@ -12,6 +12,7 @@ required" does not assert.
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +64,7 @@ def sentences(text: str) -> list[str]:
     return [part for part in SENTENCE_BREAK.split(text) if part.strip()]
 
 
+@cache
 def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(term)))
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from specrun.config import Settings
 from specrun.context import Context, assemble_context
@@ -71,10 +72,10 @@ def execute_run(
     environ: Mapping[str, str],
     report: Report,
     recording: Recording | None = None,
-    provider: Provider | None = None,
+    http_client: Any = None,
     sleep: Callable[[float], None] | None = None,
 ) -> RunResult:
-    """Run the prompt; ``provider`` replaces the configured one (for tests and embedding)."""
+    """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own."""
     from specrun import recording as cassettes
 
     context = assemble_context(repo, load_prompt_pack(prompt, repo))
@@ -88,7 +89,7 @@ def execute_run(
     )
     profile = settings.profile
     with tape as recorded:
-        model = provider or build_provider(profile, api_key)
+        model: Provider = build_provider(profile, api_key, http_client)
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")

@@ -11,7 +11,7 @@ imported only when a model is really called.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from specrun.config import ProviderProfile
 from specrun.document import SpecCandidates
@@ -68,13 +68,13 @@ class TransientProviderError(ProviderError):
         self.retry_after = retry_after
 
 
-Factory = Callable[[ProviderProfile, str], Provider]
+Factory = Callable[[ProviderProfile, str, Any], Provider]
 
 
 def _lazy(module: str, name: str) -> Factory:
-    def factory(profile: ProviderProfile, api_key: str) -> Provider:
+    def factory(profile: ProviderProfile, api_key: str, http_client: Any = None) -> Provider:
         adapter: Factory = getattr(import_module(module), name)
-        return adapter(profile, api_key)
+        return adapter(profile, api_key, http_client)
 
     return factory
 
@@ -100,5 +100,6 @@ def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
     )
 
 
-def build_provider(profile: ProviderProfile, api_key: str) -> Provider:
-    return ADAPTERS[profile.kind](profile, api_key)
+def build_provider(profile: ProviderProfile, api_key: str, http_client: Any = None) -> Provider:
+    """``http_client`` (an ``httpx2.Client``) replaces the SDK's own, e.g. to reroute traffic."""
+    return ADAPTERS[profile.kind](profile, api_key, http_client)

@@ -1,4 +1,4 @@
-"""Anthropic Messages API adapter, through instructor's ANTHROPIC_TOOLS mode.
+"""Anthropic Messages API adapter, through instructor's TOOLS mode (a forced tool).
 
 The system prompt goes as one text block marked ``cache_control: ephemeral``; it is the same
 bytes on every attempt of a run, so re-asks read the binding context from the prompt cache. The
@@ -37,12 +37,16 @@ def _usage(completion: Any) -> Usage:
 
 
 class AnthropicProvider:
-    def __init__(self, profile: ProviderProfile, api_key: str) -> None:
+    def __init__(self, profile: ProviderProfile, api_key: str, http_client: Any = None) -> None:
         self.profile = profile
         sdk = anthropic.Anthropic(
-            api_key=api_key, base_url=profile.base_url, timeout=profile.timeout, max_retries=0
+            api_key=api_key,
+            base_url=profile.base_url,
+            timeout=profile.timeout,
+            max_retries=0,
+            http_client=http_client,
         )
-        self.client = instructor.from_anthropic(sdk, mode=instructor.Mode.ANTHROPIC_TOOLS)
+        self.client = instructor.from_anthropic(sdk, mode=instructor.Mode.TOOLS)
 
     def complete(self, request: Request) -> Answer:
         options: dict[str, Any] = {

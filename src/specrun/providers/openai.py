@@ -1,9 +1,9 @@
 """OpenAI chat completions adapter, for OpenAI and any OpenAI-compatible server.
 
-Against OpenAI itself (no ``base_url``) the result schema is sent as a strict function tool
-(instructor's TOOLS_STRICT); servers of one's own (Ollama, vLLM, LM Studio, llama.cpp) get a
-plain function tool (TOOLS), which they support more widely. A profile's ``strict``
-overrides the choice. The SDK's own retries are off:
+The result schema goes as a forced function tool (instructor's TOOLS mode), which OpenAI and
+OpenAI-compatible servers (Ollama, vLLM, LM Studio, llama.cpp) both accept. OpenAI itself takes
+the output limit as ``max_completion_tokens``; servers of one's own (a ``base_url``) as
+``max_tokens``, the only name many of them know. The SDK's own retries are off:
 transient faults are retried by ``specrun.retrying``.
 """
 
@@ -42,21 +42,24 @@ def _usage(completion: Any) -> Usage:
 
 
 class OpenAIProvider:
-    def __init__(self, profile: ProviderProfile, api_key: str) -> None:
+    def __init__(self, profile: ProviderProfile, api_key: str, http_client: Any = None) -> None:
         self.profile = profile
         sdk = openai.OpenAI(
-            api_key=api_key, base_url=profile.base_url, timeout=profile.timeout, max_retries=0
+            api_key=api_key,
+            base_url=profile.base_url,
+            timeout=profile.timeout,
+            max_retries=0,
+            http_client=http_client,
         )
-        strict = profile.strict if profile.strict is not None else profile.base_url is None
-        mode = instructor.Mode.TOOLS_STRICT if strict else instructor.Mode.TOOLS
-        self.client = instructor.from_openai(sdk, mode=mode)
+        self.client = instructor.from_openai(sdk, mode=instructor.Mode.TOOLS)
+        self.limit_parameter = "max_tokens" if profile.base_url else "max_completion_tokens"
 
     def complete(self, request: Request) -> Answer:
         messages = [{"role": "system", "content": request.system}]
         messages += [{"role": turn.role, "content": turn.text} for turn in request.turns]
         options: dict[str, Any] = {
             "model": self.profile.model,
-            "max_tokens": self.profile.max_tokens,
+            self.limit_parameter: self.profile.max_tokens,
             "messages": messages,
         }
         if self.profile.temperature is not None:

@@ -1,0 +1,141 @@
+"""The validate-and-re-ask loop, driven by a scripted provider."""
+
+import copy
+from typing import Any
+
+import pytest
+from fakes import ScriptedProvider
+
+from specrun.config import RetryPolicy
+from specrun.errors import ProviderError
+from specrun.numbering import NumberingEvidence
+from specrun.prompt_pack import PackRules
+from specrun.providers import TransientProviderError
+from specrun.reask import FIRST_REQUEST, Outcome, run_attempts
+
+SYSTEM = "the system prompt"
+LIVEWIRE = "livewire_public_state_untrusted"
+
+
+def breaking(document: dict[str, Any], count: int) -> dict[str, Any]:
+    """The document with ``count`` violations (statements removed from A, then D)."""
+    broken = copy.deepcopy(document)
+    for index in (0, 3)[:count]:
+        broken["candidates"][index]["explicit_statements"][LIVEWIRE] = None
+    return broken
+
+
+def attempts(
+    provider: ScriptedProvider,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    max_attempts: int = 3,
+    waits: list[float] | None = None,
+) -> Outcome:
+    return run_attempts(
+        provider,
+        SYSTEM,
+        rules,
+        numbering,
+        max_attempts,
+        RetryPolicy(max_retries=3),
+        sleep=(waits if waits is not None else []).append,
+    )
+
+
+def test_a_valid_first_answer_is_taken(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 1
+    assert [turn.text for turn in provider.requests[0].turns] == [FIRST_REQUEST]
+
+
+def test_violations_are_sent_back_with_the_previous_answer(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(breaking(valid_document, 1), valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert [len(attempt.violations) for attempt in outcome.attempts] == [1, 0]
+    first, second = provider.requests
+    assert first.system == second.system == SYSTEM
+    user, assistant, reask = second.turns
+    assert user.text == FIRST_REQUEST
+    assert assistant.role == "assistant"
+    assert assistant.text == outcome.attempts[0].answer.raw
+    assert f"SC302 at Candidate A > explicit_statements.{LIVEWIRE}" in reask.text
+    assert "Fix: State explicitly" in reask.text
+    assert "complete result document" in reask.text
+
+
+def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider('{"candidates": [', valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 2
+    assert "could not be used: the answer is not JSON" in provider.requests[1].turns[2].text
+
+
+def test_only_the_latest_answer_is_re_sent(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(
+        breaking(valid_document, 2), breaking(valid_document, 1), valid_document
+    )
+    attempts(provider, rules, uncertain)
+    third = provider.requests[2]
+    assert len(third.turns) == 3
+    assert "Candidate D" not in third.turns[2].text
+
+
+def test_exhaustion_keeps_the_draft_with_fewest_violations(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(
+        breaking(valid_document, 2), breaking(valid_document, 1), breaking(valid_document, 2)
+    )
+    outcome = attempts(provider, rules, uncertain, max_attempts=3)
+    assert outcome.document is None
+    assert len(outcome.attempts) == 3
+    assert outcome.best.number == 2
+    assert outcome.usage.input_tokens == 300
+
+
+def test_max_attempts_counts_model_answers(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(breaking(valid_document, 1), valid_document)
+    outcome = attempts(provider, rules, uncertain, max_attempts=1)
+    assert outcome.document is None
+    assert len(provider.requests) == 1
+
+
+def test_transient_faults_use_no_attempt_and_never_reach_the_model(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(
+        TransientProviderError("HTTP 429", retry_after=3.0),
+        TransientProviderError("HTTP 529"),
+        valid_document,
+    )
+    waits: list[float] = []
+    outcome = attempts(provider, rules, uncertain, max_attempts=1, waits=waits)
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 1
+    assert len(waits) == 2
+    assert waits[0] >= 3.0
+    assert provider.requests[0] == provider.requests[2]
+
+
+def test_a_permanent_provider_error_stops_the_run(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(ProviderError("authentication failed"), valid_document)
+    with pytest.raises(ProviderError, match="authentication failed"):
+        attempts(provider, rules, uncertain)
+    assert len(provider.requests) == 1

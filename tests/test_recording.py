@@ -1,0 +1,149 @@
+"""Cassettes: replay of every shipped recording, scrubbing on record, and their failure modes."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support import EXAMPLE, ROOT, Invoke
+from wire import anthropic_tool_answer, openai_tool_answer, scripted_server
+
+from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
+from specrun.recording import scrub_text
+from specrun.runner import Recording, RunResult, execute_run
+
+CASSETTES = ROOT / "cassettes"
+SHIPPED = {
+    "anthropic-single": ("anthropic", True, 1),
+    "anthropic-reask": ("anthropic", True, 2),
+    "anthropic-exhausted": ("anthropic", False, 3),
+    "anthropic-faults": ("anthropic", True, 1),
+    "openai-reask": ("openai", True, 2),
+    "local-reask": ("local", True, 2),
+}
+KEY = "kv-recorded-key-7c21"
+
+
+def replay(name: str, profile: str, repo: Path = EXAMPLE) -> RunResult:
+    settings = Settings(profile, BUILT_IN_PROFILES[profile], 3, RetryPolicy(), "test")
+    return execute_run(
+        repo,
+        "tenantpilot.spec-candidates",
+        settings,
+        {},
+        report=lambda line: None,
+        recording=Recording(CASSETTES / f"{name}.yaml", record=False),
+        sleep=lambda seconds: None,
+    )
+
+
+@pytest.mark.parametrize(("name", "expected"), SHIPPED.items(), ids=SHIPPED.keys())
+def test_every_shipped_cassette_replays_fully_without_a_key(
+    name: str, expected: tuple[str, bool, int]
+) -> None:
+    profile, valid, attempts = expected
+    result = replay(name, profile)
+    assert (result.outcome.document is not None) is valid
+    assert len(result.outcome.attempts) == attempts
+    assert result.unplayed == 0
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_cassettes_say_they_were_generated(name: str) -> None:
+    text = (CASSETTES / f"{name}.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# Generated, not recorded from a live API")
+    assert yaml.safe_load(text)["generated"]["by"] == "scripts/generate_cassettes.py"
+
+
+def test_shipped_cassettes_match_their_generator(tmp_path: Path) -> None:
+    """Fails when the prompt, its rules or the example changed without regenerating."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import generate_cassettes
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    for scenario in generate_cassettes.SCENARIOS:
+        fresh = tmp_path / f"{scenario.name}.yaml"
+        generate_cassettes.generate(scenario, fresh)
+        shipped = CASSETTES / f"{scenario.name}.yaml"
+        assert fresh.read_text() == shipped.read_text(), (
+            f"{shipped.name} is stale: run python scripts/generate_cassettes.py"
+        )
+
+
+def record(
+    tmp_path: Path, profile: str, reply: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    path = tmp_path / "live.yaml"
+    with scripted_server([reply]) as server:
+        built_in = BUILT_IN_PROFILES[profile]
+        base_url = server.url + ("/v1" if built_in.kind == "openai" else "")
+        settings = Settings(
+            profile,
+            built_in.model_copy(update={"base_url": base_url, "api_key_env": "LIVE_KEY"}),
+            1,
+            RetryPolicy(),
+            "test",
+        )
+        execute_run(
+            EXAMPLE,
+            "tenantpilot.spec-candidates",
+            settings,
+            {"LIVE_KEY": KEY},
+            report=lambda line: None,
+            recording=Recording(path, record=True),
+        )
+        sent = " ".join(server.requests[0].headers.values())
+    return path.read_text(encoding="utf-8"), sent
+
+
+@pytest.mark.parametrize("profile", ["anthropic", "openai"])
+def test_recording_scrubs_keys_and_credential_headers_before_writing(
+    tmp_path: Path,
+    profile: str,
+    valid_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = dict(valid_document, numbering_strategy=f"Echoes {KEY} and sk-ant-api03-abcdefgh")
+    reply = (anthropic_tool_answer if profile == "anthropic" else openai_tool_answer)(document)
+    text, sent = record(tmp_path, profile, reply, monkeypatch)
+    assert KEY in sent
+    assert KEY not in text
+    assert "sk-ant-api03" not in text
+    headers = {
+        name.lower()
+        for interaction in yaml.safe_load(text)["interactions"]
+        for part in ("request", "response")
+        for name in interaction[part]["headers"]
+    }
+    assert not headers & {"authorization", "x-api-key", "cookie", "set-cookie"}
+
+
+def test_scrub_text_blanks_known_and_key_shaped_secrets() -> None:
+    assert scrub_text("a kv-1 b sk-proj-0123456789abcdef c", ("kv-1",)) == (
+        "a REDACTED b REDACTED c"
+    )
+
+
+def test_missing_cassette_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", tmp_path / "absent.yaml")
+    assert result.exit_code == 2
+    assert "cassette" in result.stderr
+    assert "does not exist" in result.stderr
+
+
+def test_a_changed_repository_finds_no_recording(invoke: Invoke, example_repo: Path) -> None:
+    spec = example_repo / "specs/111-findings-workflow-sla/spec.md"
+    spec.write_text(spec.read_text() + "\n- **FR-005**: A late change.\n")
+    cassette = CASSETTES / "anthropic-reask.yaml"
+    result = invoke("run", "--repo", example_repo, "--cassette", cassette)
+    assert result.exit_code == 3
+    assert "has no recorded answer for this request" in result.stderr
+    assert "changed since it was recorded" in result.stderr
+
+
+def test_record_needs_a_cassette(invoke: Invoke) -> None:
+    result = invoke("run", "--repo", EXAMPLE, "--record")
+    assert result.exit_code == 2
+    assert "--record needs --cassette" in result.stderr

@@ -1,0 +1,196 @@
+"""``specrun run`` end to end through the real openai and anthropic SDKs, against a scripted
+server on loopback speaking each wire format."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import EXAMPLE, Invoke
+from wire import (
+    Reply,
+    ScriptedServer,
+    anthropic_error,
+    anthropic_tool_answer,
+    anthropic_truncated,
+    openai_error,
+    openai_tool_answer,
+    scripted_server,
+)
+
+KEY = "kv-leak-check-0f3a9c"
+
+
+def without_livewire_statement(document: dict[str, Any]) -> dict[str, Any]:
+    broken = copy.deepcopy(document)
+    broken["candidates"][0]["explicit_statements"]["livewire_public_state_untrusted"] = None
+    return broken
+
+
+def loopback_config(folder: Path, kind: str, server: ScriptedServer, retries: int = 2) -> Path:
+    base_url = server.url + ("/v1" if kind == "openai" else "")
+    path = folder / "loopback.toml"
+    path.write_text(
+        f'provider = "loop"\n\n[retries]\nmax_retries = {retries}\n\n'
+        f'[providers.loop]\nkind = "{kind}"\nmodel = "scripted"\nbase_url = "{base_url}"\n'
+        'api_key_env = "LOOP_KEY"\n'
+    )
+    return path
+
+
+def run_against(
+    invoke: Invoke, tmp_path: Path, kind: str, replies: list[Reply], *args: str
+) -> tuple[Any, ScriptedServer]:
+    with scripted_server(replies) as server:
+        config = loopback_config(tmp_path, kind, server)
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, *args)
+    return result, server
+
+
+def leaked(result: Any, runs: Path) -> bool:
+    records = "".join(path.read_text() for path in runs.glob("*.json"))
+    return KEY in result.stdout + result.stderr + records
+
+
+@pytest.fixture(autouse=True)
+def loop_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOOP_KEY", KEY)
+
+
+def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    replies = [
+        anthropic_tool_answer(without_livewire_statement(valid_document), cache_write=4000),
+        anthropic_tool_answer(valid_document, cache_read=4000),
+    ]
+    result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == valid_document
+    first, second = (request.body for request in server.requests)
+    assert first["system"] == second["system"]
+    assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert second["messages"][1]["role"] == "assistant"
+    assert "SC302" in second["messages"][2]["content"]
+    assert "4,000 cache read, 4,000 cache write tokens" in result.stderr
+    assert KEY in " ".join(server.requests[0].headers.values())
+    assert not leaked(result, isolated_environment)
+
+
+def test_openai_reask_over_the_wire(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies = [
+        openai_tool_answer(without_livewire_statement(valid_document)),
+        openai_tool_answer(valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, "openai", replies)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# Spec candidates")
+    first, second = (request.body for request in server.requests)
+    assert first["messages"][0] == second["messages"][0]
+    assert first["messages"][0]["role"] == "system"
+    tool = first["tools"][0]["function"]
+    assert tool["parameters"]["additionalProperties"] is False
+    assert first["tool_choice"] == {"type": "function", "function": {"name": tool["name"]}}
+
+
+def test_truncated_answer_is_re_asked(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies = [anthropic_truncated(valid_document), anthropic_tool_answer(valid_document)]
+    result, server = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 0, result.stderr
+    assert "cut off at max_tokens" in result.stderr
+    assert "cut off at max_tokens" in server.requests[1].body["messages"][2]["content"]
+
+
+def test_malformed_json_answer_is_re_asked(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies = [
+        openai_tool_answer(None, arguments='{"candidates": [{"label"'),
+        openai_tool_answer(valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, "openai", replies)
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "could not be used" in server.requests[1].body["messages"][3]["content"]
+
+
+def test_exhaustion_exits_1_with_the_remaining_violations(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    broken = without_livewire_statement(valid_document)
+    replies = [anthropic_tool_answer(broken) for _ in range(2)]
+    out = tmp_path / "result.md"
+    result, _ = run_against(
+        invoke, tmp_path, "anthropic", replies, "--max-attempts", "2", "--out", str(out)
+    )
+    assert result.exit_code == 1
+    assert "SC302 Candidate A" in result.stderr
+    assert not out.exists()
+    assert result.stdout == ""
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["outcome"] == "invalid"
+    assert len(record["attempts"]) == 2
+    assert json.loads(record["attempts"][0]["raw"]) == broken
+    assert record["best_draft"] == broken
+    assert str(record_path) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "reply"),
+    [
+        ("anthropic", anthropic_error(401, "authentication_error")),
+        ("openai", openai_error(401, "invalid_api_key")),
+    ],
+)
+def test_authentication_failure_exits_3_without_retrying(
+    invoke: Invoke, tmp_path: Path, kind: str, reply: Reply, isolated_environment: Path
+) -> None:
+    result, server = run_against(invoke, tmp_path, kind, [reply])
+    assert result.exit_code == 3
+    assert "authentication failed (HTTP 401)" in result.stderr
+    assert len(server.requests) == 1
+    assert not leaked(result, isolated_environment)
+
+
+def test_persistent_server_errors_exit_3_after_bounded_retries(
+    invoke: Invoke, tmp_path: Path, sleeps: list[float], isolated_environment: Path
+) -> None:
+    replies = [anthropic_error(500, "api_error") for _ in range(5)]
+    result, server = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 3
+    assert "kept failing (HTTP 500" in result.stderr
+    assert len(server.requests) == 3
+    assert len(sleeps) == 2
+    assert not leaked(result, isolated_environment)
+
+
+def test_rate_limit_retry_after_is_honoured_over_the_wire(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], sleeps: list[float]
+) -> None:
+    replies = [
+        anthropic_error(429, "rate_limit_error", {"retry-after": "9"}),
+        anthropic_error(529, "overloaded_error"),
+        anthropic_tool_answer(valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 0, result.stderr
+    assert sleeps[0] >= 9
+    assert len(server.requests) == 3
+    assert "attempt 1:" in result.stderr
+    assert "attempt 2:" not in result.stderr
+
+
+def test_missing_key_is_refused_before_any_request(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOOP_KEY")
+    result, server = run_against(invoke, tmp_path, "anthropic", [])
+    assert result.exit_code == 2
+    assert "set the environment variable LOOP_KEY" in result.stderr
+    assert server.requests == []
