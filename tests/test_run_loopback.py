@@ -97,17 +97,18 @@ def test_openai_reask_over_the_wire(
 
 
 def test_truncated_answer_is_re_asked(
-    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [anthropic_truncated(valid_document), anthropic_tool_answer(valid_document)]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr
     assert "cut off at max_tokens" in result.stderr
     assert "cut off at max_tokens" in server.requests[1].body["messages"][2]["content"]
+    assert not leaked(result, isolated_environment)
 
 
 def test_malformed_json_answer_is_re_asked(
-    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [
         openai_tool_answer(None, arguments='{"candidates": [{"label"'),
@@ -117,6 +118,7 @@ def test_malformed_json_answer_is_re_asked(
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
     assert "could not be used" in server.requests[1].body["messages"][3]["content"]
+    assert not leaked(result, isolated_environment)
 
 
 def test_exhaustion_exits_1_with_the_remaining_violations(
@@ -139,6 +141,7 @@ def test_exhaustion_exits_1_with_the_remaining_violations(
     assert json.loads(record["attempts"][0]["raw"]) == broken
     assert record["best_draft"] == broken
     assert str(record_path) in result.stderr
+    assert not leaked(result, isolated_environment)
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,9 @@ class Format(StrEnum):
     json = "json"
 
 
-class Options:
+class GlobalFlags:
+    """Flags given before the command, read by every command."""
+
     debug = False
 
 
@@ -62,7 +64,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SpecrunError as error:
-            if Options.debug:
+            if GlobalFlags.debug:
                 traceback.print_exc()
             typer.echo(f"specrun: error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
@@ -78,7 +80,7 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     """specrun: run a repository's spec-candidates prompt and get back four validated candidates."""
-    Options.debug = debug
+    GlobalFlags.debug = debug
 
 
 @app.command()

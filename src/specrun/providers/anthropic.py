@@ -12,9 +12,8 @@ import anthropic
 import instructor
 
 from specrun.config import ProviderProfile
-from specrun.document import SpecCandidates
 from specrun.providers import Answer, Request, Usage
-from specrun.providers.calls import call_instructor
+from specrun.providers.calls import call_instructor, sdk_options
 
 
 def _raw(completion: Any) -> str:
@@ -39,31 +38,17 @@ def _usage(completion: Any) -> Usage:
 class AnthropicProvider:
     def __init__(self, profile: ProviderProfile, api_key: str, http_client: Any = None) -> None:
         self.profile = profile
-        sdk = anthropic.Anthropic(
-            api_key=api_key,
-            base_url=profile.base_url,
-            timeout=profile.timeout,
-            max_retries=0,
-            http_client=http_client,
-        )
+        sdk = anthropic.Anthropic(**sdk_options(profile, api_key, http_client))
         self.client = instructor.from_anthropic(sdk, mode=instructor.Mode.TOOLS)
 
     def complete(self, request: Request) -> Answer:
-        options: dict[str, Any] = {
-            "model": self.profile.model,
+        options = {
             "max_tokens": self.profile.max_tokens,
             "system": [
                 {"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}
             ],
             "messages": [{"role": turn.role, "content": turn.text} for turn in request.turns],
         }
-        if self.profile.temperature is not None:
-            options["temperature"] = self.profile.temperature
         return call_instructor(
-            lambda: self.client.create_with_completion(
-                response_model=SpecCandidates, max_retries=0, **options
-            ),
-            raw=_raw,
-            usage=_usage,
-            sdk_errors=(anthropic.APIError,),
+            self.client, self.profile, options, _raw, _usage, (anthropic.APIError,)
         )

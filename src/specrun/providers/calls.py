@@ -16,6 +16,8 @@ from typing import Any
 
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
+from specrun.config import ProviderProfile
+from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.providers import Answer, TransientProviderError, Usage
 
@@ -66,14 +68,33 @@ def translate(error: Exception) -> ProviderError:
     )
 
 
+def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dict[str, Any]:
+    """What both vendor SDK clients are built with; their own retries are off."""
+    return {
+        "api_key": api_key,
+        "base_url": profile.base_url,
+        "timeout": profile.timeout,
+        "max_retries": 0,
+        "http_client": http_client,
+    }
+
+
 def call_instructor(
-    call: Callable[[], tuple[Any, Any]],
+    client: Any,
+    profile: ProviderProfile,
+    request_options: dict[str, Any],
     raw: Callable[[Any], str],
     usage: Callable[[Any], Usage],
     sdk_errors: tuple[type[Exception], ...],
 ) -> Answer:
+    """One attempt through instructor: ``raw`` and ``usage`` read the vendor's completion."""
+    options = {"model": profile.model, **request_options}
+    if profile.temperature is not None:
+        options["temperature"] = profile.temperature
     try:
-        document, completion = call()
+        document, completion = client.create_with_completion(
+            response_model=SpecCandidates, max_retries=0, **options
+        )
     except IncompleteOutputException as error:
         completion = error.last_completion
         return Answer(

@@ -13,9 +13,8 @@ import instructor
 import openai
 
 from specrun.config import ProviderProfile
-from specrun.document import SpecCandidates
 from specrun.providers import Answer, Request, Usage
-from specrun.providers.calls import call_instructor
+from specrun.providers.calls import call_instructor, sdk_options
 
 
 def _raw(completion: Any) -> str:
@@ -44,31 +43,12 @@ def _usage(completion: Any) -> Usage:
 class OpenAIProvider:
     def __init__(self, profile: ProviderProfile, api_key: str, http_client: Any = None) -> None:
         self.profile = profile
-        sdk = openai.OpenAI(
-            api_key=api_key,
-            base_url=profile.base_url,
-            timeout=profile.timeout,
-            max_retries=0,
-            http_client=http_client,
-        )
+        sdk = openai.OpenAI(**sdk_options(profile, api_key, http_client))
         self.client = instructor.from_openai(sdk, mode=instructor.Mode.TOOLS)
         self.limit_parameter = "max_tokens" if profile.base_url else "max_completion_tokens"
 
     def complete(self, request: Request) -> Answer:
         messages = [{"role": "system", "content": request.system}]
         messages += [{"role": turn.role, "content": turn.text} for turn in request.turns]
-        options: dict[str, Any] = {
-            "model": self.profile.model,
-            self.limit_parameter: self.profile.max_tokens,
-            "messages": messages,
-        }
-        if self.profile.temperature is not None:
-            options["temperature"] = self.profile.temperature
-        return call_instructor(
-            lambda: self.client.create_with_completion(
-                response_model=SpecCandidates, max_retries=0, **options
-            ),
-            raw=_raw,
-            usage=_usage,
-            sdk_errors=(openai.APIError,),
-        )
+        options = {self.limit_parameter: self.profile.max_tokens, "messages": messages}
+        return call_instructor(self.client, self.profile, options, _raw, _usage, (openai.APIError,))
