@@ -14,6 +14,7 @@ max_attempts = 2
 kind = "openai"
 base_url = "http://127.0.0.1:8080/v1"
 model = "llama3"
+max_tokens = 8000
 """
 
 
@@ -55,6 +56,7 @@ def test_a_profile_swaps_the_provider(tmp_path: Path) -> None:
     settings = resolve_settings(read_config(write(tmp_path, LOCAL)), "file", {})
     assert settings.profile.base_url == "http://127.0.0.1:8080/v1"
     assert settings.profile.model == "llama3"
+    assert settings.profile.max_tokens == 8000
     assert settings.max_attempts == 2
 
 

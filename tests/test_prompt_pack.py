@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
+from specrun.document import THEMES
 from specrun.errors import InputError
 from specrun.prompt_pack import load_prompt_pack, split_front_matter
 
@@ -44,6 +45,11 @@ def test_rules_name_the_same_binding_files_as_the_prompt(tmp_path: Path) -> None
     pack = load_prompt_pack("tenantpilot.spec-candidates", tmp_path)
     listed = re.findall(r"^- `([^`]+)`$", pack.body, flags=re.MULTILINE)
     assert listed == pack.rules.binding_files
+
+
+def test_rules_themes_are_the_schemas_themes(tmp_path: Path) -> None:
+    rules = load_prompt_pack("tenantpilot.spec-candidates", tmp_path).rules
+    assert tuple(candidate.theme for candidate in rules.candidates) == THEMES
 
 
 def test_front_matter_is_parsed_as_codex_does() -> None:

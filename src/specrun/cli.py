@@ -151,13 +151,7 @@ def run(
     if output_format is Format.json:
         rendered = render_json(document)
     else:
-        context = result.context
-        provenance = Provenance(
-            prompt=context.pack.name,
-            files=tuple((file.path, file.sha256) for file in context.files),
-            numbering=f"{context.numbering.status} ({context.numbering.reason})",
-        )
-        rendered = render_markdown(document, provenance)
+        rendered = render_markdown(document, Provenance.of(result.context))
     if out is None:
         typer.echo(rendered, nl=False)
     else:
@@ -178,6 +172,7 @@ def context(
     Example: specrun context --repo examples/tenantatlas
     """
     from specrun.context import assemble_context
+    from specrun.numbering import listing
     from specrun.prompt_pack import load_prompt_pack
 
     assembled = assemble_context(repo, load_prompt_pack(prompt, repo))
@@ -203,8 +198,8 @@ def context(
     evidence = assembled.numbering
     lines = [f"prompt: {assembled.pack.name} ({assembled.pack.source})", "binding files:"]
     lines += [f"  {f.path}  {f.size:,} bytes  sha256 {f.sha256}" for f in assembled.files]
-    in_use = ", ".join(f"{n:03d}" for n in evidence.in_use) or "none"
-    available = ", ".join(f"{n:03d}" for n in evidence.available) or "none proven"
+    in_use = listing(evidence.in_use)
+    available = listing(evidence.available, "none proven")
     lines += [
         f"system prompt: {len(assembled.system_prompt):,} characters, "
         f"about {assembled.token_estimate:,} tokens",
@@ -230,12 +225,11 @@ def check(
     from specrun.document import read_result_file
     from specrun.numbering import gather_numbering_evidence
     from specrun.prompt_pack import load_prompt_pack
+    from specrun.validation import validate_document
 
     data = read_result_file(file)
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    from specrun.validation import validate_document
-
     _, violations = validate_document(data, pack.rules, gather_numbering_evidence(root))
     if as_json:
         report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}

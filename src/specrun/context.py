@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specrun.errors import InputError
-from specrun.numbering import NumberingEvidence, gather_numbering_evidence
+from specrun.numbering import NumberingEvidence, gather_numbering_evidence, listing
 from specrun.prompt_pack import PromptPack
 
 CHARACTERS_PER_TOKEN = 4
@@ -84,9 +84,9 @@ def read_binding_files(root: Path, relatives: list[str]) -> tuple[BindingFile, .
 
 
 def numbering_section(evidence: NumberingEvidence) -> str:
-    in_use = ", ".join(f"{number:03d}" for number in evidence.in_use) or "none found"
+    in_use = listing(evidence.in_use, "none found")
     if evidence.status == "proven":
-        available = ", ".join(f"{number:03d}" for number in evidence.available)
+        available = listing(evidence.available)
         instruction = (
             f"Available spec numbers, proven: {available}. A candidate may take one of them "
             "as its label 'Spec NNN' and spec_number; each number may be used once."

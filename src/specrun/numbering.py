@@ -34,6 +34,11 @@ class NumberingEvidence:
         }
 
 
+def listing(numbers: tuple[int, ...] | list[int], empty: str = "none") -> str:
+    """Spec numbers as people write them: '110, 111, 134'."""
+    return ", ".join(f"{number:03d}" for number in numbers) or empty
+
+
 def _numbers(names: list[str]) -> set[int]:
     return {int(match.group(1)) for name in names if (match := SPEC_NUMBER.match(name))}
 

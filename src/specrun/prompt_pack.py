@@ -42,7 +42,6 @@ class RequiredBoundary(Rules):
     candidate: str
     spec: int
     relationship: list[str] = Field(min_length=1)
-    non_duplication: list[str] = Field(min_length=1)
 
 
 class PackRules(Rules):
@@ -52,6 +51,7 @@ class PackRules(Rules):
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
     required_boundaries: list[RequiredBoundary] = []
+    non_duplication: list[str] = []
     placeholders: list[str] = []
     prose_min_words: int = 3
     hedges: list[str] = []

@@ -18,7 +18,7 @@ from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
 from specrun.retrying import with_retries
-from specrun.validation import Violation, validate_document
+from specrun.validation import Violation, check_document
 
 FIRST_REQUEST = (
     "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
@@ -77,8 +77,7 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
 def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
     if answer.document is None:
         return ()
-    _, violations = validate_document(answer.document.model_dump(), rules, numbering)
-    return tuple(violations)
+    return tuple(check_document(answer.document, rules, numbering))
 
 
 def run_attempts(

@@ -7,8 +7,12 @@ header (prompt, binding files with sha256, numbering status) from its context.
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from specrun.document import SpecCandidate, SpecCandidates
+
+if TYPE_CHECKING:
+    from specrun.context import Context
 
 STATEMENT_TITLES = {
     "ui_only_authorization_insufficient": "UI-only authorization",
@@ -23,6 +27,14 @@ class Provenance:
     prompt: str
     files: tuple[tuple[str, str], ...]
     numbering: str
+
+    @classmethod
+    def of(cls, context: "Context") -> "Provenance":
+        return cls(
+            prompt=context.pack.name,
+            files=tuple((file.path, file.sha256) for file in context.files),
+            numbering=f"{context.numbering.status} ({context.numbering.reason})",
+        )
 
 
 def _bullets(items: list[str]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specrun import recording as cassettes
 from specrun.config import Settings
 from specrun.context import Context, assemble_context
 from specrun.prompt_pack import load_prompt_pack
@@ -76,8 +77,6 @@ def execute_run(
     sleep: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own."""
-    from specrun import recording as cassettes
-
     context = assemble_context(repo, load_prompt_pack(prompt, repo))
     report(describe_context(context))
     replaying = recording is not None and not recording.record

@@ -1,8 +1,9 @@
 """Validation: a document against the result schema and every rule of the prompt pack.
 
-``validate_document`` is the one entry point. Schema errors (a missing item, a wrong type, an
-unknown field) are reported as SC104 violations; once the document parses, each rule check of
-``structure``, ``numbering_rules``, ``content`` and ``language`` reads it. Violations come back in
+``validate_document`` takes raw data: schema errors (a missing item, a wrong type, an unknown
+field) are reported as SC104 violations. ``check_document`` takes a document already parsed (an
+answer instructor has read) and runs each rule check of ``structure``, ``numbering_rules``,
+``content`` and ``language`` on it. Violations come back in
 rule-code order, then document order.
 """
 
@@ -16,7 +17,7 @@ from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Review, Violation
 
-__all__ = ["Violation", "validate_document"]
+__all__ = ["Violation", "check_document", "validate_document"]
 
 Check = Callable[[Review], Iterable[Violation]]
 CHECKS: tuple[Check, ...] = (
@@ -71,6 +72,12 @@ def validate_document(
         document = SpecCandidates.model_validate(data)
     except ValidationError as error:
         return None, schema_violations(error)
+    return document, check_document(document, rules, numbering)
+
+
+def check_document(
+    document: SpecCandidates, rules: PackRules, numbering: NumberingEvidence
+) -> list[Violation]:
     review = Review(document, rules, numbering)
     violations = [violation for check in CHECKS for violation in check(review)]
-    return document, sorted(violations, key=lambda violation: violation.code)
+    return sorted(violations, key=lambda violation: violation.code)

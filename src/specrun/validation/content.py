@@ -4,6 +4,7 @@ what comes from the pack's rules data."""
 
 from collections.abc import Iterator
 
+from specrun.numbering import listing
 from specrun.phrases import Judgement, Verdict, affirmed_term, judge_statement, mentions, normalise
 from specrun.validation.model import Review, Violation, candidate_texts, where
 from specrun.validation.numbering_rules import spec_numbers_named
@@ -47,8 +48,7 @@ def check_boundaries(review: Review) -> Iterator[Violation]:
                     "SC401",
                     where(letter, f"boundary_to_existing_specs[{index}].spec"),
                     f"{boundary.spec!r} is not an existing spec of the repository.",
-                    "Name an existing spec as 'Spec NNN' "
-                    f"({', '.join(f'{n:03d}' for n in sorted(existing))}).",
+                    f"Name an existing spec as 'Spec NNN' ({listing(sorted(existing))}).",
                 )
     by_letter = dict(review.candidates())
     for required in review.rules.required_boundaries:
@@ -72,7 +72,9 @@ def check_boundaries(review: Review) -> Iterator[Violation]:
                 f"Add a boundary to Spec {required.spec} whose relationship is '{relationship}s'.",
             )
         elif not any(
-            affirmed_term(normalise(f"{b.relationship}. {b.statement}"), required.non_duplication)
+            affirmed_term(
+                normalise(f"{b.relationship}. {b.statement}"), review.rules.non_duplication
+            )
             for b in matching
         ):
             yield Violation(

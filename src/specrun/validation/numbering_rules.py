@@ -5,6 +5,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from specrun.numbering import listing
 from specrun.validation.model import (
     Review,
     Violation,
@@ -58,14 +59,14 @@ def check_numbering(review: Review) -> Iterator[Violation]:
                 "SC201",
                 where(letter, "spec_number"),
                 f"Spec number {number:03d} already exists in the repository.",
-                f"Use one of the available numbers {_listing(evidence.available)} or null.",
+                f"Use one of the available numbers {listing(evidence.available)} or null.",
             )
         elif number not in evidence.available:
             yield Violation(
                 "SC201",
                 where(letter, "spec_number"),
                 f"Spec number {number:03d} is not among the available numbers.",
-                f"Use one of {_listing(evidence.available)} or null.",
+                f"Use one of {listing(evidence.available)} or null.",
             )
         if used[number] > 1:
             yield Violation(
@@ -81,10 +82,6 @@ def check_numbering(review: Review) -> Iterator[Violation]:
                 f"Label {candidate.label!r} does not match spec_number {number:03d}.",
                 f"Use the label 'Spec {number:03d}'.",
             )
-
-
-def _listing(numbers: tuple[int, ...]) -> str:
-    return ", ".join(f"{number:03d}" for number in numbers) or "(none)"
 
 
 def check_new_numbers(review: Review) -> Iterator[Violation]:
@@ -105,7 +102,7 @@ def check_new_numbers(review: Review) -> Iterator[Violation]:
             yield Violation(
                 "SC202",
                 location,
-                f"The text names spec number(s) {_listing(tuple(invented))}, which neither "
+                f"The text names spec number(s) {listing(invented)}, which neither "
                 "exist in the repository nor were proven available.",
                 "Refer to new work as 'Candidate A'–'D' and to existing specs by their number.",
             )
