@@ -56,6 +56,22 @@ def test_shipped_cassettes_say_they_were_generated(name: str) -> None:
     assert yaml.safe_load(text)["generated"]["by"] == "scripts/generate_cassettes.py"
 
 
+def exchanges(path: Path) -> list[dict[str, Any]]:
+    """What a cassette says was asked and answered, without the SDK's identity headers
+    (user-agent, x-stainless-*, anthropic-version), which change with every SDK release."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        {
+            "method": interaction["request"]["method"],
+            "uri": interaction["request"]["uri"],
+            "body": interaction["request"]["body"],
+            "status": interaction["response"]["status"],
+            "answer": interaction["response"]["body"],
+        }
+        for interaction in data["interactions"]
+    ]
+
+
 def test_shipped_cassettes_match_their_generator(tmp_path: Path) -> None:
     """Fails when the prompt, its rules or the example changed without regenerating."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -67,9 +83,19 @@ def test_shipped_cassettes_match_their_generator(tmp_path: Path) -> None:
         fresh = tmp_path / f"{scenario.name}.yaml"
         generate_cassettes.generate(scenario, fresh)
         shipped = CASSETTES / f"{scenario.name}.yaml"
-        assert fresh.read_text() == shipped.read_text(), (
+        assert exchanges(fresh) == exchanges(shipped), (
             f"{shipped.name} is stale: run python scripts/generate_cassettes.py"
         )
+
+
+def test_staleness_check_sees_a_changed_request(tmp_path: Path) -> None:
+    shipped = CASSETTES / "anthropic-single.yaml"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(
+        shipped.read_text(encoding="utf-8").replace("claude-sonnet-5-5", "claude-other", 1),
+        encoding="utf-8",
+    )
+    assert exchanges(changed) != exchanges(shipped)
 
 
 def record(
