@@ -103,6 +103,7 @@ def test_check_json_reports_violations(invoke: Invoke, tmp_path: Path) -> None:
         "code": "SC105",
         "location": "Candidate C > implementation_priority",
         "message": "'Low' is not one of Critical, High, Medium.",
+        "evidence": "",
         "hint": "Choose exactly one of: Critical, High, Medium.",
     }
 

@@ -56,7 +56,7 @@ def codes(violations: list[Violation]) -> set[str]:
 
 
 def judge(document: Document, rules: PackRules, evidence: NumberingEvidence) -> list[Violation]:
-    return validate_document(document, rules, evidence)[1]
+    return list(validate_document(document, rules, evidence)[1].violations)
 
 
 UI = "ui_only_authorization_insufficient"

@@ -230,7 +230,8 @@ def check(
     data = read_result_file(file)
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    _, violations = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    _, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    violations = findings.violations
     if as_json:
         report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))

@@ -77,7 +77,7 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
 def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
     if answer.document is None:
         return ()
-    return tuple(check_document(answer.document, rules, numbering))
+    return check_document(answer.document, rules, numbering).violations
 
 
 def run_attempts(

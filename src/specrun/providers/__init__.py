@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel
+
 from specrun.config import ProviderProfile
 from specrun.document import SpecCandidates
 from specrun.errors import InputError, ProviderError
@@ -26,8 +28,12 @@ class Turn:
 
 @dataclass(frozen=True)
 class Request:
+    """What to ask: ``response_model`` is the schema the answer must fit (the result document,
+    or the judge's verdicts)."""
+
     system: str
     turns: tuple[Turn, ...]
+    response_model: type[BaseModel] = SpecCandidates
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,11 @@ class Usage:
 
 @dataclass(frozen=True)
 class Answer:
-    """One model answer. ``document`` is None when the answer could not be read (``problem``)."""
+    """One model answer. ``document`` (an instance of the request's ``response_model``) is None
+    when the answer could not be read (``problem``)."""
 
     raw: str
-    document: SpecCandidates | None
+    document: Any
     problem: str | None = None
     usage: Usage = field(default_factory=Usage)
 

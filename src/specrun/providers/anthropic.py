@@ -50,5 +50,11 @@ class AnthropicProvider:
             "messages": [{"role": turn.role, "content": turn.text} for turn in request.turns],
         }
         return call_instructor(
-            self.client, self.profile, options, _raw, _usage, (anthropic.APIError,)
+            self.client,
+            self.profile,
+            request.response_model,
+            options,
+            _raw,
+            _usage,
+            (anthropic.APIError,),
         )

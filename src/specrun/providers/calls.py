@@ -15,9 +15,9 @@ from time import time
 from typing import Any
 
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel
 
 from specrun.config import ProviderProfile
-from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.providers import Answer, TransientProviderError, Usage
 
@@ -82,6 +82,7 @@ def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dic
 def call_instructor(
     client: Any,
     profile: ProviderProfile,
+    response_model: type[BaseModel],
     request_options: dict[str, Any],
     raw: Callable[[Any], str],
     usage: Callable[[Any], Usage],
@@ -93,7 +94,7 @@ def call_instructor(
         options["temperature"] = profile.temperature
     try:
         document, completion = client.create_with_completion(
-            response_model=SpecCandidates, max_retries=0, **options
+            response_model=response_model, max_retries=0, **options
         )
     except IncompleteOutputException as error:
         completion = error.last_completion
@@ -109,7 +110,7 @@ def call_instructor(
         return Answer(
             raw(completion) if completion is not None else "",
             None,
-            f"the answer could not be read as the result document ({reason})",
+            f"the answer could not be read as {response_model.__name__} ({reason})",
             usage(completion) if completion is not None else Usage(),
         )
     except sdk_errors as error:

@@ -51,4 +51,12 @@ class OpenAIProvider:
         messages = [{"role": "system", "content": request.system}]
         messages += [{"role": turn.role, "content": turn.text} for turn in request.turns]
         options = {self.limit_parameter: self.profile.max_tokens, "messages": messages}
-        return call_instructor(self.client, self.profile, options, _raw, _usage, (openai.APIError,))
+        return call_instructor(
+            self.client,
+            self.profile,
+            request.response_model,
+            options,
+            _raw,
+            _usage,
+            (openai.APIError,),
+        )

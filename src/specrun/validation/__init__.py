@@ -15,11 +15,11 @@ from specrun.document import SpecCandidates
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
-from specrun.validation.model import CLOSING, Review, Violation
+from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
 
-__all__ = ["Violation", "check_document", "validate_document"]
+__all__ = ["Findings", "ReviewItem", "Violation", "check_document", "validate_document"]
 
-Check = Callable[[Review], Iterable[Violation]]
+Check = Callable[[Review], Iterable[Violation | ReviewItem]]
 CHECKS: tuple[Check, ...] = (
     structure.check_candidate_set,
     structure.check_status,
@@ -66,18 +66,22 @@ def schema_violations(error: ValidationError) -> list[Violation]:
 
 def validate_document(
     data: object, rules: PackRules, numbering: NumberingEvidence
-) -> tuple[SpecCandidates | None, list[Violation]]:
-    """The parsed document (None when it does not fit the schema) and its violations."""
+) -> tuple[SpecCandidates | None, Findings]:
+    """The parsed document (None when it does not fit the schema) and its findings."""
     try:
         document = SpecCandidates.model_validate(data)
     except ValidationError as error:
-        return None, schema_violations(error)
+        return None, Findings(tuple(schema_violations(error)))
     return document, check_document(document, rules, numbering)
 
 
 def check_document(
     document: SpecCandidates, rules: PackRules, numbering: NumberingEvidence
-) -> list[Violation]:
+) -> Findings:
     review = Review(document, rules, numbering)
-    violations = [violation for check in CHECKS for violation in check(review)]
-    return sorted(violations, key=lambda violation: violation.code)
+    verdicts = [verdict for check in CHECKS for verdict in check(review)]
+    ordered = sorted(verdicts, key=lambda verdict: verdict.code)
+    return Findings(
+        tuple(v for v in ordered if isinstance(v, Violation)),
+        tuple(v for v in ordered if isinstance(v, ReviewItem)),
+    )

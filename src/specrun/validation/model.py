@@ -1,4 +1,9 @@
-"""What every rule check works with: the violation it reports and the document it reads."""
+"""What every rule check works with: the document it reads and the verdicts it gives.
+
+A check yields a ``Violation`` where it is certain a rule is broken, and a ``ReviewItem`` where
+its terms cannot decide (``unsure``): the judge model, or a person, decides those. What holds
+yields nothing. Both carry the text they judged as ``evidence``.
+"""
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -13,16 +18,47 @@ CLOSING = "closing sections"
 
 @dataclass(frozen=True)
 class Violation:
+    """A rule certainly broken: where, what, how to fix it, and the text that shows it."""
+
     code: str
     location: str
     message: str
     hint: str
+    evidence: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
     def __str__(self) -> str:
-        return f"{self.code} {self.location}: {self.message} Hint: {self.hint}"
+        shown = f" Evidence: {self.evidence!r}" if self.evidence else ""
+        return f"{self.code} {self.location}: {self.message}{shown} Hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A rule the terms could not decide: ``message`` says what is in doubt, ``hint`` how to
+    fix it should it be broken, ``evidence`` the text that was judged."""
+
+    code: str
+    location: str
+    message: str
+    hint: str
+    evidence: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        shown = f" Evidence: {self.evidence!r}" if self.evidence else ""
+        return f"{self.code} {self.location}: needs review: {self.message}{shown}"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Every verdict on one document: certain breaches, and what is left for review."""
+
+    violations: tuple[Violation, ...] = ()
+    needs_review: tuple[ReviewItem, ...] = ()
 
 
 @dataclass(frozen=True)
