@@ -2,7 +2,9 @@
 
 Read from ``--config FILE``, else ``specrun.toml`` in the target repository, else in the current
 directory, else the built-in defaults; a file's profiles are laid over the built-in ones.
-``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the file, and flags override both. Every table
+``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the file, and flags override both. The judge
+(``[judge]``, or ``judge = false`` to turn it off) follows the run's profile unless it names its
+own, with a cheaper model of the same provider by default. Every table
 forbids unknown keys, so a typo is an error naming the key. API keys come only from the
 environment: a key written into a file is refused, and its value is never echoed.
 """
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from specrun.errors import InputError
 
@@ -43,6 +45,18 @@ class RetryPolicy(Options):
     max_wait: float = Field(default=60.0, ge=0, description="Seconds of waiting in all.")
 
 
+class JudgeOptions(Options):
+    """The model that decides what the deterministic rules could not."""
+
+    profile: str | None = Field(default=None, description="Default: the run's profile.")
+    model: str | None = Field(
+        default=None, description="Default: a cheaper model of the profile's provider."
+    )
+
+
+# A cheaper model of each hosted provider; a server of one's own (a base_url) keeps its model.
+JUDGE_MODELS = {"anthropic": "claude-haiku-4-5", "openai": "gpt-5.5-mini"}
+
 BUILT_IN_PROFILES = {
     "anthropic": ProviderProfile(kind="anthropic", model="claude-sonnet-5-5"),
     "openai": ProviderProfile(kind="openai", model="gpt-5.5"),
@@ -57,17 +71,34 @@ class Config(Options):
     max_attempts: int = Field(default=3, ge=1)
     retries: RetryPolicy = RetryPolicy()
     providers: dict[str, ProviderProfile] = Field(default_factory=dict)
+    judge: JudgeOptions | None = JudgeOptions()
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _judge_switch(cls, value: object) -> object:
+        """``judge = false`` turns the judge off; ``judge = true`` keeps its defaults."""
+        if isinstance(value, bool):
+            return JudgeOptions() if value else None
+        return value
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    profile_name: str
+    profile: ProviderProfile
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What one run uses, once file, environment and flags are combined."""
+    """What one run uses, once file, environment and flags are combined. ``judge`` is None
+    when the judge is turned off."""
 
     profile_name: str
     profile: ProviderProfile
     max_attempts: int
     retries: RetryPolicy
     source: str
+    judge: JudgeSettings | None = None
 
 
 def _secret_keys(table: Any, path: str = "") -> list[str]:
@@ -143,4 +174,24 @@ def resolve_settings(
     attempts = config.max_attempts if max_attempts is None else max_attempts
     if attempts < 1:
         raise InputError("--max-attempts must be at least 1")
-    return Settings(name, profile, attempts, config.retries, source)
+    judge = resolve_judge(config, profiles, name, profile)
+    return Settings(name, profile, attempts, config.retries, source, judge)
+
+
+def resolve_judge(
+    config: Config, profiles: Mapping[str, ProviderProfile], name: str, profile: ProviderProfile
+) -> JudgeSettings | None:
+    """The judge's profile: the run's own unless ``[judge] profile`` names another, with
+    ``[judge] model`` or else a cheaper model of that provider."""
+    options = config.judge
+    if options is None:
+        return None
+    if options.profile is not None:
+        if options.profile not in profiles:
+            raise InputError(
+                f"unknown judge profile {options.profile!r}; known profiles: "
+                f"{', '.join(sorted(profiles))} (fix [judge] profile in {CONFIG_NAME})"
+            )
+        name, profile = options.profile, profiles[options.profile]
+    model = options.model or (profile.model if profile.base_url else JUDGE_MODELS[profile.kind])
+    return JudgeSettings(name, profile.model_copy(update={"model": model}))

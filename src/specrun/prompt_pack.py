@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from specrun.bundled import bundled_dir
 from specrun.errors import InputError
 from specrun.phrases import Concept, StatementConcept
 
 RULES_SUFFIX = ".rules.toml"
+RULE_CODES = frozenset(
+    {"SC101", "SC102", "SC103", "SC104", "SC105", "SC201", "SC202", "SC301", "SC302", "SC303"}
+    | {"SC304", "SC401", "SC402", "SC501", "SC601", "SC602", "SC701"}
+)
+# The rules whose words a term list may not decide: each needs a rubric for the judge.
+REVIEWABLE_CODES = frozenset(
+    {"SC202", "SC301", "SC302", "SC303", "SC304", "SC401", "SC402", "SC501", "SC601", "SC602"}
+)
 
 
 class Rules(BaseModel):
@@ -44,6 +52,14 @@ class RequiredBoundary(Rules):
     relationship: list[str] = Field(min_length=1)
 
 
+class Rubric(Rules):
+    """What the judge is told about one rule: the rule itself, and the question a careful
+    reviewer asks of an item the terms could not decide."""
+
+    rule: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+
+
 class PackRules(Rules):
     """Everything the validators need to know about one prompt, as data."""
 
@@ -59,6 +75,16 @@ class PackRules(Rules):
     english_function_words: list[str] = Field(min_length=1)
     english_min_share: float = Field(gt=0, lt=1)
     english_min_words: int = 12
+    rubrics: dict[str, Rubric]
+
+    @field_validator("rubrics")
+    @classmethod
+    def _every_reviewable_rule_has_a_rubric(cls, rubrics: dict[str, Rubric]) -> dict[str, Rubric]:
+        if unknown := sorted(set(rubrics) - RULE_CODES):
+            raise ValueError(f"unknown rule code {', '.join(unknown)}")
+        if missing := sorted(REVIEWABLE_CODES - set(rubrics)):
+            raise ValueError(f"no rubric for {', '.join(missing)}")
+        return rubrics
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,13 @@ def _rules_path(prompt_path: Path) -> Path:
 def load_rules(path: Path) -> PackRules:
     try:
         return PackRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValidationError) as error:
+    except ValidationError as error:
+        detail = error.errors()[0]
+        at = ".".join(str(part) for part in detail["loc"])
+        raise InputError(
+            f"rules data {path} is malformed at {at} ({detail['msg']}); fix the file"
+        ) from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         first = str(error).splitlines()[0]
         raise InputError(f"rules data {path} is malformed ({first}); fix the file") from error
 

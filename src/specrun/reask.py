@@ -3,7 +3,9 @@
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
 message, hint). An unreadable or truncated answer is a failed attempt too. The system prompt is
-the same on every attempt; only the conversation after it changes. The loop stops at the first
+the same on every attempt; only the conversation after it changes. Where the rules leave items
+for review and a judge is given, the judge decides them once per answer: its confirmed breaches
+join the violations the re-ask sends back, with their evidence. The loop stops at the first
 valid answer or when ``max_attempts`` answers have been judged.
 """
 
@@ -14,17 +16,20 @@ from functools import partial
 
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
+from specrun.judge import JudgedFindings
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
 from specrun.retrying import with_retries
-from specrun.validation import Violation, check_document
+from specrun.validation import Findings, ReviewItem, Violation, check_document
 
 FIRST_REQUEST = (
     "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
     "the closing sections, following every writing rule and the numbering evidence above. "
     "Answer only through the result tool."
 )
+
+Judge = Callable[[SpecCandidates, Findings], JudgedFindings]
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,17 @@ class Attempt:
     answer: Answer
     violations: tuple[Violation, ...]
     seconds: float
+    needs_review: tuple[ReviewItem, ...] = ()
+    judged: JudgedFindings | None = None
 
     @property
     def valid(self) -> bool:
         return self.answer.document is not None and not self.violations
+
+    @property
+    def usage(self) -> Usage:
+        """The answer's tokens and the judge's."""
+        return self.answer.usage + (self.judged.usage if self.judged else Usage())
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Outcome:
 
     @property
     def usage(self) -> Usage:
-        return sum((attempt.answer.usage for attempt in self.attempts), Usage())
+        return sum((attempt.usage for attempt in self.attempts), Usage())
 
 
 def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
@@ -65,7 +77,10 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
         problem = f"Your previous answer could not be used: {answer.problem}."
     else:
         listed = "\n".join(
-            f"- {v.code} at {v.location}: {v.message} Fix: {v.hint}" for v in violations
+            f"- {v.code} at {v.location}: {v.message}"
+            + (f" Evidence: {v.evidence!r}" if v.evidence else "")
+            + f" Fix: {v.hint}"
+            for v in violations
         )
         problem = f"Your previous answer breaks these rules:\n{listed}"
     return (
@@ -74,10 +89,17 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
     )
 
 
-def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
+def _review(
+    answer: Answer, rules: PackRules, numbering: NumberingEvidence, judge: Judge | None
+) -> tuple[Findings, JudgedFindings | None]:
+    """The rules' findings on a readable answer, with the judge's verdicts where it has any."""
     if answer.document is None:
-        return ()
-    return check_document(answer.document, rules, numbering).violations
+        return Findings(), None
+    findings = check_document(answer.document, rules, numbering)
+    if judge is None or not findings.needs_review:
+        return findings, None
+    judged = judge(answer.document, findings)
+    return judged.findings, judged
 
 
 def run_attempts(
@@ -90,6 +112,7 @@ def run_attempts(
     on_attempt: Callable[[Attempt], None] = lambda attempt: None,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    judge: Judge | None = None,
 ) -> Outcome:
     attempts: list[Attempt] = []
     turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
@@ -97,8 +120,10 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
+        seconds = time.monotonic() - started
+        findings, judged = _review(answer, rules, numbering, judge)
         attempt = Attempt(
-            number, answer, _judge(answer, rules, numbering), time.monotonic() - started
+            number, answer, findings.violations, seconds, findings.needs_review, judged
         )
         attempts.append(attempt)
         on_attempt(attempt)

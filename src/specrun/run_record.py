@@ -1,9 +1,10 @@
 """Run records: what one ``specrun run`` sent, got and decided, kept as JSON.
 
 Every run leaves one, valid or not: the context it was given (binding files with sha256,
-numbering evidence), the profile it used (never a key), every raw answer with its violations and
-usage, and the best draft. Records go to ``$SPECRUN_RUNS_DIR``, else
-``$XDG_STATE_HOME/specrun/runs``, else ``~/.local/state/specrun/runs``.
+numbering evidence), the profiles it used (never a key), every raw answer with its violations,
+the items left for review, the judge's verdicts and usage, and the best draft. Records go to
+``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
+``~/.local/state/specrun/runs``.
 """
 
 import json
@@ -35,8 +36,16 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "usage": asdict(attempt.answer.usage),
         "problem": attempt.answer.problem,
         "violations": [violation.as_dict() for violation in attempt.violations],
+        "needs_review": [item.as_dict() for item in attempt.needs_review],
+        "judge": _judged(attempt),
         "raw": attempt.answer.raw,
     }
+
+
+def _judged(attempt: Attempt) -> dict[str, Any] | None:
+    if attempt.judged is None:
+        return None
+    return {**attempt.judged.as_dict(), "usage": asdict(attempt.judged.usage)}
 
 
 def build_record(context: Context, settings: Settings, outcome: Outcome) -> dict[str, Any]:
@@ -55,6 +64,14 @@ def build_record(context: Context, settings: Settings, outcome: Outcome) -> dict
             "model": profile.model,
             "base_url": profile.base_url,
             "config": settings.source,
+        },
+        "judge": None
+        if settings.judge is None
+        else {
+            "profile": settings.judge.profile_name,
+            "kind": settings.judge.profile.kind,
+            "model": settings.judge.profile.model,
+            "base_url": settings.judge.profile.base_url,
         },
         "max_attempts": settings.max_attempts,
         "usage": asdict(outcome.usage),

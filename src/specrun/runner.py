@@ -1,8 +1,10 @@
 """One ``specrun run``, start to finish: context → provider → attempts → run record.
 
-The context is assembled and the key looked up before any SDK is imported, so input errors
-cost nothing. With a cassette the provider answers from the recording (no key needed) or records
-live traffic into it. Progress is reported through ``report`` as plain lines.
+The context is assembled and the keys (the run's and the judge's) looked up before any SDK is
+imported, so input errors cost nothing. With a cassette the provider and the judge answer from
+the recording (no key needed) or record live traffic into it. Progress is reported through
+``report`` as plain lines. A judge that fails for good (after its retries) is not fatal: its
+items stay for review, and the line saying so names the fault.
 """
 
 import time
@@ -13,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from specrun import recording as cassettes
-from specrun.config import Settings
+from specrun.config import JudgeSettings, RetryPolicy, Settings
 from specrun.context import Context, assemble_context
-from specrun.prompt_pack import load_prompt_pack
+from specrun.document import SpecCandidates
+from specrun.errors import ProviderError
+from specrun.judge import JudgedFindings, describe_judgement, judge_findings
+from specrun.prompt_pack import PackRules, load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
-from specrun.reask import Attempt, Outcome, run_attempts
+from specrun.reask import Attempt, Judge, Outcome, run_attempts
 from specrun.run_record import build_record, runs_directory, write_run_record
+from specrun.validation import Findings
 
 Report = Callable[[str], None]
 
@@ -54,16 +60,45 @@ def describe_attempt(attempt: Attempt, model: str) -> str:
         verdict = f"{len(attempt.violations)} violation(s): {codes}"
     else:
         verdict = "valid"
+    if attempt.needs_review:
+        verdict += f"; {len(attempt.needs_review)} item(s) left for review"
     return f"attempt {attempt.number}: {model}, {attempt.seconds:.1f}s, {tokens}; {verdict}"
 
 
 def describe_usage(outcome: Outcome) -> str:
     usage = outcome.usage
+    judged = sum(attempt.judged is not None for attempt in outcome.attempts)
+    calls = f" and {judged} judge call(s)" if judged else ""
     return (
-        f"usage over {len(outcome.attempts)} attempt(s): {usage.input_tokens:,} input, "
+        f"usage over {len(outcome.attempts)} attempt(s){calls}: {usage.input_tokens:,} input, "
         f"{usage.output_tokens:,} output, {usage.cache_read_tokens:,} cache read, "
         f"{usage.cache_write_tokens:,} cache write tokens"
     )
+
+
+def judge_with(
+    provider: Provider,
+    settings: JudgeSettings,
+    rules: PackRules,
+    retries: RetryPolicy,
+    report: Report,
+    sleep: Callable[[float], None],
+) -> Judge:
+    """The judge as the re-ask loop calls it: faults that persist leave the items for review."""
+
+    def retrying(error: TransientProviderError, wait: float) -> None:
+        report(f"judge fault: {error}; retrying in {wait:.1f}s")
+
+    def judge(document: SpecCandidates, findings: Findings) -> JudgedFindings:
+        model = settings.profile.model
+        try:
+            return judge_findings(
+                provider, model, document, findings, rules.rubrics, retries, retrying, sleep
+            )
+        except ProviderError as error:
+            return JudgedFindings(findings, model, problem=str(error))
+
+    return judge
 
 
 def execute_run(
@@ -81,14 +116,32 @@ def execute_run(
     report(describe_context(context))
     replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
+    judging = settings.judge
+    judge_key = None
+    if judging is not None:
+        judge_key = cassettes.REPLAY_KEY if replaying else api_key_for(judging.profile, environ)
+    secrets = tuple(key for key in (api_key, judge_key) if key)
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
+        cassettes.cassette(recording.path, recording.record, secrets=secrets)
         if recording is not None
         else nullcontext()
     )
     profile = settings.profile
     with tape as recorded:
         model: Provider = build_provider(profile, api_key, http_client)
+        judge: Judge | None = None
+        if judging is not None and judge_key is not None:
+            judge_model: Provider = build_provider(judging.profile, judge_key, http_client)
+            if recording is not None and replaying:
+                judge_model = cassettes.ReplayedProvider(judge_model, recording.path)
+            judge = judge_with(
+                judge_model,
+                judging,
+                context.pack.rules,
+                settings.retries,
+                report,
+                sleep or time.sleep,
+            )
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
@@ -98,6 +151,9 @@ def execute_run(
 
         def attempted(attempt: Attempt) -> None:
             report(describe_attempt(attempt, profile.model))
+            if attempt.judged is not None:
+                for line in describe_judgement(attempt.judged):
+                    report(f"  {line}")
             if not attempt.valid and attempt.number < settings.max_attempts:
                 for violation in attempt.violations:
                     report(f"  {violation}")
@@ -113,6 +169,7 @@ def execute_run(
             on_attempt=attempted,
             on_retry=retrying,
             sleep=sleep or time.sleep,
+            judge=judge,
         )
     unplayed = 0
     if replaying and recorded is not None:
