@@ -1,10 +1,15 @@
-"""A scripted provider for unit tests of the re-ask loop: answers, or faults, from a queue."""
+"""A scripted provider for unit tests of the re-ask loop and the judge: answers, or faults, from
+a queue; and a scripted check that leaves an item for review."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from specrun.document import SpecCandidates
+from specrun.judge import JudgeVerdict, JudgeVerdicts
 from specrun.providers import Answer, Request, Usage
+from specrun.validation import ReviewItem
+from specrun.validation.model import Review
 
 ScriptItem = dict[str, Any] | str | Answer | BaseException
 
@@ -28,3 +33,33 @@ class ScriptedProvider:
             usage = Usage(input_tokens=100, output_tokens=50, cache_read_tokens=80)
             return Answer(json.dumps(item), SpecCandidates.model_validate(item), usage=usage)
         return Answer(item, None, "the answer is not JSON")
+
+
+D_BOUNDARY = "Candidate D > boundary_to_existing_specs"
+
+
+def unsure_boundary(review: Review) -> Iterator[ReviewItem]:
+    """A check that leaves Candidate D's boundary to Spec 138 for review, as a term list that
+    cannot read its wording would."""
+    for letter, candidate in review.candidates():
+        if letter == "D" and candidate.boundary_to_existing_specs:
+            yield ReviewItem(
+                "SC401",
+                D_BOUNDARY,
+                "The terms do not find how Candidate D avoids duplicating Spec 138.",
+                "Say what stays in Spec 138 and that this candidate does not duplicate it.",
+                candidate.boundary_to_existing_specs[0].statement,
+            )
+
+
+def verdicts(*given: tuple[str, str, str], raw: str = "") -> Answer:
+    """A judge's answer: (item id, holds or broken, quote) per verdict."""
+    document = JudgeVerdicts(
+        verdicts=[
+            JudgeVerdict.model_validate(
+                {"item": item, "verdict": verdict, "quote": quote, "reason": f"{verdict} here"}
+            )
+            for item, verdict, quote in given
+        ]
+    )
+    return Answer(raw or document.model_dump_json(), document, usage=Usage(40, 10))

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from specrun.config import Config, find_config, read_config, resolve_settings
+from specrun.config import Config, JudgeSettings, find_config, read_config, resolve_settings
 from specrun.errors import InputError
 from specrun.providers import KEYLESS, api_key_for
 
@@ -128,3 +128,55 @@ def test_hosted_providers_need_their_key() -> None:
     settings = resolve_settings(Config(), "defaults", {})
     with pytest.raises(InputError, match="ANTHROPIC_API_KEY"):
         api_key_for(settings.profile, {})
+
+
+def judge_of(text: str, tmp_path: Path, provider: str | None = None) -> JudgeSettings | None:
+    return resolve_settings(read_config(write(tmp_path, text)), "file", {}, provider).judge
+
+
+def test_the_judge_defaults_to_a_cheaper_model_of_the_runs_provider(tmp_path: Path) -> None:
+    anthropic = judge_of("", tmp_path)
+    assert anthropic is not None
+    assert (anthropic.profile_name, anthropic.profile.model) == ("anthropic", "claude-haiku-4-5")
+    openai = judge_of("", tmp_path, "openai")
+    assert openai is not None
+    assert (openai.profile_name, openai.profile.model) == ("openai", "gpt-5.5-mini")
+    local = judge_of(LOCAL, tmp_path)
+    assert local is not None
+    assert (local.profile_name, local.profile.model) == ("local", "llama3")
+
+
+def test_the_judge_can_name_its_profile_and_model(tmp_path: Path) -> None:
+    named = judge_of('[judge]\nprofile = "openai"\n', tmp_path)
+    assert named is not None
+    assert (named.profile_name, named.profile.kind, named.profile.model) == (
+        "openai",
+        "openai",
+        "gpt-5.5-mini",
+    )
+    chosen = judge_of('[judge]\nmodel = "claude-sonnet-5-5"\n', tmp_path)
+    assert chosen is not None
+    assert chosen.profile.model == "claude-sonnet-5-5"
+
+
+def test_judge_false_turns_it_off(tmp_path: Path) -> None:
+    assert judge_of("judge = false\n", tmp_path) is None
+    assert judge_of("judge = true\n", tmp_path) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[judge]\nprofil = "openai"\n', "judge.profil: unknown key"),
+        ("judge = 3\n", "judge: Input should be a valid dictionary"),
+    ],
+)
+def test_a_bad_judge_table_is_an_error_naming_the_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    assert expected in config_error(write(tmp_path, text))
+
+
+def test_an_unknown_judge_profile_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown judge profile 'cheap'; known profiles"):
+        judge_of('[judge]\nprofile = "cheap"\n', tmp_path)

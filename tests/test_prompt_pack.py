@@ -1,9 +1,10 @@
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import EXAMPLE, FIXTURES, ROOT, Invoke
 
 from specrun.document import THEMES
 from specrun.errors import InputError
@@ -123,3 +124,37 @@ def test_malformed_rules_data_is_an_input_error(tmp_path: Path) -> None:
     shutil.copy(BUNDLED, tmp_path / "mine.md")
     (tmp_path / "mine.rules.toml").write_text('binding_files = ["a.md"]\nbinding_fils = []\n')
     assert "rules data" in pack_error(str(tmp_path / "mine.md"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda text: text + '\n[rubrics.SC999]\nrule = "r"\nquestion = "q"\n',
+            "malformed at rubrics (Value error, unknown rule code SC999)",
+        ),
+        (
+            lambda text: text.replace("[rubrics.SC602]", "[rubrics_unused.SC602]"),
+            "no rubric for SC602",
+        ),
+        (
+            lambda text: text.replace(
+                'question = "Is the text written in English', 'question = ""\nq = "'
+            ),
+            "malformed at rubrics.SC601",
+        ),
+    ],
+    ids=["unknown-code", "missing-rubric", "empty-question"],
+)
+def test_rubrics_are_checked_when_the_pack_loads(
+    invoke: Invoke, tmp_path: Path, change: Callable[[str], str], expected: str
+) -> None:
+    shutil.copy(BUNDLED, tmp_path / "mine.md")
+    rules = BUNDLED.with_name("tenantpilot.spec-candidates.rules.toml").read_text()
+    (tmp_path / "mine.rules.toml").write_text(change(rules))
+    result = invoke(
+        "check", FIXTURES / "valid-result.json", "--repo", EXAMPLE, "--prompt", tmp_path / "mine.md"
+    )
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

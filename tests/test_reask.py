@@ -4,14 +4,16 @@ import copy
 from typing import Any
 
 import pytest
-from fakes import ScriptedProvider
+from fakes import ScriptedProvider, unsure_boundary, verdicts
 
-from specrun.config import RetryPolicy
+from specrun import validation
+from specrun.config import BUILT_IN_PROFILES, JudgeSettings, RetryPolicy
 from specrun.errors import ProviderError
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
-from specrun.providers import TransientProviderError
-from specrun.reask import FIRST_REQUEST, Outcome, run_attempts
+from specrun.providers import Answer, TransientProviderError
+from specrun.reask import FIRST_REQUEST, Judge, Outcome, run_attempts
+from specrun.runner import judge_with
 
 SYSTEM = "the system prompt"
 LIVEWIRE = "livewire_public_state_untrusted"
@@ -139,3 +141,96 @@ def test_a_permanent_provider_error_stops_the_run(
     with pytest.raises(ProviderError, match="authentication failed"):
         attempts(provider, rules, uncertain)
     assert len(provider.requests) == 1
+
+
+@pytest.fixture
+def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules leave Candidate D's boundary to Spec 138 for review."""
+    monkeypatch.setattr(validation, "CHECKS", (*validation.CHECKS, unsure_boundary))
+
+
+D_QUOTE = "Spec 138 owns the OnboardingDraft identity"
+
+
+def judging(provider: ScriptedProvider, rules: PackRules, lines: list[str]) -> Judge:
+    settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
+    return judge_with(
+        provider, settings, rules, RetryPolicy(max_retries=1), lines.append, [].append
+    )
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_good_answer_with_only_unsure_items_is_valid_in_one_attempt(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(verdicts(("R1", "holds", D_QUOTE)))
+    provider = ScriptedProvider(valid_document)
+    outcome = run_attempts(
+        provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging(judge, rules, [])
+    )
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 1
+    assert outcome.attempts[0].needs_review == ()
+    assert outcome.usage.input_tokens == 100 + 40
+    assert len(judge.requests) == 1
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_lapse_the_judge_confirms_is_re_asked_with_its_evidence(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(
+        verdicts(("R1", "broken", D_QUOTE)), verdicts(("R1", "holds", D_QUOTE))
+    )
+    provider = ScriptedProvider(valid_document, valid_document)
+    outcome = run_attempts(
+        provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging(judge, rules, [])
+    )
+    assert outcome.document is not None
+    first, second = outcome.attempts
+    assert [v.code for v in first.violations] == ["SC401"]
+    assert first.violations[0].evidence == D_QUOTE
+    reask = provider.requests[1].turns[2].text
+    assert "SC401 at Candidate D > boundary_to_existing_specs" in reask
+    assert f"Evidence: {D_QUOTE!r}" in reask
+    assert "The judge found it broken" in reask
+    assert second.valid
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_judge_that_fails_for_good_leaves_the_items_for_review(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(ProviderError("authentication failed (HTTP 401)"))
+    outcome = run_attempts(
+        ScriptedProvider(valid_document),
+        SYSTEM,
+        rules,
+        uncertain,
+        3,
+        RetryPolicy(),
+        judge=judging(judge, rules, []),
+    )
+    assert outcome.document is not None
+    attempt = outcome.attempts[0]
+    assert [item.code for item in attempt.needs_review] == ["SC401"]
+    assert attempt.judged is not None
+    assert attempt.judged.problem == "authentication failed (HTTP 401)"
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_unreadable_judgement_leaves_the_items_and_the_answer_stands(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(Answer("not verdicts", None, "the answer is not JSON"))
+    outcome = run_attempts(
+        ScriptedProvider(valid_document),
+        SYSTEM,
+        rules,
+        uncertain,
+        3,
+        RetryPolicy(),
+        judge=judging(judge, rules, []),
+    )
+    assert outcome.document is not None
+    assert len(outcome.attempts[0].needs_review) == 1

@@ -216,21 +216,42 @@ def check(
     repo: RepoOption = Path(),
     prompt: PromptOption = DEFAULT_PROMPT,
     as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="Let the configured judge decide the unsure items.")
+    ] = False,
+    cassette: Annotated[
+        Path | None,
+        typer.Option("--cassette", help="With --judge: replay the judge from this recording."),
+    ] = None,
 ) -> None:
     """Validate a result file against the schema and every rule; exit 1 on violations.
 
-    Example: specrun check result.json --repo examples/tenantatlas
+    Example: specrun check result.json --repo examples/tenantatlas --judge
     """
     from specrun.context import resolve_repository
     from specrun.document import read_result_file
+    from specrun.errors import InputError
     from specrun.numbering import gather_numbering_evidence
     from specrun.prompt_pack import load_prompt_pack
     from specrun.validation import validate_document
 
+    if cassette is not None and not judge:
+        raise InputError("--cassette replays the judge: pass it with --judge")
     data = read_result_file(file)
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    _, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    document, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    if judge and document is not None:
+        import os
+
+        from specrun.review import judge_result
+        from specrun.runner import Recording
+
+        recording = Recording(cassette, record=False) if cassette is not None else None
+        progress = functools.partial(typer.echo, err=True)
+        findings = judge_result(
+            document, findings, pack.rules, root, os.environ, progress, recording
+        )
     violations = findings.violations
     if as_json:
         report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}

@@ -1,0 +1,81 @@
+"""``specrun check --judge``: the configured judge decides a result file's items left for review.
+
+The judge comes from the same configuration ``run`` reads (``specrun.toml`` in the repository,
+else in the current directory, else the built-in defaults, and ``SPECRUN_PROVIDER``), and its
+key from the environment, looked up before any request; a cassette replays a recorded judgement
+with no key. The user asked for a judgement, so a judge that cannot give one is an error, not a
+silent pass: a provider failure exits 3, and an answer that cannot be read is an input error
+(exit 2) that names the problem. Verdicts whose quote is not in the answer are discarded and
+reported, and their items stay for review.
+"""
+
+from collections.abc import Mapping
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from specrun import recording as cassettes
+from specrun.config import find_config, resolve_settings
+from specrun.document import SpecCandidates
+from specrun.errors import InputError
+from specrun.judge import describe_judgement, judge_findings
+from specrun.prompt_pack import PackRules
+from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
+from specrun.runner import Recording, Report
+from specrun.validation import Findings
+
+
+def judge_result(
+    document: SpecCandidates,
+    findings: Findings,
+    rules: PackRules,
+    repo: Path,
+    environ: Mapping[str, str],
+    report: Report,
+    recording: Recording | None = None,
+    http_client: Any = None,
+) -> Findings:
+    """The findings once the configured judge has decided the items left for review."""
+    loaded, source = find_config(None, repo, Path.cwd())
+    judging = resolve_settings(loaded, source, environ).judge
+    if judging is None:
+        raise InputError(
+            f"--judge needs a judge, but {source} turns it off (judge = false); "
+            "remove that line or drop --judge"
+        )
+    replaying = recording is not None and not recording.record
+    key = cassettes.REPLAY_KEY if replaying else api_key_for(judging.profile, environ)
+    if not findings.needs_review:
+        report("judge: nothing is left for review")
+        return findings
+    tape = (
+        cassettes.cassette(recording.path, recording.record, secrets=(key,))
+        if recording is not None
+        else nullcontext()
+    )
+    with tape:
+        judge: Provider = build_provider(judging.profile, key, http_client)
+        if recording is not None and replaying:
+            judge = cassettes.ReplayedProvider(judge, recording.path)
+            report(f"replaying {recording.path} ({judging.profile_name}: {judging.profile.model})")
+
+        def retrying(error: TransientProviderError, wait: float) -> None:
+            report(f"judge fault: {error}; retrying in {wait:.1f}s")
+
+        judged = judge_findings(
+            judge,
+            judging.profile.model,
+            document,
+            findings,
+            rules.rubrics,
+            loaded.retries,
+            retrying,
+        )
+    if judged.problem is not None:
+        raise InputError(
+            f"the judge's answer could not be used ({judged.problem}); "
+            f"{len(findings.needs_review)} item(s) stay unreviewed: run specrun check again"
+        )
+    for line in describe_judgement(judged):
+        report(line)
+    return judged.findings
