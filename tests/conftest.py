@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import unsure_boundary
 from support import EXAMPLE, Invoke, git, load_fixture
 from typer.testing import CliRunner, Result
 
+from specrun import validation
 from specrun.cli import app
 from specrun.numbering import NumberingEvidence, gather_numbering_evidence
 from specrun.prompt_pack import PackRules, load_prompt_pack
@@ -73,3 +75,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waited: list[float] = []
     monkeypatch.setattr(time, "sleep", waited.append)
     return waited
+
+
+@pytest.fixture
+def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules leave Candidate D's boundary to Spec 138 for review, whatever they make of it."""
+    monkeypatch.setattr(validation, "CHECKS", (*validation.CHECKS, unsure_boundary))

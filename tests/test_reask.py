@@ -4,9 +4,8 @@ import copy
 from typing import Any
 
 import pytest
-from fakes import ScriptedProvider, unsure_boundary, verdicts
+from fakes import ScriptedProvider, verdicts
 
-from specrun import validation
 from specrun.config import BUILT_IN_PROFILES, JudgeSettings, RetryPolicy
 from specrun.errors import ProviderError
 from specrun.numbering import NumberingEvidence
@@ -143,19 +142,14 @@ def test_a_permanent_provider_error_stops_the_run(
     assert len(provider.requests) == 1
 
 
-@pytest.fixture
-def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rules leave Candidate D's boundary to Spec 138 for review."""
-    monkeypatch.setattr(validation, "CHECKS", (*validation.CHECKS, unsure_boundary))
-
-
 D_QUOTE = "Spec 138 owns the OnboardingDraft identity"
 
 
 def judging(provider: ScriptedProvider, rules: PackRules, lines: list[str]) -> Judge:
     settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
+    waits: list[float] = []
     return judge_with(
-        provider, settings, rules, RetryPolicy(max_retries=1), lines.append, [].append
+        provider, settings, rules, RetryPolicy(max_retries=1), lines.append, waits.append
     )
 
 

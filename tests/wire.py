@@ -1,20 +1,27 @@
 """A scripted model server on loopback, speaking each provider's documented wire format.
 
 ``ScriptedServer`` answers each request with the next scripted ``Reply`` and keeps every request
-it saw. ``anthropic_*`` and ``openai_*`` build replies in the Anthropic Messages API and OpenAI
-chat completions formats. The tests use it to drive the real SDKs end to end, and
-``scripts/generate_cassettes.py`` records cassettes against it.
+it saw; given a ``judge``, it answers the judge's requests with it instead, whenever they come.
+``anthropic_*`` and ``openai_*`` build replies in the Anthropic Messages API and OpenAI chat
+completions formats; ``scripted_judge`` decides whatever items a judge request lists. The tests
+use it to drive the real SDKs end to end, and ``scripts/generate_cassettes.py`` records
+cassettes against it.
 """
 
 import json
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from specrun.document import SpecCandidates
+from specrun.judge import answer_texts, quote_problem
+
 TOOL_NAME = "SpecCandidates"
+JUDGE_TOOL = "JudgeVerdicts"
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,9 @@ class SeenRequest:
     body: dict[str, Any]
 
 
-def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write: int = 0) -> Reply:
+def anthropic_tool_answer(
+    document: object, *, cache_read: int = 0, cache_write: int = 0, name: str = TOOL_NAME
+) -> Reply:
     return Reply(
         200,
         {
@@ -41,7 +50,7 @@ def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write:
             "role": "assistant",
             "model": "claude-sonnet-5-5",
             "content": [
-                {"type": "tool_use", "id": "toolu_scripted", "name": TOOL_NAME, "input": document}
+                {"type": "tool_use", "id": "toolu_scripted", "name": name, "input": document}
             ],
             "stop_reason": "tool_use",
             "stop_sequence": None,
@@ -65,7 +74,9 @@ def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = Non
     return Reply(status, body, headers or {})
 
 
-def openai_tool_answer(document: object, *, arguments: str | None = None) -> Reply:
+def openai_tool_answer(
+    document: object, *, arguments: str | None = None, name: str = TOOL_NAME
+) -> Reply:
     return Reply(
         200,
         {
@@ -84,7 +95,7 @@ def openai_tool_answer(document: object, *, arguments: str | None = None) -> Rep
                                 "id": "call_scripted",
                                 "type": "function",
                                 "function": {
-                                    "name": TOOL_NAME,
+                                    "name": name,
                                     "arguments": arguments or json.dumps(document),
                                 },
                             }
@@ -108,9 +119,59 @@ def openai_error(status: int, code: str, headers: dict[str, str] | None = None) 
     return Reply(status, body, headers or {})
 
 
+def _asked(request: SeenRequest) -> str:
+    """The text of the request's last user message."""
+    users = [m for m in request.body.get("messages", []) if m.get("role") == "user"]
+    content = users[-1]["content"] if users else ""
+    if isinstance(content, list):
+        return "".join(block.get("text", "") for block in content)
+    return str(content)
+
+
+def _evidence(document: SpecCandidates, item: dict[str, str]) -> str:
+    """A quote for an item that specrun will find: a sentence of the text it judged, else the
+    summary of the candidate it is about."""
+    texts = answer_texts(document, item["location"])
+    for part in re.split(r"(?<=[.;:])\s+|…", item["text_judged"]):
+        if quote_problem(texts, part.strip(" .;:")) is None:
+            return part.strip(" .;:")
+    head = item["location"].split(" > ", 1)[0]
+    index = ord(head[-1]) - ord("A") if head.startswith("Candidate ") else 0
+    return document.candidates[index].summary
+
+
+def scripted_judge(
+    kind: str, broken: Callable[[dict[str, str]], bool] = lambda item: False
+) -> Callable[[SeenRequest], Reply]:
+    """A judge for the scripted server: every item listed holds unless ``broken(item)``, and
+    each verdict quotes the answer as specrun requires."""
+
+    def decide(request: SeenRequest) -> Reply:
+        asked = _asked(request)
+        answer = asked.split("as JSON:\n", 1)[1].split("\n\nThe items to decide", 1)[0]
+        items = json.loads(asked.rsplit("as JSON:\n", 1)[1].split("\n\n", 1)[0])
+        document = SpecCandidates.model_validate_json(answer)
+        verdicts = [
+            {
+                "item": item["id"],
+                "verdict": "broken" if broken(item) else "holds",
+                "quote": _evidence(document, item),
+                "reason": "The quoted text decides it.",
+            }
+            for item in items
+        ]
+        build = anthropic_tool_answer if kind == "anthropic" else openai_tool_answer
+        return build({"verdicts": verdicts}, name=JUDGE_TOOL)
+
+    return decide
+
+
 class ScriptedServer:
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(
+        self, replies: list[Reply], judge: Callable[[SeenRequest], Reply] | None = None
+    ) -> None:
         self.replies = list(replies)
+        self.judge = judge
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -123,6 +184,8 @@ class ScriptedServer:
     def _next(self, request: SeenRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
+            if self.judge is not None and JUDGE_TOOL in json.dumps(request.body):
+                return self.judge(request)
             if not self.replies:
                 return Reply(500, {"error": {"message": "script exhausted", "type": "scripted"}})
             return self.replies.pop(0)
@@ -152,8 +215,10 @@ class ScriptedServer:
 
 
 @contextmanager
-def scripted_server(replies: list[Reply]) -> Iterator[ScriptedServer]:
-    server = ScriptedServer(replies)
+def scripted_server(
+    replies: list[Reply], judge: Callable[[SeenRequest], Reply] | None = None
+) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(replies, judge)
     thread = threading.Thread(target=server._server.serve_forever, daemon=True)
     thread.start()
     try:
