@@ -3,19 +3,23 @@ server on loopback speaking each wire format."""
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import EXAMPLE, Invoke
 from wire import (
+    JUDGE_TOOL,
     Reply,
     ScriptedServer,
+    SeenRequest,
     anthropic_error,
     anthropic_tool_answer,
     anthropic_truncated,
     openai_error,
     openai_tool_answer,
+    scripted_judge,
     scripted_server,
 )
 
@@ -197,3 +201,107 @@ def test_missing_key_is_refused_before_any_request(
     assert result.exit_code == 2
     assert "set the environment variable LOOP_KEY" in result.stderr
     assert server.requests == []
+
+
+def run_judged(
+    invoke: Invoke,
+    tmp_path: Path,
+    replies: list[Reply],
+    judge: Callable[[SeenRequest], Reply],
+    extra: str = "",
+    top: str = "",
+) -> tuple[Any, ScriptedServer]:
+    with scripted_server(replies, judge) as server:
+        config = loopback_config(tmp_path, "anthropic", server)
+        config.write_text(top + config.read_text() + extra)
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, "--format", "json")
+    return result, server
+
+
+@pytest.mark.usefixtures("unsure")
+def test_the_judge_clears_an_unsure_item_in_the_first_attempt(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    replies = [anthropic_tool_answer(valid_document)]
+    result, server = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "attempt 2" not in result.stderr
+    assert "judge: scripted" in result.stderr
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+    assert "usage over 1 attempt(s) and 1 judge call(s): 1,624 input" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["usage"]["input_tokens"] == 2 * 812
+    judged = record["attempts"][0]["judge"]
+    assert judged["rulings"][0]["verdict"] == "holds"
+    assert judged["usage"]["input_tokens"] == 812
+    assert record["judge"]["model"] == "scripted"
+    assert not leaked(result, isolated_environment)
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_lapse_the_judge_confirms_is_re_asked_over_the_wire(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    calls: list[dict[str, str]] = []
+
+    def first_call_only(item: dict[str, str]) -> bool:
+        calls.append(item)
+        return len(calls) == 1
+
+    replies = [anthropic_tool_answer(valid_document), anthropic_tool_answer(valid_document)]
+    judge = scripted_judge("anthropic", first_call_only)
+    result, server = run_judged(invoke, tmp_path, replies, judge)
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 4
+    reask = server.requests[2].body["messages"][2]["content"]
+    assert "SC401 at Candidate D > boundary_to_existing_specs" in reask
+    assert "Evidence: 'Spec 138 owns the OnboardingDraft identity" in reask
+    assert "0 hold(s), 1 broken, 0 left for review" in result.stderr
+    assert "attempt 2" in result.stderr
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_judge_profile_without_its_key_is_refused_before_any_request(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    extra = (
+        '\n[providers.cheap]\nkind = "openai"\nmodel = "small"\napi_key_env = "CHEAP_KEY"\n'
+        '\n[judge]\nprofile = "cheap"\n'
+    )
+    replies = [anthropic_tool_answer(valid_document)]
+    result, server = run_judged(invoke, tmp_path, replies, scripted_judge("openai"), extra)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "specrun: error: no API key: set the environment variable CHEAP_KEY "
+        "(or replay a recording with --cassette FILE)"
+    )
+    assert server.requests == []
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_malformed_judgement_leaves_the_item_for_review_and_the_run_valid(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    def malformed(request: SeenRequest) -> Reply:
+        return anthropic_tool_answer({"verdicts": [{"item": "R1"}]}, name=JUDGE_TOOL)
+
+    replies = [anthropic_tool_answer(valid_document)]
+    result, server = run_judged(invoke, tmp_path, replies, malformed)
+    assert result.exit_code == 0, result.stderr
+    assert "judge: scripted could not decide (the answer could not be read" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+    assert len(server.requests) == 2
+
+
+def test_judge_false_sends_no_judge_request(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], unsure: None
+) -> None:
+    replies = [anthropic_tool_answer(valid_document)]
+    result, server = run_judged(
+        invoke, tmp_path, replies, scripted_judge("anthropic"), top="judge = false\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 1
+    assert "1 item(s) left for review" in result.stderr
