@@ -4,9 +4,12 @@ No live API is reachable where these are made, so each cassette is generated: sp
 path, with the same built-in profile a replay uses (instructor and the vendor SDK), sends its
 requests to the provider's own URL; a transport reroutes them to ``tests/wire.py``'s scripted
 server, which answers in the provider's documented wire format with documents built from
-``tests/fixtures/``. vcrpy records the exchange, and the loopback URLs are written back to the
-provider's own. Every cassette says
-it was generated. Regenerate after changing the prompt, its rules or the example repository:
+``tests/fixtures/``. Whatever the rules leave for review goes to the judge, and the scripted
+server's judge decides every item it is asked about (holds, unless the scenario says which items
+are broken), quoting the answer. vcrpy records the exchange, and the loopback URLs are written
+back to the provider's own. ``check --judge`` scenarios record the judge's call for a result
+file in the same way. Every cassette says it was generated. Regenerate after changing the
+prompt, its rules or the example repository:
 
     .venv/bin/python scripts/generate_cassettes.py [--out DIR]
 """
@@ -32,11 +35,17 @@ from wire import (  # noqa: E402
     anthropic_error,
     anthropic_tool_answer,
     openai_tool_answer,
+    scripted_judge,
     scripted_server,
 )
 
-from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings  # noqa: E402
+from specrun.config import BUILT_IN_PROFILES, Config, resolve_settings  # noqa: E402
+from specrun.document import SpecCandidates  # noqa: E402
+from specrun.numbering import gather_numbering_evidence  # noqa: E402
+from specrun.prompt_pack import load_prompt_pack  # noqa: E402
+from specrun.review import judge_result  # noqa: E402
 from specrun.runner import Recording, execute_run  # noqa: E402
+from specrun.validation import validate_document  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "tenantatlas"
 PROMPT = "tenantpilot.spec-candidates"
@@ -47,17 +56,38 @@ LABEL = {
 }
 VOLATILE_HEADERS = ("date", "server", "host")
 PLACEHOLDER_KEY = "generated-cassette-placeholder"
+KEYS = {"ANTHROPIC_API_KEY": PLACEHOLDER_KEY, "OPENAI_API_KEY": PLACEHOLDER_KEY}
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+UNSURE_BOUNDARY = FIXTURES / "unsure-boundary-result.json"
 
 
 def valid() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(
-        (ROOT / "tests" / "fixtures" / "valid-result.json").read_text(encoding="utf-8")
+        (FIXTURES / "valid-result.json").read_text(encoding="utf-8")
     )
     return document
 
 
-def breaking_sc302_and_sc201() -> dict[str, Any]:
+def unsure_boundary() -> dict[str, Any]:
+    """Sound, but D says it does not duplicate Spec 138 in words no term list holds."""
+    document: dict[str, Any] = json.loads(UNSURE_BOUNDARY.read_text(encoding="utf-8"))
+    return document
+
+
+def replacing_spec_111() -> dict[str, Any]:
+    """A real lapse: C claims to replace the workflow Spec 111 owns."""
     document = copy.deepcopy(valid())
+    document["candidates"][2]["boundary_to_existing_specs"][0]["statement"] = (
+        "Spec 111 leaves gaps in the findings workflow, so this candidate replaces its state "
+        "model and transition rules with a new one."
+    )
+    return document
+
+
+def breaking_sc302_and_sc201(document: dict[str, Any] | None = None) -> dict[str, Any]:
+    document = copy.deepcopy(document or valid())
     document["candidates"][0]["explicit_statements"]["livewire_public_state_untrusted"] = None
     document["candidates"][1]["spec_number"] = 139
     return document
@@ -75,13 +105,35 @@ def breaking_sc303_and_sc401() -> dict[str, Any]:
     return document
 
 
+def holds(item: dict[str, str]) -> bool:
+    return False
+
+
+def candidate_c_boundary(item: dict[str, str]) -> bool:
+    return item["rule"] == "SC401" and item["location"].startswith("Candidate C")
+
+
 @dataclass(frozen=True)
 class Scenario:
+    """A ``run``: the answers the model gives in turn, and which items the judge finds broken."""
+
     name: str
     profile: str
     replies: Callable[[], list[Reply]]
     official_url: str
     max_attempts: int = 3
+    broken: Callable[[dict[str, str]], bool] = holds
+
+
+@dataclass(frozen=True)
+class CheckScenario:
+    """A ``check --judge`` of a result file."""
+
+    name: str
+    profile: str
+    result_file: Path
+    official_url: str
+    broken: Callable[[dict[str, str]], bool] = holds
 
 
 SCENARIOS = (
@@ -95,10 +147,29 @@ SCENARIOS = (
         "anthropic-reask",
         "anthropic",
         lambda: [
-            anthropic_tool_answer(breaking_sc302_and_sc201(), cache_write=4338),
+            anthropic_tool_answer(breaking_sc302_and_sc201(unsure_boundary()), cache_write=4338),
             anthropic_tool_answer(valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
+    ),
+    Scenario(
+        "anthropic-judge-clears",
+        "anthropic",
+        lambda: [
+            anthropic_tool_answer(unsure_boundary(), cache_write=4338),
+            anthropic_tool_answer(valid(), cache_read=4338),
+        ],
+        "https://api.anthropic.com",
+    ),
+    Scenario(
+        "anthropic-judge-confirms",
+        "anthropic",
+        lambda: [
+            anthropic_tool_answer(replacing_spec_111(), cache_write=4338),
+            anthropic_tool_answer(valid(), cache_read=4338),
+        ],
+        "https://api.anthropic.com",
+        broken=candidate_c_boundary,
     ),
     Scenario(
         "anthropic-exhausted",
@@ -142,6 +213,13 @@ SCENARIOS = (
 )
 
 
+CHECK_SCENARIOS = (
+    CheckScenario(
+        "anthropic-judge-check", "anthropic", UNSURE_BOUNDARY, "https://api.anthropic.com"
+    ),
+)
+
+
 class Rerouting(httpx2.HTTPTransport):
     """Sends every request to the scripted server, whatever host it was addressed to."""
 
@@ -170,16 +248,15 @@ def _label(path: Path, server_url: str, official_url: str) -> None:
 
 
 def generate(scenario: Scenario, target: Path) -> None:
-    with scripted_server(scenario.replies()) as server, tempfile.TemporaryDirectory() as runs:
-        profile = BUILT_IN_PROFILES[scenario.profile]
-        settings = Settings(
-            scenario.profile, profile, scenario.max_attempts, RetryPolicy(), "generator"
+    judge = scripted_judge(BUILT_IN_PROFILES[scenario.profile].kind, scenario.broken)
+    with (
+        scripted_server(scenario.replies(), judge) as server,
+        tempfile.TemporaryDirectory() as runs,
+    ):
+        settings = resolve_settings(
+            Config(max_attempts=scenario.max_attempts), "generator", {}, scenario.profile
         )
-        environ = {
-            "ANTHROPIC_API_KEY": PLACEHOLDER_KEY,
-            "OPENAI_API_KEY": PLACEHOLDER_KEY,
-            "SPECRUN_RUNS_DIR": runs,
-        }
+        environ = {**KEYS, "SPECRUN_RUNS_DIR": runs}
         execute_run(
             EXAMPLE,
             PROMPT,
@@ -193,6 +270,30 @@ def generate(scenario: Scenario, target: Path) -> None:
         _label(target, server.url, scenario.official_url)
 
 
+def generate_check(scenario: CheckScenario, target: Path) -> bool:
+    """Record ``check --judge`` of the scenario's result file; False when the rules left
+    nothing for review, so there was nothing to record."""
+    pack = load_prompt_pack(PROMPT, EXAMPLE)
+    data = json.loads(scenario.result_file.read_text(encoding="utf-8"))
+    document, findings = validate_document(data, pack.rules, gather_numbering_evidence(EXAMPLE))
+    if not isinstance(document, SpecCandidates) or not findings.needs_review:
+        return False
+    judge = scripted_judge(BUILT_IN_PROFILES[scenario.profile].kind, scenario.broken)
+    with scripted_server([], judge) as server:
+        judge_result(
+            document,
+            findings,
+            pack.rules,
+            EXAMPLE,
+            {**KEYS, "SPECRUN_PROVIDER": scenario.profile},
+            report=lambda line: None,
+            recording=Recording(target, record=True),
+            http_client=httpx2.Client(transport=Rerouting(server.url)),
+        )
+        _label(target, server.url, scenario.official_url)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Generate the shipped cassettes.")
     parser.add_argument("--out", type=Path, default=ROOT / "cassettes")
@@ -201,6 +302,15 @@ def main() -> None:
     for scenario in SCENARIOS:
         generate(scenario, out / f"{scenario.name}.yaml")
         print(f"generated {out / scenario.name}.yaml")
+    for check in CHECK_SCENARIOS:
+        target = out / f"{check.name}.yaml"
+        if generate_check(check, target):
+            print(f"generated {target}")
+        else:
+            target.unlink(missing_ok=True)
+            print(
+                f"skipped {target}: the rules leave nothing in {check.result_file.name} for review"
+            )
 
 
 if __name__ == "__main__":

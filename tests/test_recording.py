@@ -9,7 +9,7 @@ import yaml
 from support import EXAMPLE, ROOT, Invoke
 from wire import anthropic_tool_answer, openai_tool_answer, scripted_server
 
-from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
+from specrun.config import BUILT_IN_PROFILES, Config, RetryPolicy, Settings, resolve_settings
 from specrun.recording import scrub_text
 from specrun.runner import Recording, RunResult, execute_run
 
@@ -17,6 +17,8 @@ CASSETTES = ROOT / "cassettes"
 SHIPPED = {
     "anthropic-single": ("anthropic", True, 1),
     "anthropic-reask": ("anthropic", True, 2),
+    "anthropic-judge-clears": ("anthropic", True, 2),
+    "anthropic-judge-confirms": ("anthropic", True, 1),
     "anthropic-exhausted": ("anthropic", False, 3),
     "anthropic-faults": ("anthropic", True, 1),
     "openai-reask": ("openai", True, 2),
@@ -26,7 +28,8 @@ KEY = "kv-recorded-key-7c21"
 
 
 def replay(name: str, profile: str, repo: Path = EXAMPLE) -> RunResult:
-    settings = Settings(profile, BUILT_IN_PROFILES[profile], 3, RetryPolicy(), "test")
+    """Replay as ``specrun run --cassette`` does, with the built-in profile and its judge."""
+    settings = resolve_settings(Config(), "test", {}, profile)
     return execute_run(
         repo,
         "tenantpilot.spec-candidates",
@@ -86,6 +89,13 @@ def test_shipped_cassettes_match_their_generator(tmp_path: Path) -> None:
         assert exchanges(fresh) == exchanges(shipped), (
             f"{shipped.name} is stale: run python scripts/generate_cassettes.py"
         )
+    for check in generate_cassettes.CHECK_SCENARIOS:
+        fresh = tmp_path / f"{check.name}.yaml"
+        shipped = CASSETTES / f"{check.name}.yaml"
+        recorded = generate_cassettes.generate_check(check, fresh)
+        assert recorded == shipped.exists(), f"{shipped.name} is stale: regenerate it"
+        if recorded:
+            assert exchanges(fresh) == exchanges(shipped), f"{shipped.name} is stale"
 
 
 def test_staleness_check_sees_a_changed_request(tmp_path: Path) -> None:

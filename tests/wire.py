@@ -129,12 +129,13 @@ def _asked(request: SeenRequest) -> str:
 
 
 def _evidence(document: SpecCandidates, item: dict[str, str]) -> str:
-    """A quote for an item that specrun will find: a sentence of the text it judged, else the
-    summary of the candidate it is about."""
+    """A quote for an item that specrun will find: the longest sentence of the text it judged
+    that is in the answer, else the summary of the candidate it is about."""
     texts = answer_texts(document, item["location"])
-    for part in re.split(r"(?<=[.;:])\s+|…", item["text_judged"]):
-        if quote_problem(texts, part.strip(" .;:")) is None:
-            return part.strip(" .;:")
+    parts = [part.strip(" .;:") for part in re.split(r"(?<=[.;:])\s+|…", item["text_judged"])]
+    found = [part for part in parts if quote_problem(texts, part) is None]
+    if found:
+        return max(found, key=len)
     head = item["location"].split(" > ", 1)[0]
     index = ord(head[-1]) - ord("A") if head.startswith("Candidate ") else 0
     return document.candidates[index].summary
