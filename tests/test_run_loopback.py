@@ -229,13 +229,13 @@ def test_the_judge_clears_an_unsure_item_in_the_first_attempt(
     assert "attempt 2" not in result.stderr
     assert "judge: scripted" in result.stderr
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
-    assert "usage over 1 attempt(s) and 1 judge call(s): 1,624 input" in result.stderr
+    assert "usage over 1 attempt(s) and 1 judge call(s): 6,022 input" in result.stderr
     [record_path] = isolated_environment.glob("*.json")
     record = json.loads(record_path.read_text())
-    assert record["usage"]["input_tokens"] == 2 * 812
+    assert record["usage"]["input_tokens"] == 812 + 5210
     judged = record["attempts"][0]["judge"]
     assert judged["rulings"][0]["verdict"] == "holds"
-    assert judged["usage"]["input_tokens"] == 812
+    assert judged["usage"]["input_tokens"] == 5210
     assert record["judge"]["model"] == "scripted"
     assert not leaked(result, isolated_environment)
 
@@ -257,7 +257,7 @@ def test_a_lapse_the_judge_confirms_is_re_asked_over_the_wire(
     assert len(server.requests) == 4
     reask = server.requests[2].body["messages"][2]["content"]
     assert "SC401 at Candidate D > boundary_to_existing_specs" in reask
-    assert "Evidence: 'Spec 138 owns the OnboardingDraft identity" in reask
+    assert "Evidence: 'this candidate governs how Livewire components hold" in reask
     assert "0 hold(s), 1 broken, 0 left for review" in result.stderr
     assert "attempt 2" in result.stderr
 

@@ -22,6 +22,14 @@ from specrun.judge import answer_texts, quote_problem
 
 TOOL_NAME = "SpecCandidates"
 JUDGE_TOOL = "JudgeVerdicts"
+REASONS = {
+    False: "The quoted text meets the rule in its own words.",
+    True: "The quoted text breaks the rule.",
+}
+JUDGE_USAGE = {
+    "anthropic": {"input_tokens": 5210, "output_tokens": 96},
+    "openai": {"prompt_tokens": 5180, "completion_tokens": 102, "total_tokens": 5282},
+}
 
 
 @dataclass(frozen=True)
@@ -157,12 +165,17 @@ def scripted_judge(
                 "item": item["id"],
                 "verdict": "broken" if broken(item) else "holds",
                 "quote": _evidence(document, item),
-                "reason": "The quoted text decides it.",
+                "reason": REASONS[broken(item)],
             }
             for item in items
         ]
-        build = anthropic_tool_answer if kind == "anthropic" else openai_tool_answer
-        return build({"verdicts": verdicts}, name=JUDGE_TOOL)
+        if kind == "anthropic":
+            reply = anthropic_tool_answer({"verdicts": verdicts}, name=JUDGE_TOOL)
+            reply.body.update(model="claude-haiku-4-5", usage=JUDGE_USAGE["anthropic"])
+        else:
+            reply = openai_tool_answer({"verdicts": verdicts}, name=JUDGE_TOOL)
+            reply.body.update(model="gpt-5.5-mini", usage=JUDGE_USAGE["openai"])
+        return reply
 
     return decide
 
