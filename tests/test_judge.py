@@ -228,3 +228,12 @@ def test_a_quote_may_come_from_any_text_when_the_item_names_no_candidate(
     quote = "NUMBERS are assigned once the branches"
     result, _ = judged(document, rules, verdicts(("R1", "holds", quote)), closing)
     assert result.findings.needs_review == ()
+
+
+def test_only_the_first_verdict_for_an_item_counts_even_when_it_is_discarded(
+    document: SpecCandidates, rules: PackRules
+) -> None:
+    answer = verdicts(("R1", "holds", "words the answer never says"), ("R1", "holds", D_STATEMENT))
+    result, _ = judged(document, rules, answer, BOUNDARY)
+    assert result.findings.needs_review == (BOUNDARY,)
+    assert len(result.discarded) == 1

@@ -10,7 +10,8 @@ No verdict is taken on trust. Its quote must occur in the answer's text (within 
 the item is about, when it is about one), compared with whitespace, case, typographic quotes and
 dashes folded, and must be evidence rather than a scrap: three words or more, or a whole short
 item. A verdict that fails is discarded and its item stays for review; a verdict for an id that
-was not asked is ignored. Confirmed breaches become violations whose evidence is the quote;
+was not asked, or a second verdict for an item, is ignored, so the work stays bounded by the
+items asked. Confirmed breaches become violations whose evidence is the quote;
 cleared items drop out; the rest stay for review.
 """
 
@@ -203,10 +204,12 @@ def apply_verdicts(
     rulings: dict[str, Ruling] = {}
     discarded: list[str] = []
     texts: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for verdict in verdicts:
         item = asked.get(verdict.item)
-        if item is None or verdict.item in rulings:
+        if item is None or verdict.item in seen:
             continue
+        seen.add(verdict.item)
         head = item.location.split(" > ", 1)[0]
         if head not in texts:
             texts[head] = answer_texts(document, item.location)
