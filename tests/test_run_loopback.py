@@ -274,7 +274,7 @@ def test_a_judge_profile_without_its_key_is_refused_before_any_request(
     result, server = run_judged(invoke, tmp_path, replies, scripted_judge("openai"), extra)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "specrun: error: no API key: set the environment variable CHEAP_KEY "
+        "specrun: error: judge profile 'cheap': no API key: set the environment variable CHEAP_KEY "
         "(or replay a recording with --cassette FILE)"
     )
     assert server.requests == []

@@ -20,8 +20,8 @@ from specrun.document import SpecCandidates
 from specrun.errors import InputError
 from specrun.judge import describe_judgement, judge_findings
 from specrun.prompt_pack import PackRules
-from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
-from specrun.runner import Recording, Report
+from specrun.providers import Provider, TransientProviderError, build_provider
+from specrun.runner import Recording, Report, judge_key
 from specrun.validation import Findings
 
 
@@ -44,7 +44,7 @@ def judge_result(
             "remove that line or drop --judge"
         )
     replaying = recording is not None and not recording.record
-    key = cassettes.REPLAY_KEY if replaying else api_key_for(judging.profile, environ)
+    key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
     if not findings.needs_review:
         report("judge: nothing is left for review")
         return findings

@@ -18,7 +18,7 @@ from specrun import recording as cassettes
 from specrun.config import JudgeSettings, RetryPolicy, Settings
 from specrun.context import Context, assemble_context
 from specrun.document import SpecCandidates
-from specrun.errors import ProviderError
+from specrun.errors import InputError, ProviderError
 from specrun.judge import JudgedFindings, describe_judgement, judge_findings
 from specrun.prompt_pack import PackRules, load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
@@ -76,6 +76,14 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def judge_key(judging: JudgeSettings, environ: Mapping[str, str]) -> str:
+    """The judge's key, looked up before anything is sent; the error names the judge."""
+    try:
+        return api_key_for(judging.profile, environ)
+    except InputError as error:
+        raise InputError(f"judge profile {judging.profile_name!r}: {error}") from None
+
+
 def judge_with(
     provider: Provider,
     settings: JudgeSettings,
@@ -117,10 +125,10 @@ def execute_run(
     replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
     judging = settings.judge
-    judge_key = None
+    judging_key = None
     if judging is not None:
-        judge_key = cassettes.REPLAY_KEY if replaying else api_key_for(judging.profile, environ)
-    secrets = tuple(key for key in (api_key, judge_key) if key)
+        judging_key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
+    secrets = tuple(key for key in (api_key, judging_key) if key)
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=secrets)
         if recording is not None
@@ -130,8 +138,8 @@ def execute_run(
     with tape as recorded:
         model: Provider = build_provider(profile, api_key, http_client)
         judge: Judge | None = None
-        if judging is not None and judge_key is not None:
-            judge_model: Provider = build_provider(judging.profile, judge_key, http_client)
+        if judging is not None and judging_key is not None:
+            judge_model: Provider = build_provider(judging.profile, judging_key, http_client)
             if recording is not None and replaying:
                 judge_model = cassettes.ReplayedProvider(judge_model, recording.path)
             judge = judge_with(
