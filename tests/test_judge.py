@@ -237,3 +237,16 @@ def test_only_the_first_verdict_for_an_item_counts_even_when_it_is_discarded(
     result, _ = judged(document, rules, answer, BOUNDARY)
     assert result.findings.needs_review == (BOUNDARY,)
     assert len(result.discarded) == 1
+
+
+def test_the_reason_reaches_the_terminal_as_one_printable_line(
+    document: SpecCandidates, rules: PackRules
+) -> None:
+    answer = verdicts(("R1", "holds", D_STATEMENT))
+    answer.document.verdicts[0].reason = "Fine.\x1b[2J\nReally " + "fine " * 100
+    result, _ = judged(document, rules, answer, BOUNDARY)
+    reason = result.rulings[0].reason
+    assert "\x1b" not in reason
+    assert "\n" not in reason
+    assert reason.startswith("Fine.[2J Really fine")
+    assert len(reason) == 300

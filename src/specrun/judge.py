@@ -189,8 +189,9 @@ def judge_request(
     return Request(system, (Turn("user", question),), response_model=JudgeVerdicts)
 
 
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
+def _reason(text: str) -> str:
+    """The judge's reason as one printable line of bounded length: it reaches the terminal."""
+    line = "".join(char for char in " ".join(text.split()) if char.isprintable())
     return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"
 
 
@@ -216,8 +217,9 @@ def apply_verdicts(
         if problem := quote_problem(texts[head], verdict.quote):
             discarded.append(f"{item.code} {item.location}: verdict discarded, {problem}")
             continue
+        quote = " ".join(verdict.quote.split())
         rulings[verdict.item] = Ruling(
-            item, verdict.verdict == "holds", _one_line(verdict.quote), _one_line(verdict.reason)
+            item, verdict.verdict == "holds", quote, _reason(verdict.reason)
         )
     decided = {id(ruling.item) for ruling in rulings.values()}
     breaches = [
