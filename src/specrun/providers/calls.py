@@ -17,9 +17,10 @@ from typing import Any
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile
+from specrun.config import ProviderProfile, endpoint_url
 from specrun.errors import ProviderError
 from specrun.providers import Answer, TransientProviderError, Usage
+from specrun.providers.transport import RedirectRefused, unredirected_client
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -52,6 +53,8 @@ def retry_after_seconds(headers: Any) -> float | None:
 def translate(error: Exception) -> ProviderError:
     """An SDK error as specrun's error. Provider messages about keys are dropped, since some
     echo part of the key."""
+    if isinstance(error.__cause__, RedirectRefused):
+        return error.__cause__
     status = getattr(error, "status_code", None)
     if status is None:
         return TransientProviderError(f"could not reach the provider ({type(error).__name__})")
@@ -69,13 +72,14 @@ def translate(error: Exception) -> ProviderError:
 
 
 def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dict[str, Any]:
-    """What both vendor SDK clients are built with; their own retries are off."""
+    """What both vendor SDK clients are built with: the endpoint always explicit (the SDKs
+    would otherwise follow ``*_BASE_URL`` variables), no redirects, their own retries off."""
     return {
         "api_key": api_key,
-        "base_url": profile.base_url,
+        "base_url": endpoint_url(profile),
         "timeout": profile.timeout,
         "max_retries": 0,
-        "http_client": http_client,
+        "http_client": http_client if http_client is not None else unredirected_client(),
     }
 
 
