@@ -10,7 +10,7 @@ from support import EXAMPLE, ROOT, Invoke
 from wire import anthropic_tool_answer, openai_tool_answer, scripted_server
 
 from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
-from specrun.recording import scrub_text
+from specrun.credentials import scrub
 from specrun.runner import Recording, RunResult, execute_run
 
 CASSETTES = ROOT / "cassettes"
@@ -146,10 +146,8 @@ def test_recording_scrubs_keys_and_credential_headers_before_writing(
     assert not headers & {"authorization", "x-api-key", "cookie", "set-cookie"}
 
 
-def test_scrub_text_blanks_known_and_key_shaped_secrets() -> None:
-    assert scrub_text("a kv-1 b sk-proj-0123456789abcdef c", ("kv-1",)) == (
-        "a REDACTED b REDACTED c"
-    )
+def test_scrub_blanks_known_and_key_shaped_secrets() -> None:
+    assert scrub("a kv-1 b sk-proj-0123456789abcdef c", ("kv-1",)) == ("a REDACTED b REDACTED c")
 
 
 def test_missing_cassette_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:

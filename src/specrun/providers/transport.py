@@ -18,15 +18,19 @@ class RedirectRefused(ProviderError):
     """The provider answered with a redirect, which specrun does not follow."""
 
 
+def _host(url: httpx2.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port else url.host or "an unnamed host"
+
+
 def _refuse_redirects(response: httpx2.Response) -> None:
     if not response.has_redirect_location:
         return
     try:
-        target = response.url.join(response.headers["location"]).host or "an unnamed host"
+        target = _host(response.url.join(response.headers["location"]))
     except (httpx2.InvalidURL, KeyError):
         target = "an unreadable location"
     raise RedirectRefused(
-        f"the provider at {response.url.host} answered HTTP {response.status_code}, redirecting "
+        f"the provider at {_host(response.url)} answered HTTP {response.status_code}, redirecting "
         f"to {target}; specrun follows no redirects, so nothing was sent there: set base_url "
         "to the endpoint that answers directly"
     )
