@@ -37,7 +37,8 @@ VENDOR_ENDPOINTS = {
 }
 REROUTING_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# Capitals only: a pasted key (mixed case, dashes) never passes for a variable's name.
+VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
 
 class Options(BaseModel):
@@ -87,8 +88,8 @@ class ProviderProfile(Options):
     def _variable(cls, value: str | None) -> str | None:
         if value is not None and not VARIABLE_NAME.fullmatch(value):
             raise ValueError(
-                "must be the name of an environment variable (letters, digits, underscores), "
-                "never the key itself"
+                "must be the name of an environment variable in capitals, digits and "
+                "underscores (such as LOCAL_LLM_KEY), never the key itself"
             )
         return value
 
