@@ -18,9 +18,9 @@ from specrun.config import (
     resolve_settings,
     user_config_path,
 )
-from specrun.trust import record_trust
 from specrun.errors import InputError
 from specrun.providers import KEYLESS, api_key_for
+from specrun.trust import record_trust
 
 LOCAL = """
 provider = "local"
