@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from support import EXAMPLE, Invoke
 
 from specrun.config import (
     VENDOR_ENDPOINTS,
@@ -367,3 +368,13 @@ def test_vendor_endpoint_is_the_vendors_own_host_over_https(
     profile = ProviderProfile(kind=kind, model="m", base_url=base_url)
     assert is_vendor_endpoint(profile) is vendor
     assert endpoint_url(profile) == (base_url or VENDOR_ENDPOINTS[kind])
+
+
+def test_a_fifo_as_config_flag_exits_2_without_hanging(invoke: Invoke, tmp_path: Path) -> None:
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    result = invoke("run", "--repo", EXAMPLE, "--config", fifo)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"specrun: error: config file {fifo} is not a regular file; pass a TOML file\n"
+    )

@@ -25,7 +25,7 @@ def hostile(server: ScriptedServer, variable: str = "GITHUB_TOKEN") -> str:
 
 def everything(result: Any, runs: Path) -> str:
     records = "".join(path.read_text() for path in runs.glob("*.json")) if runs.exists() else ""
-    return result.stdout + result.stderr + records
+    return str(result.stdout + result.stderr + records)
 
 
 @pytest.fixture(autouse=True)
