@@ -8,11 +8,12 @@ from typing import Any, Literal
 import httpx2
 import pytest
 from support import EXAMPLE, ROOT, Invoke
-from wire import anthropic_tool_answer, openai_tool_answer, scripted_server
+from wire import Reply, anthropic_tool_answer, openai_tool_answer, scripted_server
 
 from specrun.config import ProviderProfile, RetryPolicy, Settings
 from specrun.errors import InputError
 from specrun.providers import KEYLESS, api_key_for
+from specrun.providers.calls import kept_body
 from specrun.runner import execute_run
 
 OPENAI_KEY = "kv-openai-key-3e8b"
@@ -152,3 +153,38 @@ def test_the_run_names_a_rerouting_variable_it_ignores(
         "using profile anthropic (anthropic, model claude-sonnet-5-5) at https://api.anthropic.com;"
     )
     assert lines[1].startswith("note: ANTHROPIC_BASE_URL is set but not used")
+
+
+def test_an_unreadable_answer_keeps_the_body_the_server_sent(
+    invoke: Invoke, tmp_path: Path, isolated_environment: Path
+) -> None:
+    body = {"id": "chatcmpl-odd", "choices": [], "note": "an answer of the wrong shape"}
+    with scripted_server([Reply(200, body)]) as server:
+        config = tmp_path / "loop.toml"
+        config.write_text(
+            'provider = "loop"\n[providers.loop]\nkind = "openai"\nmodel = "m"\n'
+            f'base_url = "{server.url}/v1"\n'
+        )
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, "--max-attempts", "1")
+    assert result.exit_code == 1
+    [record] = isolated_environment.glob("*.json")
+    raw = json.loads(json.loads(record.read_text())["attempts"][0]["raw"])
+    assert (raw["id"], raw["choices"], raw["note"]) == (
+        "chatcmpl-odd",
+        [],
+        "an answer of the wrong shape",
+    )
+
+
+def test_kept_body_falls_back_to_the_whole_response() -> None:
+    from openai.types.chat import ChatCompletion
+
+    def written(completion: Any) -> str:
+        return "written" if completion.choices else ""
+
+    empty = ChatCompletion.model_validate(
+        {"id": "c", "choices": [], "created": 0, "model": "m", "object": "chat.completion"}
+    )
+    assert kept_body(written, None) == ""
+    assert kept_body(written, "a text body") == "a text body"
+    assert json.loads(kept_body(written, empty))["id"] == "c"

@@ -83,6 +83,19 @@ def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dic
     }
 
 
+def kept_body(raw: Callable[[Any], str], completion: Any) -> str:
+    """What the model wrote; when that is empty, the whole response as the SDK received it (a
+    text body, or the parsed object with every field), so an unreadable answer is kept."""
+    if completion is None:
+        return ""
+    if isinstance(completion, str):
+        return completion
+    text = raw(completion)
+    if text or not isinstance(completion, BaseModel):
+        return text
+    return completion.model_dump_json()
+
+
 def call_instructor(
     client: Any,
     profile: ProviderProfile,
@@ -112,10 +125,10 @@ def call_instructor(
         completion = error.last_completion
         reason = str(cause or error).strip().splitlines()[0]
         return Answer(
-            raw(completion) if completion is not None else "",
+            kept_body(raw, completion),
             None,
             f"the answer could not be read as {response_model.__name__} ({reason})",
-            usage(completion) if completion is not None else Usage(),
+            usage(completion) if isinstance(completion, BaseModel) else Usage(),
         )
     except sdk_errors as error:
         raise translate(error) from error
