@@ -3,6 +3,7 @@ through ``specrun run`` and ``specrun trust`` with a scripted server on loopback
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,13 @@ def test_unreadable_trust_records_are_an_input_error(tmp_path: Path) -> None:
     trust_store(environ).write_text('{"trusted": [{"path": 1}]}')
     with pytest.raises(InputError, match=r"cannot be read .*delete the file"):
         is_trusted(tmp_path / "specrun.toml", hashlib.sha256(b"").hexdigest(), environ)
+
+
+def test_trust_records_that_are_not_a_file_are_refused_without_opening_them(
+    tmp_path: Path,
+) -> None:
+    environ = {"XDG_STATE_HOME": str(tmp_path)}
+    trust_store(environ).parent.mkdir(parents=True)
+    os.mkfifo(trust_store(environ))
+    with pytest.raises(InputError, match="is not a regular file; delete it"):
+        is_trusted(tmp_path / "specrun.toml", "0" * 64, environ)

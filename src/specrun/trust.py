@@ -23,6 +23,8 @@ def trust_store(environ: Mapping[str, str]) -> Path:
 def _records(store: Path) -> list[dict[str, str]]:
     if not store.exists():
         return []
+    if not store.is_file():
+        raise InputError(f"trust records {store} is not a regular file; delete it")
     try:
         data = json.loads(store.read_text(encoding="utf-8"))
         records = data["trusted"]
