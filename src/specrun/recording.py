@@ -2,9 +2,12 @@
 
 Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
 no recorded match. Recording scrubs credentials before anything touches disk: the
-authorization, API-key, cookie, organisation and project headers are dropped, and the key value
-itself is blanked wherever it appears in a body. Requests match on method, URL and JSON body, so
-a changed prompt, repository or option does not match an old recording.
+authorization, API-key, cookie, organisation and project headers are dropped, and the given
+secrets (every key in use) are blanked wherever they appear in a body, byte for byte, so a body
+that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, so a changed
+prompt, repository or option does not match an old recording. vcrpy reads cassettes with its
+safe YAML loader; a cassette it cannot read, or a path that is not a regular file, is an input
+error, and a recording that fails leaves no file behind.
 """
 
 from collections.abc import Iterator
