@@ -185,6 +185,16 @@ def test_kept_body_falls_back_to_the_whole_response() -> None:
     empty = ChatCompletion.model_validate(
         {"id": "c", "choices": [], "created": 0, "model": "m", "object": "chat.completion"}
     )
-    assert kept_body(written, None) == ""
-    assert kept_body(written, "a text body") == "a text body"
-    assert json.loads(kept_body(written, empty))["id"] == "c"
+    assert kept_body(written, None, None) == ""
+    assert kept_body(written, "a text body", None) == "a text body"
+    assert json.loads(kept_body(written, empty, None))["id"] == "c"
+
+
+def test_kept_body_keeps_a_body_that_did_not_parse() -> None:
+    truncated = '{"id": "c", "choices": [ cut'
+    with pytest.raises(json.JSONDecodeError) as not_json:
+        json.loads(truncated)
+    assert kept_body(str, None, not_json.value) == truncated
+    with pytest.raises(UnicodeDecodeError) as not_utf8:
+        b'{"note": "\xff\xfe"}'.decode("utf-8")
+    assert kept_body(str, None, not_utf8.value) == '{"note": "\\xff\\xfe"}'

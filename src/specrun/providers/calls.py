@@ -8,6 +8,7 @@ becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
 serves both.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -83,9 +84,14 @@ def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dic
     }
 
 
-def kept_body(raw: Callable[[Any], str], completion: Any) -> str:
+def kept_body(raw: Callable[[Any], str], completion: Any, cause: BaseException | None) -> str:
     """What the model wrote; when that is empty, the whole response as the SDK received it (a
-    text body, or the parsed object with every field), so an unreadable answer is kept."""
+    text body, the parsed object with every field, or the body that failed to parse), so an
+    unreadable answer is kept. Bytes that are not UTF-8 are kept as backslash escapes."""
+    if isinstance(cause, json.JSONDecodeError):
+        return cause.doc
+    if isinstance(cause, UnicodeDecodeError):
+        return bytes(cause.object).decode("utf-8", "backslashreplace")
     if completion is None:
         return ""
     if isinstance(completion, str):
@@ -125,7 +131,7 @@ def call_instructor(
         completion = error.last_completion
         reason = str(cause or error).strip().splitlines()[0]
         return Answer(
-            kept_body(raw, completion),
+            kept_body(raw, completion, cause),
             None,
             f"the answer could not be read as {response_model.__name__} ({reason})",
             usage(completion) if isinstance(completion, BaseModel) else Usage(),
