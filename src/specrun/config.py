@@ -15,7 +15,9 @@ only from the environment: a key written into a file is refused, and its value i
 """
 
 import hashlib
+import os
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,8 +184,6 @@ def _problems(error: ValidationError) -> str:
 def read_config_file(path: Path, trusted: bool) -> ConfigFile:
     """Read one file; anything but a small regular UTF-8 TOML file is an input error (a FIFO
     or device is refused before it is opened, so it cannot hang the run)."""
-    import tomllib
-
     if not path.exists():
         raise InputError(f"config file {path} does not exist; pass an existing file")
     if not path.is_file():
@@ -285,8 +285,6 @@ def find_config(
     explicit: Path | None, repo: Path, cwd: Path, environ: Mapping[str, str] | None = None
 ) -> tuple[Config, str]:
     """The combined config and a description of its sources, for the run's opening line."""
-    import os
-
     environ = os.environ if environ is None else environ
     user = user_config_path(environ)
     files, labels = [], []
