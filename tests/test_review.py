@@ -1,5 +1,6 @@
 """``specrun check --judge`` through the real SDK, against a scripted judge on loopback."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,11 @@ def judge_reply(verdict: str, quote: str = D_QUOTE, item: str = "R1") -> Reply:
     return anthropic_tool_answer(document, name=JUDGE_TOOL)
 
 
-def configure(repo: Path, server: ScriptedServer, extra: str = "") -> None:
-    (repo / "specrun.toml").write_text(
+def configure(server: ScriptedServer, extra: str = "") -> None:
+    """The loopback judge, in the user's own config (where endpoints may be set)."""
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(
         'provider = "loop"\n\n[retries]\nmax_retries = 0\n\n'
         f'[providers.loop]\nkind = "anthropic"\nmodel = "scripted"\nbase_url = "{server.url}"\n'
         f'api_key_env = "LOOP_KEY"\n{extra}'
@@ -40,7 +44,7 @@ def check_judged(
     invoke: Invoke, repo: Path, replies: list[Reply], *args: str | Path
 ) -> tuple[Result, ScriptedServer]:
     with serving(replies) as server:
-        configure(repo, server)
+        configure(server)
         result = invoke("check", VALID, "--repo", repo, "--judge", *args)
     return result, server
 
@@ -134,7 +138,7 @@ def test_a_recorded_judgement_replays_without_a_key(
     assert document is not None
     lines: list[str] = []
     with serving([judge_reply("holds")]) as server:
-        configure(example_repo, server)
+        configure(server)
         judged = judge_result(
             document,
             findings,

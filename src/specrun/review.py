@@ -16,6 +16,7 @@ from typing import Any
 
 from specrun import recording as cassettes
 from specrun.config import find_config, resolve_settings
+from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
 from specrun.errors import InputError
 from specrun.judge import describe_judgement, judge_findings
@@ -49,7 +50,7 @@ def judge_result(
         report("judge: nothing is left for review")
         return findings
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=(key,))
+        cassettes.cassette(recording.path, recording.record, secrets=(key, *secret_values(environ)))
         if recording is not None
         else nullcontext()
     )

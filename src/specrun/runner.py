@@ -17,6 +17,7 @@ from typing import Any
 from specrun import recording as cassettes
 from specrun.config import JudgeSettings, RetryPolicy, Settings
 from specrun.context import Context, assemble_context
+from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
 from specrun.errors import InputError, ProviderError
 from specrun.judge import JudgedFindings, describe_judgement, judge_findings
@@ -130,7 +131,9 @@ def execute_run(
         judging_key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
     secrets = tuple(key for key in (api_key, judging_key) if key)
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=secrets)
+        cassettes.cassette(
+            recording.path, recording.record, secrets=(*secrets, *secret_values(environ))
+        )
         if recording is not None
         else nullcontext()
     )
