@@ -29,14 +29,14 @@ def judge_reply(verdict: str, quote: str = D_QUOTE, item: str = "R1") -> Reply:
     return anthropic_tool_answer(document, name=JUDGE_TOOL)
 
 
-def configure(server: ScriptedServer, extra: str = "") -> None:
+def configure(server: ScriptedServer) -> None:
     """The loopback judge, in the user's own config (where endpoints may be set)."""
     user = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text(
         'provider = "loop"\n\n[retries]\nmax_retries = 0\n\n'
         f'[providers.loop]\nkind = "anthropic"\nmodel = "scripted"\nbase_url = "{server.url}"\n'
-        f'api_key_env = "LOOP_KEY"\n{extra}'
+        'api_key_env = "LOOP_KEY"\n'
     )
 
 

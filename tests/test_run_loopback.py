@@ -227,6 +227,7 @@ def test_the_judge_clears_an_unsure_item_in_the_first_attempt(
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
     assert "attempt 2" not in result.stderr
+    assert f"judge: profile loop (anthropic, model scripted) at {server.url}" in result.stderr
     assert "judge: scripted" in result.stderr
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
     assert "usage over 1 attempt(s) and 1 judge call(s): 6,022 input" in result.stderr

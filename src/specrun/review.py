@@ -22,7 +22,7 @@ from specrun.errors import InputError
 from specrun.judge import describe_judgement, judge_findings
 from specrun.prompt_pack import PackRules
 from specrun.providers import Provider, TransientProviderError, build_provider
-from specrun.runner import Recording, Report, judge_key
+from specrun.runner import Recording, Report, describe_judge, judge_key
 from specrun.validation import Findings
 
 
@@ -49,6 +49,7 @@ def judge_result(
     if not findings.needs_review:
         report("judge: nothing is left for review")
         return findings
+    report(describe_judge(judging))
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=(key, *secret_values(environ)))
         if recording is not None

@@ -13,9 +13,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from specrun import recording as cassettes
-from specrun.config import JudgeSettings, RetryPolicy, Settings
+from specrun.config import JudgeSettings, RetryPolicy, Settings, endpoint_url
 from specrun.context import Context, assemble_context
 from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
@@ -77,6 +78,15 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def describe_judge(judging: JudgeSettings) -> str:
+    """Where the judge sends the answers, stated before anything is sent."""
+    parts = urlsplit(endpoint_url(judging.profile))
+    return (
+        f"judge: profile {judging.profile_name} ({judging.profile.kind}, model "
+        f"{judging.profile.model}) at {parts.scheme}://{parts.netloc}"
+    )
+
+
 def judge_key(judging: JudgeSettings, environ: Mapping[str, str]) -> str:
     """The judge's key, looked up before anything is sent; the error names the judge."""
     try:
@@ -129,6 +139,7 @@ def execute_run(
     judging_key = None
     if judging is not None:
         judging_key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
+        report(describe_judge(judging))
     secrets = tuple(key for key in (api_key, judging_key) if key)
     tape = (
         cassettes.cassette(
