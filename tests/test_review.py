@@ -89,9 +89,10 @@ def test_a_malformed_judgement_is_an_input_error(invoke: Invoke, example_repo: P
     malformed = anthropic_tool_answer({"verdicts": "all fine"}, name=JUDGE_TOOL)
     result, _ = check_judged(invoke, example_repo, [malformed])
     assert result.exit_code == 2
-    assert result.stderr.startswith("specrun: error: the judge's answer could not be used (")
-    assert "1 item(s) stay unreviewed" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    stated, error = result.stderr.strip().splitlines()
+    assert stated.startswith("judge: profile loop (anthropic, model scripted) at http://127.0.0.1")
+    assert error.startswith("specrun: error: the judge's answer could not be used (")
+    assert "1 item(s) stay unreviewed" in error
     assert result.stdout == ""
 
 
