@@ -106,7 +106,7 @@ class Interrupting:
 
 
 def test_ctrl_c_exits_130_and_leaves_no_partial_output(
-    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path
 ) -> None:
     def interrupting(*args: Any) -> Interrupting:
         return Interrupting()
@@ -116,8 +116,11 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(
     out = tmp_path / "candidates.md"
     result = invoke("run", "--repo", EXAMPLE, "--out", out)
     assert result.exit_code == 130
-    assert "interrupted; nothing was written" in result.stderr
+    assert "interrupted; no result was written" in result.stderr
     assert not out.exists()
+    [record_path] = isolated_environment.glob("*.json")
+    assert f"run record: {record_path}" in result.stderr
+    assert json.loads(record_path.read_text())["status"] == "interrupted"
     assert "kv-interrupt-check" not in result.stderr
 
 

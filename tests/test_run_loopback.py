@@ -136,7 +136,7 @@ def test_exhaustion_exits_1_with_the_remaining_violations(
     assert result.stdout == ""
     [record_path] = isolated_environment.glob("*.json")
     record = json.loads(record_path.read_text())
-    assert record["outcome"] == "invalid"
+    assert record["status"] == "invalid"
     assert len(record["attempts"]) == 2
     assert json.loads(record["attempts"][0]["raw"]) == broken
     assert record["best_draft"] == broken

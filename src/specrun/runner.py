@@ -1,8 +1,10 @@
 """One ``specrun run``, start to finish: context → provider → attempts → run record.
 
-The context is assembled and the key looked up before any SDK is imported, so input errors
-cost nothing. With a cassette the provider answers from the recording (no key needed) or records
-live traffic into it. Progress is reported through ``report`` as plain lines.
+The context is assembled, the key looked up and the runs directory checked before any SDK is
+imported, so input errors cost nothing. The run record is written before the first request and
+after every attempt, and finished however the run ends; its path is reported either way. With a
+cassette the provider answers from the recording (no key needed) or records live traffic into
+it. Progress is reported through ``report`` as plain lines.
 """
 
 import time
@@ -14,11 +16,13 @@ from typing import Any
 
 from specrun import recording as cassettes
 from specrun.config import Settings
-from specrun.context import Context, assemble_context
+from specrun.context import Context, assemble_context, context_window_warning
+from specrun.errors import ProviderError
+from specrun.limits import Limits
 from specrun.prompt_pack import load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
 from specrun.reask import Attempt, Outcome, run_attempts
-from specrun.run_record import build_record, runs_directory, write_run_record
+from specrun.run_record import RunRecord, Status, prepare_runs_directory, runs_directory
 
 Report = Callable[[str], None]
 
@@ -77,10 +81,27 @@ def execute_run(
     sleep: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own."""
-    context = assemble_context(repo, load_prompt_pack(prompt, repo))
+    limits = Limits.from_environ(environ)
+    context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
+    if warning := context_window_warning(context, settings.profile.model):
+        report(warning)
     replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
+    runs = runs_directory(environ)
+    prepare_runs_directory(runs)
+    record = RunRecord(runs, context, settings)
+
+    def keep(update: Callable[[], None]) -> None:
+        """A record that cannot be written is reported, never a reason to stop a paid run."""
+        try:
+            update()
+        except OSError as error:
+            report(f"warning: could not write the run record {record.path} ({error})")
+
+    def finish(status: Status, error: str | None = None) -> None:
+        keep(lambda: record.finish(status, error))
+        report(f"run record: {record.path}")
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
         if recording is not None
@@ -97,28 +118,40 @@ def execute_run(
             report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
         def attempted(attempt: Attempt) -> None:
+            keep(lambda: record.add(attempt))
             report(describe_attempt(attempt, profile.model))
             if not attempt.valid and attempt.number < settings.max_attempts:
                 for violation in attempt.violations:
                     report(f"  {violation}")
                 report(f"re-asking {profile.model} with the violations")
 
-        outcome = run_attempts(
-            model,
-            context.system_prompt,
-            context.pack.rules,
-            context.numbering,
-            settings.max_attempts,
-            settings.retries,
-            on_attempt=attempted,
-            on_retry=retrying,
-            sleep=sleep or time.sleep,
-        )
+        keep(record.save)
+        try:
+            outcome = run_attempts(
+                model,
+                context.system_prompt,
+                context.pack.rules,
+                context.numbering,
+                settings.max_attempts,
+                settings.retries,
+                on_attempt=attempted,
+                on_retry=retrying,
+                sleep=sleep or time.sleep,
+                max_answer_bytes=limits.answer_bytes,
+            )
+        except ProviderError as error:
+            finish("provider-failure", str(error))
+            raise
+        except KeyboardInterrupt:
+            finish("interrupted")
+            raise
+        except BaseException as error:
+            finish("failed", type(error).__name__)
+            raise
     unplayed = 0
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
         report(f"replayed {recorded.play_count} of {len(recorded)} recorded interactions")
     report(describe_usage(outcome))
-    record = build_record(context, settings, outcome)
-    record_path = write_run_record(runs_directory(environ), record)
-    return RunResult(context, outcome, record_path, unplayed)
+    finish("valid" if outcome.document is not None else "invalid")
+    return RunResult(context, outcome, record.path, unplayed)
