@@ -135,4 +135,4 @@ def test_the_real_command_replays_the_demo_in_a_subprocess(tmp_path: Path) -> No
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["numbering_strategy"]
     [record] = tmp_path.glob("*.json")
-    assert json.loads(record.read_text())["outcome"] == "valid"
+    assert json.loads(record.read_text())["status"] == "valid"
