@@ -124,6 +124,10 @@ def load_rules(path: Path) -> PackRules:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValidationError) as error:
         first = str(error).splitlines()[0]
         raise InputError(f"rules data {path} is malformed ({first}); fix the file") from error
+    except OSError as error:
+        raise InputError(
+            f"rules data {path} cannot be read ({error.strerror or error}); fix its permissions"
+        ) from None
 
 
 def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
@@ -132,6 +136,10 @@ def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
         header, body = split_front_matter(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as error:
         raise InputError(f"prompt file {path} is not UTF-8; re-save it as UTF-8") from error
+    except OSError as error:
+        raise InputError(
+            f"prompt file {path} cannot be read ({error.strerror or error}); fix its permissions"
+        ) from None
     except (yaml.YAMLError, ValueError) as error:
         problem = str(error).splitlines()[0]
         raise InputError(
