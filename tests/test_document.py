@@ -125,7 +125,9 @@ def test_nesting_past_the_limit_is_refused_even_when_it_parses(tmp_path: Path) -
 
 
 def test_a_number_too_long_to_read_is_refused(tmp_path: Path, valid_document: Any) -> None:
-    text = json.dumps(valid_document).replace('"spec_number": null', '"spec_number": ' + "9" * 5000, 1)
+    text = json.dumps(valid_document).replace(
+        '"spec_number": null', '"spec_number": ' + "9" * 5000, 1
+    )
     path = tmp_path / "huge.json"
     path.write_text(text)
     with pytest.raises(InputError, match="holds a number too long to read"):
@@ -141,7 +143,7 @@ def test_a_thousand_digit_spec_number_does_not_fit_the_schema(valid_document: An
 def test_an_oversized_result_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_text(" " * 101 + "{}")
-    with pytest.raises(InputError, match="is larger than 100 bytes; .*SPECRUN_MAX_RESULT_BYTES"):
+    with pytest.raises(InputError, match=r"is larger than 100 bytes; .*SPECRUN_MAX_RESULT_BYTES"):
         read_result_file(path, Limits(result_bytes=100))
 
 

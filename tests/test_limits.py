@@ -40,7 +40,9 @@ def test_a_directory_is_refused(tmp_path: Path) -> None:
 
 
 def test_limits_come_from_the_environment() -> None:
-    limits = Limits.from_environ({"SPECRUN_MAX_RESULT_BYTES": "100", "SPECRUN_MAX_ANSWER_BYTES": "7"})
+    limits = Limits.from_environ(
+        {"SPECRUN_MAX_RESULT_BYTES": "100", "SPECRUN_MAX_ANSWER_BYTES": "7"}
+    )
     assert limits == Limits(result_bytes=100, answer_bytes=7)
     assert Limits.from_environ({}) == Limits()
 

@@ -57,7 +57,7 @@ def test_a_fifo_destination_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="its directory .*/gone does not exist"):
+    with pytest.raises(InputError, match=r"its directory .*/gone does not exist"):
         check_destination(tmp_path / "gone" / "out.md", force=False)
 
 
@@ -67,7 +67,9 @@ def test_a_file_as_directory_is_refused(tmp_path: Path) -> None:
         check_destination(tmp_path / "file" / "out.md", force=False)
 
 
-def test_an_unwritable_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_directory_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Simulated: root ignores permission bits, so the probe's open is made to fail."""
 
     def denied(**kwargs: object) -> object:

@@ -208,7 +208,10 @@ def test_a_provider_failure_after_a_paid_answer_keeps_it_in_the_record(
     isolated_environment: Path,
 ) -> None:
     broken = without_livewire_statement(valid_document)
-    replies = [anthropic_tool_answer(broken), *(anthropic_error(500, "api_error") for _ in range(3))]
+    replies = [
+        anthropic_tool_answer(broken),
+        *(anthropic_error(500, "api_error") for _ in range(3)),
+    ]
     out = tmp_path / "result.md"
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
     assert result.exit_code == 3
@@ -232,9 +235,7 @@ def test_a_provider_failure_after_a_paid_answer_keeps_it_in_the_record(
 def test_a_failed_first_request_still_leaves_a_record(
     invoke: Invoke, tmp_path: Path, isolated_environment: Path
 ) -> None:
-    result, server = run_against(
-        invoke, tmp_path, "openai", [openai_error(401, "invalid_api_key")]
-    )
+    result, _ = run_against(invoke, tmp_path, "openai", [openai_error(401, "invalid_api_key")])
     assert result.exit_code == 3
     [record_path] = isolated_environment.glob("*.json")
     record = json.loads(record_path.read_text())

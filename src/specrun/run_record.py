@@ -13,6 +13,7 @@ An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 can
 written as that same JSON escape, so the record stays valid UTF-8 JSON and reads back exactly.
 """
 
+import contextlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -41,10 +42,8 @@ def runs_directory(environ: Mapping[str, str]) -> Path:
 
 def prepare_runs_directory(directory: Path) -> None:
     """Checked before any request: a record that cannot be written would lose paid answers."""
-    try:
+    with contextlib.suppress(OSError):  # probe_directory says what is wrong with it
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # probe_directory says what is wrong with it
     if problem := probe_directory(directory):
         raise InputError(
             f"the runs directory {directory} {problem}; set SPECRUN_RUNS_DIR to a writable "
@@ -122,6 +121,8 @@ class RunRecord:
             "max_attempts": settings.max_attempts,
             "usage": asdict(outcome.usage) if outcome else None,
             "best_attempt": best.number if best else None,
-            "best_draft": best.answer.document.model_dump() if best and best.answer.document else None,
+            "best_draft": best.answer.document.model_dump()
+            if best and best.answer.document
+            else None,
             "attempts": [_attempt(attempt) for attempt in self.attempts],
         }

@@ -102,6 +102,7 @@ def execute_run(
     def finish(status: Status, error: str | None = None) -> None:
         keep(lambda: record.finish(status, error))
         report(f"run record: {record.path}")
+
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
         if recording is not None
