@@ -120,7 +120,8 @@ def run(
     import os
 
     from specrun.config import find_config, resolve_settings
-    from specrun.context import resolve_repository
+    from specrun.context import Context, resolve_repository
+    from specrun.document import SpecCandidates
     from specrun.errors import InputError
     from specrun.output import check_destination
     from specrun.render import Provenance, render_json, render_markdown
@@ -135,9 +136,20 @@ def run(
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
     recording = Recording(cassette, record) if cassette is not None else None
     report = functools.partial(typer.echo, err=True)
-    result = execute_run(root, prompt, settings, os.environ, report, recording)
-    document = result.outcome.document
-    if document is None:
+
+    def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
+        if output_format is Format.json:
+            rendered = render_json(document)
+        else:
+            rendered = render_markdown(document, Provenance.of(context))
+        if out is None:
+            typer.echo(rendered, nl=False)
+        else:
+            deliver(rendered, out, force, record_path.with_suffix(f".result.{output_format}"))
+            report(f"wrote {out}")
+
+    result = execute_run(root, prompt, settings, os.environ, report, recording, publish=publish)
+    if result.outcome.document is None:
         best = result.outcome.best
         for violation in best.violations:
             report(f"  {violation}")
@@ -148,15 +160,6 @@ def run(
             f"draft (attempt {best.number}) and every answer are in the run record"
         )
         raise typer.Exit(1)
-    if output_format is Format.json:
-        rendered = render_json(document)
-    else:
-        rendered = render_markdown(document, Provenance.of(result.context))
-    if out is None:
-        typer.echo(rendered, nl=False)
-    else:
-        deliver(rendered, out, force, result.record_path.with_suffix(f".result.{output_format}"))
-        report(f"wrote {out}")
 
 
 def deliver(rendered: str, out: Path, force: bool, fallback: Path) -> None:

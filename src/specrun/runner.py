@@ -17,6 +17,7 @@ from typing import Any
 from specrun import recording as cassettes
 from specrun.config import Settings
 from specrun.context import Context, assemble_context, context_window_warning
+from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.limits import Limits
 from specrun.prompt_pack import load_prompt_pack
@@ -25,6 +26,7 @@ from specrun.reask import Attempt, Outcome, run_attempts
 from specrun.run_record import RunRecord, Status, prepare_runs_directory, runs_directory
 
 Report = Callable[[str], None]
+Publish = Callable[[SpecCandidates, Context, Path], None]
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,11 @@ def execute_run(
     recording: Recording | None = None,
     http_client: Any = None,
     sleep: Callable[[float], None] | None = None,
+    publish: Publish | None = None,
 ) -> RunResult:
-    """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own."""
+    """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own.
+    ``publish`` gets a valid result before the record is finished, so the output is written
+    first."""
     limits = Limits.from_environ(environ)
     context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
@@ -154,5 +159,9 @@ def execute_run(
         unplayed = len(recorded) - recorded.play_count
         report(f"replayed {recorded.play_count} of {len(recorded)} recorded interactions")
     report(describe_usage(outcome))
-    finish("valid" if outcome.document is not None else "invalid")
+    try:
+        if outcome.document is not None and publish is not None:
+            publish(outcome.document, context, record.path)
+    finally:
+        finish("valid" if outcome.document is not None else "invalid")
     return RunResult(context, outcome, record.path, unplayed)
