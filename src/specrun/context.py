@@ -140,7 +140,7 @@ def assemble_context(repo: Path, pack: PromptPack, limits: Limits = DEFAULT_LIMI
     size = len(system_prompt.encode("utf-8", "surrogatepass"))
     if size > limits.prompt_bytes:
         raise InputError(
-            f"the system prompt would be {size_text(size)}, over the limit of "
+            f"the system prompt would be {size:,} bytes, over the limit of "
             f"{size_text(limits.prompt_bytes)}; shorten the prompt or binding files, or raise "
             "SPECRUN_MAX_PROMPT_BYTES"
         )

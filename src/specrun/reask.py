@@ -85,7 +85,7 @@ def _within_limit(answer: Answer, limit: int) -> Answer:
     if size <= limit:
         return answer
     problem = (
-        f"the answer is {size_text(size)}, over the limit of {size_text(limit)} "
+        f"the answer is {size:,} bytes, over the limit of {size_text(limit)} "
         "(SPECRUN_MAX_ANSWER_BYTES)"
     )
     return Answer(answer.raw, None, problem, answer.usage)
