@@ -198,3 +198,14 @@ def test_a_result_falls_back_to_the_temporary_directory(
 def test_nowhere_to_keep_a_result_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing-too"))
     assert keep_elsewhere(b"result", tmp_path / "missing" / "run.result.md") is None
+
+
+def test_a_destination_that_cannot_be_inspected_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def denied(path: Path) -> bool:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_symlink", denied)
+    with pytest.raises(InputError, match=r"cannot write --out .* \(Permission denied\)"):
+        check_destination(tmp_path / "out.md", force=False)

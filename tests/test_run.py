@@ -79,10 +79,12 @@ def test_exhausted_replay_exits_1_and_writes_nothing(invoke: Invoke, tmp_path: P
     assert not out.exists()
 
 
-def test_missing_key_names_the_variable(invoke: Invoke) -> None:
+def test_missing_key_names_the_variable(invoke: Invoke, isolated_environment: Path) -> None:
     result = invoke("run", "--repo", EXAMPLE)
     assert result.exit_code == 2
     assert "ANTHROPIC_API_KEY" in result.stderr
+    assert "run record" not in result.stderr
+    assert not isolated_environment.exists()
 
 
 @pytest.mark.parametrize(

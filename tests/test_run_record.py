@@ -41,7 +41,8 @@ def test_a_lone_surrogate_is_written_as_its_json_escape() -> None:
 
 def test_each_attempt_rewrites_the_record(tmp_path: Path, context: Context) -> None:
     record = record_in(tmp_path, context)
-    record.save()
+    assert not record.path.exists()
+    record.begin()
     assert read(record)["status"] == "running"
     assert read(record)["attempts"] == []
     assert read(record)["best_draft"] is None

@@ -39,6 +39,13 @@ def probe_directory(directory: Path) -> str | None:
 
 def check_destination(path: Path, force: bool) -> None:
     """Refuse an ``--out`` that could not be written, or would clobber something unasked."""
+    try:
+        _check_destination(path, force)
+    except OSError as error:
+        raise InputError(f"cannot write --out {path} ({error.strerror or error})") from None
+
+
+def _check_destination(path: Path, force: bool) -> None:
     if path.is_symlink() and not path.exists() and not force:
         raise InputError(f"--out {path} is a dangling symlink; pass --force to replace it")
     if path.is_dir():

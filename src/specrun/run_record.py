@@ -84,6 +84,12 @@ class RunRecord:
         self.attempts: list[Attempt] = []
         self.status: Status = "running"
         self.error: str | None = None
+        self.begun = False
+
+    def begin(self) -> None:
+        """Called as the first request is about to be sent: from here on, the run has a record."""
+        self.begun = True
+        self.save()
 
     def add(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)

@@ -72,6 +72,16 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def ending(error: BaseException) -> tuple[Status, str | None]:
+    """The record's status for a run stopped by ``error``; only specrun's own provider messages
+    are kept, since another exception's text could quote a server's echo of a key."""
+    if isinstance(error, ProviderError):
+        return "provider-failure", str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", None
+    return "failed", type(error).__name__
+
+
 def execute_run(
     repo: Path,
     prompt: str,
@@ -114,25 +124,25 @@ def execute_run(
         else nullcontext()
     )
     profile = settings.profile
-    with tape as recorded:
-        model: Provider = build_provider(profile, api_key, http_client)
-        if recording is not None and replaying:
-            model = cassettes.ReplayedProvider(model, recording.path)
-            report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
+    try:
+        with tape as recorded:
+            model: Provider = build_provider(profile, api_key, http_client)
+            if recording is not None and replaying:
+                model = cassettes.ReplayedProvider(model, recording.path)
+                report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
 
-        def retrying(error: TransientProviderError, wait: float) -> None:
-            report(f"provider fault: {error}; retrying in {wait:.1f}s")
+            def retrying(error: TransientProviderError, wait: float) -> None:
+                report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
-        def attempted(attempt: Attempt) -> None:
-            keep(lambda: record.add(attempt))
-            report(describe_attempt(attempt, profile.model))
-            if not attempt.valid and attempt.number < settings.max_attempts:
-                for violation in attempt.violations:
-                    report(f"  {violation}")
-                report(f"re-asking {profile.model} with the violations")
+            def attempted(attempt: Attempt) -> None:
+                keep(lambda: record.add(attempt))
+                report(describe_attempt(attempt, profile.model))
+                if not attempt.valid and attempt.number < settings.max_attempts:
+                    for violation in attempt.violations:
+                        report(f"  {violation}")
+                    report(f"re-asking {profile.model} with the violations")
 
-        keep(record.save)
-        try:
+            keep(record.begin)
             outcome = run_attempts(
                 model,
                 context.system_prompt,
@@ -145,15 +155,10 @@ def execute_run(
                 sleep=sleep or time.sleep,
                 max_answer_bytes=limits.answer_bytes,
             )
-        except ProviderError as error:
-            finish("provider-failure", str(error))
-            raise
-        except KeyboardInterrupt:
-            finish("interrupted")
-            raise
-        except BaseException as error:
-            finish("failed", type(error).__name__)
-            raise
+    except BaseException as error:
+        if record.begun:
+            finish(*ending(error))
+        raise
     unplayed = 0
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
