@@ -8,8 +8,8 @@ it. Progress is reported through ``report`` as plain lines.
 """
 
 import time
-from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,47 +118,52 @@ def execute_run(
         keep(lambda: record.finish(status, error))
         report(f"run record: {record.path}")
 
+    @contextmanager
+    def finished_on_error() -> Iterator[None]:
+        """However the run stops, a record that was begun is finished with the reason."""
+        try:
+            yield
+        except BaseException as error:
+            if record.begun:
+                finish(*ending(error))
+            raise
+
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
         if recording is not None
         else nullcontext()
     )
     profile = settings.profile
-    try:
-        with tape as recorded:
-            model: Provider = build_provider(profile, api_key, http_client)
-            if recording is not None and replaying:
-                model = cassettes.ReplayedProvider(model, recording.path)
-                report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
+    with finished_on_error(), tape as recorded:
+        model: Provider = build_provider(profile, api_key, http_client)
+        if recording is not None and replaying:
+            model = cassettes.ReplayedProvider(model, recording.path)
+            report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
 
-            def retrying(error: TransientProviderError, wait: float) -> None:
-                report(f"provider fault: {error}; retrying in {wait:.1f}s")
+        def retrying(error: TransientProviderError, wait: float) -> None:
+            report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
-            def attempted(attempt: Attempt) -> None:
-                keep(lambda: record.add(attempt))
-                report(describe_attempt(attempt, profile.model))
-                if not attempt.valid and attempt.number < settings.max_attempts:
-                    for violation in attempt.violations:
-                        report(f"  {violation}")
-                    report(f"re-asking {profile.model} with the violations")
+        def attempted(attempt: Attempt) -> None:
+            keep(lambda: record.add(attempt))
+            report(describe_attempt(attempt, profile.model))
+            if not attempt.valid and attempt.number < settings.max_attempts:
+                for violation in attempt.violations:
+                    report(f"  {violation}")
+                report(f"re-asking {profile.model} with the violations")
 
-            keep(record.begin)
-            outcome = run_attempts(
-                model,
-                context.system_prompt,
-                context.pack.rules,
-                context.numbering,
-                settings.max_attempts,
-                settings.retries,
-                on_attempt=attempted,
-                on_retry=retrying,
-                sleep=sleep or time.sleep,
-                max_answer_bytes=limits.answer_bytes,
-            )
-    except BaseException as error:
-        if record.begun:
-            finish(*ending(error))
-        raise
+        keep(record.begin)
+        outcome = run_attempts(
+            model,
+            context.system_prompt,
+            context.pack.rules,
+            context.numbering,
+            settings.max_attempts,
+            settings.retries,
+            on_attempt=attempted,
+            on_retry=retrying,
+            sleep=sleep or time.sleep,
+            max_answer_bytes=limits.answer_bytes,
+        )
     unplayed = 0
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
