@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from specrun.errors import InputError
 from specrun.limits import Limits, TooLarge, read_regular_file, size_text
@@ -38,10 +38,10 @@ MARKDOWN_REFUSAL = (
 )
 
 
-def _plausible_spec_number(value: object) -> object:
+def _plausible_spec_number(value: int | None) -> int | None:
     """A number no repository could use is unreadable, not a rule violation: it keeps
     thousand-digit integers away from every message that would print them."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_SPEC_NUMBER:
+    if value is not None and abs(value) > LARGEST_SPEC_NUMBER:
         raise ValueError(f"a spec number has at most {len(str(LARGEST_SPEC_NUMBER))} digits")
     return value
 
@@ -86,7 +86,7 @@ class ExplicitStatements(Strict):
 
 class SpecCandidate(Strict):
     label: str = Field(description="'Candidate A'..'Candidate D', or 'Spec NNN' when proven.")
-    spec_number: Annotated[int | None, BeforeValidator(_plausible_spec_number)] = Field(
+    spec_number: Annotated[int | None, AfterValidator(_plausible_spec_number)] = Field(
         description="The proven-available spec number, or null when numbering is uncertain."
     )
     theme: Theme = Field(description="The candidate's theme, one per candidate, in order.")
