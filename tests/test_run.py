@@ -371,3 +371,16 @@ def test_a_record_that_cannot_be_written_does_not_stop_a_paid_run(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# Spec candidates")
     assert "warning: could not write the run record" in result.stderr
+
+
+def test_run_warns_when_the_prompt_exceeds_the_models_context_window(
+    invoke: Invoke,
+    example_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    valid_document: dict[str, Any],
+) -> None:
+    (example_repo / "specs/111-findings-workflow-sla/spec.md").write_text("word " * 200_000)
+    use(monkeypatch, Answering(valid_document))
+    result = invoke("run", "--repo", example_repo, "--model", "qwen2.5:7b")
+    assert result.exit_code == 0, result.stderr
+    assert "more than qwen2.5:7b's context window of 32,768 tokens" in result.stderr
