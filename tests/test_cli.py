@@ -181,7 +181,8 @@ def test_offline_commands_never_import_a_provider_sdk() -> None:
     probe = (
         "import sys; from specrun.cli import app\n"
         "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
-        " ['check', sys.argv[2], '--repo', sys.argv[1]], ['render', sys.argv[2]]):\n"
+        " ['check', sys.argv[2], '--repo', sys.argv[1]], ['render', sys.argv[2]],"
+        " ['trust', '--repo', sys.argv[1]]):\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
         "loaded = {'openai', 'anthropic', 'instructor', 'httpx', 'httpx2'} & set(sys.modules)\n"
@@ -286,19 +287,22 @@ def test_check_with_an_unreadable_specs_directory(
 def test_context_with_an_unreadable_prompt_file(
     invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Simulated: root reads files whatever their mode."""
     prompt = tmp_path / "mine.md"
     prompt.write_text("Do it.\n")
-    real_read_text = Path.read_text
+    rules = ROOT / "prompts" / "tenantpilot.spec-candidates.rules.toml"
+    (tmp_path / "mine.rules.toml").write_bytes(rules.read_bytes())
+    real_open = Path.open
 
-    def denying(path: Path, *args: Any, **kwargs: Any) -> str:
+    def denying(path: Path, *args: Any, **kwargs: Any) -> Any:
         if path == prompt:
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read_text(path, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", denying)
+    monkeypatch.setattr(Path, "open", denying)
     result = invoke("context", "--repo", EXAMPLE, "--prompt", prompt)
     assert result.exit_code == 2
-    assert f"prompt file {prompt} cannot be read (Permission denied)" in result.stderr
+    assert f"prompt file {prompt} cannot be read: Permission denied" in result.stderr
 
 
 def test_context_warns_when_the_prompt_exceeds_the_context_window(

@@ -64,9 +64,16 @@ def test_a_record_for_a_surrogate_answer_round_trips(tmp_path: Path, context: Co
     assert read(record)["attempts"][0]["raw"] == '{"summary": "\ud800"}'
 
 
-def test_a_runs_directory_is_created_when_missing(tmp_path: Path) -> None:
-    prepare_runs_directory(tmp_path / "a" / "b")
-    assert (tmp_path / "a" / "b").is_dir()
+def test_a_missing_runs_directory_is_created_only_with_the_record(
+    tmp_path: Path, context: Context
+) -> None:
+    runs = tmp_path / "a" / "b"
+    prepare_runs_directory(runs)
+    assert list(tmp_path.iterdir()) == []
+    record = record_in(runs, context)
+    record.begin()
+    assert record.path.parent == runs
+    assert read(record)["status"] == "running"
 
 
 def test_a_file_as_runs_directory_is_refused(tmp_path: Path) -> None:
@@ -74,5 +81,5 @@ def test_a_file_as_runs_directory_is_refused(tmp_path: Path) -> None:
     runs.write_text("x")
     with pytest.raises(InputError, match=f"the runs directory {runs} is not a directory"):
         prepare_runs_directory(runs)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match=rf"the runs directory {runs}/below \({runs}\) is not a"):
         prepare_runs_directory(runs / "below")

@@ -13,7 +13,6 @@ An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 can
 written as that same JSON escape, so the record stays valid UTF-8 JSON and reads back exactly.
 """
 
-import contextlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from specrun import __version__
-from specrun.config import Settings
+from specrun.config import Settings, endpoint_url
 from specrun.context import Context
 from specrun.errors import InputError
 from specrun.output import probe_directory, write_atomically
@@ -41,13 +40,16 @@ def runs_directory(environ: Mapping[str, str]) -> Path:
 
 
 def prepare_runs_directory(directory: Path) -> None:
-    """Checked before any request: a record that cannot be written would lose paid answers."""
-    with contextlib.suppress(OSError):  # probe_directory says what is wrong with it
-        directory.mkdir(parents=True, exist_ok=True)
-    if problem := probe_directory(directory):
+    """Checked before any request, creating nothing yet: a record that cannot be written would
+    lose paid answers. A missing directory is judged by the nearest folder that exists, in which
+    it will be created when the first request is sent."""
+    existing = directory
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if problem := probe_directory(existing):
+        named = directory if existing == directory else f"{directory} ({existing})"
         raise InputError(
-            f"the runs directory {directory} {problem}; set SPECRUN_RUNS_DIR to a writable "
-            "directory"
+            f"the runs directory {named} {problem}; set SPECRUN_RUNS_DIR to a writable directory"
         )
 
 
@@ -89,6 +91,7 @@ class RunRecord:
     def begin(self) -> None:
         """Called as the first request is about to be sent: from here on, the run has a record."""
         self.begun = True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.save()
 
     def add(self, attempt: Attempt) -> None:
@@ -121,7 +124,7 @@ class RunRecord:
                 "profile": settings.profile_name,
                 "kind": profile.kind,
                 "model": profile.model,
-                "base_url": profile.base_url,
+                "base_url": endpoint_url(profile),
                 "config": settings.source,
             },
             "max_attempts": settings.max_attempts,

@@ -17,6 +17,7 @@ from typing import Any
 from specrun import recording as cassettes
 from specrun.config import Settings
 from specrun.context import Context, assemble_context, context_window_warning
+from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.limits import Limits
@@ -129,7 +130,9 @@ def execute_run(
             raise
 
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
+        cassettes.cassette(
+            recording.path, recording.record, secrets=(api_key, *secret_values(environ))
+        )
         if recording is not None
         else nullcontext()
     )
