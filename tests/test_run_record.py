@@ -39,6 +39,13 @@ def test_a_lone_surrogate_is_written_as_its_json_escape() -> None:
     assert json.loads(encoded.decode("utf-8")) == {"raw": "a\ud800b", "word": "Grüße \U0001f600"}
 
 
+def test_a_key_echoed_in_an_answer_is_blanked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "recorded-key-value-0042")
+    encoded = encode_record({"raw": "the key was recorded-key-value-0042, said the server"})
+    assert b"recorded-key-value-0042" not in encoded
+    assert json.loads(encoded)["raw"] == "the key was REDACTED, said the server"
+
+
 def test_each_attempt_rewrites_the_record(tmp_path: Path, context: Context) -> None:
     record = record_in(tmp_path, context)
     assert not record.path.exists()

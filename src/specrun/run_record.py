@@ -24,6 +24,7 @@ from typing import Any, Literal
 from specrun import __version__
 from specrun.config import Settings, endpoint_url
 from specrun.context import Context
+from specrun.credentials import scrub
 from specrun.errors import InputError
 from specrun.output import probe_directory, write_atomically
 from specrun.reask import Attempt, Outcome
@@ -54,8 +55,9 @@ def prepare_runs_directory(directory: Path) -> None:
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    """UTF-8 JSON; a lone surrogate becomes its JSON escape (``\\ud800``), read back exactly."""
-    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    """UTF-8 JSON with every key blanked (a server may echo one inside an answer); a lone
+    surrogate becomes its JSON escape (``\\ud800``), read back exactly."""
+    text = scrub(json.dumps(record, indent=2, ensure_ascii=False)) + "\n"
     return text.encode("utf-8", "backslashreplace")
 
 
