@@ -1,18 +1,22 @@
 """The validate-and-re-ask loop, driven by a scripted provider."""
 
 import copy
+import json
 from typing import Any
 
 import pytest
 from fakes import ScriptedProvider, verdicts
 
 from specrun.config import BUILT_IN_PROFILES, JudgeSettings, RetryPolicy
+from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
+from specrun.judge import JudgedFindings
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, TransientProviderError
-from specrun.reask import FIRST_REQUEST, Judge, Outcome, run_attempts
+from specrun.reask import FIRST_REQUEST, Attempt, Judge, Outcome, run_attempts
 from specrun.runner import judge_with
+from specrun.validation import Findings
 
 SYSTEM = "the system prompt"
 LIVEWIRE = "livewire_public_state_untrusted"
@@ -228,3 +232,54 @@ def test_an_unreadable_judgement_leaves_the_items_and_the_answer_stands(
     )
     assert outcome.document is not None
     assert len(outcome.attempts[0].needs_review) == 1
+
+
+def test_an_oversized_answer_is_unusable_and_not_repeated_back(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(valid_document, valid_document)
+    outcome = run_attempts(
+        provider,
+        SYSTEM,
+        rules,
+        uncertain,
+        2,
+        RetryPolicy(max_retries=0),
+        max_answer_bytes=len(json.dumps(valid_document)) - 1,
+    )
+    assert outcome.document is None
+    first = outcome.attempts[0]
+    assert first.answer.problem is not None
+    assert "over the limit of" in first.answer.problem
+    assert "SPECRUN_MAX_ANSWER_BYTES" in first.answer.problem
+    assert first.answer.raw == json.dumps(valid_document)
+    assert first.violations == ()
+    _, repeated, reask = provider.requests[1].turns
+    assert repeated.text == "(the previous answer was too large to repeat)"
+    assert "could not be used: the answer is" in reask.text
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_paid_answer_is_reported_even_when_the_judge_is_interrupted(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    seen: list[Attempt] = []
+
+    def interrupted(document: SpecCandidates, findings: Findings) -> JudgedFindings:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_attempts(
+            ScriptedProvider(valid_document),
+            SYSTEM,
+            rules,
+            uncertain,
+            3,
+            RetryPolicy(),
+            on_attempt=seen.append,
+            judge=interrupted,
+        )
+    [attempt] = seen
+    assert attempt.answer.document is not None
+    assert [item.code for item in attempt.needs_review] == ["SC401"]
+    assert attempt.judged is None

@@ -2,10 +2,11 @@
 
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, hint). An unreadable or truncated answer is a failed attempt too. The system prompt is
-the same on every attempt; only the conversation after it changes. Where the rules leave items
-for review and a judge is given, the judge decides them once per answer: its confirmed breaches
-join the violations the re-ask sends back, with their evidence. The loop stops at the first
+message, hint). An unreadable, truncated or oversized answer is a failed attempt too (an oversized
+one is neither judged nor repeated back to the model). The system prompt is the same on every
+attempt; only the conversation after it changes. Where the rules leave items for review and a
+judge is given, the judge decides them once per answer: its confirmed breaches join the
+violations the re-ask sends back, with their evidence. The loop stops at the first
 valid answer or when ``max_attempts`` answers have been judged.
 """
 
@@ -17,6 +18,7 @@ from functools import partial
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
 from specrun.judge import JudgedFindings
+from specrun.limits import Limits, size_text
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
@@ -89,17 +91,26 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
     )
 
 
-def _review(
-    answer: Answer, rules: PackRules, numbering: NumberingEvidence, judge: Judge | None
-) -> tuple[Findings, JudgedFindings | None]:
-    """The rules' findings on a readable answer, with the judge's verdicts where it has any."""
-    if answer.document is None:
-        return Findings(), None
-    findings = check_document(answer.document, rules, numbering)
-    if judge is None or not findings.needs_review:
-        return findings, None
-    judged = judge(answer.document, findings)
-    return judged.findings, judged
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _within_limit(answer: Answer, limit: int) -> Answer:
+    size = _size(answer.raw)
+    if size <= limit:
+        return answer
+    problem = (
+        f"the answer is {size:,} bytes, over the limit of {size_text(limit)} "
+        "(SPECRUN_MAX_ANSWER_BYTES)"
+    )
+    return Answer(answer.raw, None, problem, answer.usage)
+
+
+def _repeatable(answer: Answer, limit: int) -> str:
+    """The previous answer as the re-ask repeats it: an oversized one is left out."""
+    if _size(answer.raw) > limit:
+        return "(the previous answer was too large to repeat)"
+    return answer.raw or "(no answer)"
 
 
 def run_attempts(
@@ -112,6 +123,7 @@ def run_attempts(
     on_attempt: Callable[[Attempt], None] = lambda attempt: None,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = Limits().answer_bytes,
     judge: Judge | None = None,
 ) -> Outcome:
     attempts: list[Attempt] = []
@@ -120,8 +132,22 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
+        answer = _within_limit(answer, max_answer_bytes)
         seconds = time.monotonic() - started
-        findings, judged = _review(answer, rules, numbering, judge)
+        findings = Findings()
+        if answer.document is not None:
+            findings = check_document(answer.document, rules, numbering)
+        judged = None
+        if judge is not None and answer.document is not None and findings.needs_review:
+            try:
+                judged = judge(answer.document, findings)
+            except BaseException:
+                # The answer is paid for: it is kept, with the rules' findings, however this ends.
+                on_attempt(
+                    Attempt(number, answer, findings.violations, seconds, findings.needs_review)
+                )
+                raise
+            findings = judged.findings
         attempt = Attempt(
             number, answer, findings.violations, seconds, findings.needs_review, judged
         )
@@ -131,7 +157,7 @@ def run_attempts(
             break
         turns = (
             turns[0],
-            Turn("assistant", answer.raw or "(no answer)"),
+            Turn("assistant", _repeatable(answer, max_answer_bytes)),
             Turn("user", reask_message(answer, attempt.violations)),
         )
     return Outcome(tuple(attempts))
