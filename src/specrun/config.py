@@ -2,23 +2,28 @@
 
 Read from ``--config FILE``, else ``specrun.toml`` in the target repository, else in the current
 directory, else the built-in defaults; a file's profiles are laid over the built-in ones.
-``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the file, and flags override both. Every table
+``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the file, and flags override both;
+``SPECRUN_MODEL`` names a model of the profile the file or ``SPECRUN_PROVIDER`` chose, so it does
+not apply to a profile picked with ``--provider``. Every table
 forbids unknown keys, so a typo is an error naming the key. API keys come only from the
 environment: a key written into a file is refused, and its value is never echoed.
 """
 
 import re
 import tomllib
+from urllib.parse import urlsplit
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from specrun.errors import InputError
 
 CONFIG_NAME = "specrun.toml"
+OPENAI_HOST = "api.openai.com"
+TokenParameter = Literal["max_tokens", "max_completion_tokens"]
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
 
 
@@ -34,6 +39,25 @@ class ProviderProfile(Options):
     max_tokens: int = Field(default=16000, gt=0)
     temperature: float | None = Field(default=None, ge=0, le=2)
     timeout: float = Field(default=300.0, gt=0, description="Seconds for one request.")
+    token_parameter: TokenParameter | None = Field(
+        default=None, description="How an OpenAI-kind endpoint takes the output limit."
+    )
+
+    @model_validator(mode="after")
+    def _anthropic_takes_max_tokens(self) -> "ProviderProfile":
+        if self.kind == "anthropic" and self.token_parameter == "max_completion_tokens":
+            raise ValueError("token_parameter: the Anthropic API takes only max_tokens")
+        return self
+
+    @property
+    def output_token_parameter(self) -> TokenParameter:
+        """OpenAI's own endpoint takes ``max_completion_tokens`` (reasoning models refuse
+        ``max_tokens``); Anthropic and most OpenAI-compatible servers know only ``max_tokens``.
+        Azure and gateways vary, so a profile may say."""
+        if self.token_parameter is not None:
+            return self.token_parameter
+        own = self.base_url is None or urlsplit(self.base_url).hostname == OPENAI_HOST
+        return "max_completion_tokens" if self.kind == "openai" and own else "max_tokens"
 
 
 class RetryPolicy(Options):
@@ -127,7 +151,8 @@ def resolve_settings(
     max_attempts: int | None = None,
 ) -> Settings:
     """Flags win over the environment, which wins over the file. ``provider`` may be
-    ``NAME/MODEL``, such as ``openai/gpt-4.1``."""
+    ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
+    file or ``SPECRUN_PROVIDER`` chose: a ``--provider`` flag keeps its own profile's model."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
     name, _, inline_model = chosen.partition("/")
@@ -136,7 +161,8 @@ def resolve_settings(
             f"unknown provider {name!r}; known profiles: {', '.join(sorted(profiles))} "
             f"(add [providers.{name}] to {CONFIG_NAME})"
         )
-    chosen_model = model or inline_model or environ.get("SPECRUN_MODEL")
+    environment_model = None if provider else environ.get("SPECRUN_MODEL")
+    chosen_model = model or inline_model or environment_model
     profile = profiles[name]
     if chosen_model:
         profile = profile.model_copy(update={"model": chosen_model})
