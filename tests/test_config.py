@@ -173,5 +173,8 @@ def test_the_token_parameter_is_a_property_of_the_profile(
 def test_a_wrong_token_parameter_is_an_error_naming_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, LOCAL + 'token_parameter = "max_output_tokens"\n')
     assert "providers.local.token_parameter:" in config_error(path)
-    anthropic = '[providers.a]\nkind = "anthropic"\nmodel = "m"\ntoken_parameter = "max_completion_tokens"\n'
+    anthropic = (
+        '[providers.a]\nkind = "anthropic"\nmodel = "m"\n'
+        'token_parameter = "max_completion_tokens"\n'
+    )
     assert "only max_tokens" in config_error(write(tmp_path, anthropic))

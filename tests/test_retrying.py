@@ -7,7 +7,7 @@ import pytest
 from specrun.config import RetryPolicy
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
-from specrun.providers.calls import retry_after_seconds
+from specrun.providers.faults import retry_after_seconds
 from specrun.retrying import with_retries
 
 

@@ -11,11 +11,11 @@ environment: a key written into a file is refused, and its value is never echoed
 
 import re
 import tomllib
-from urllib.parse import urlsplit
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 

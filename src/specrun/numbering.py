@@ -2,9 +2,10 @@
 
 Numbers come from ``specs/NNN-*`` directories and, where the repository root is itself the root
 of a git work tree, from local and remote-tracking branch names ``NNN-*`` (spec-kit's
-convention), also behind a prefix such as ``feature/139-x`` or ``user/139-x``: the number is read
-after the last ``/``. Only remote-tracking branches show what other people have in flight, so only with
-them is the evidence ``proven``; the four numbers after the highest in use are then available.
+convention), also behind a prefix such as ``feature/139-x`` or ``user/139-x``: the number is
+read after the last ``/``. Only remote-tracking branches show what other people have in flight,
+so only with them is the evidence ``proven``; the four numbers after the highest in use are then
+available.
 """
 
 import re
