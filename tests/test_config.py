@@ -167,7 +167,8 @@ def test_specrun_model_follows_specrun_provider() -> None:
 def test_the_token_parameter_is_a_property_of_the_profile(
     profile: dict[str, str], expected: str
 ) -> None:
-    assert ProviderProfile(model="m", **profile).output_token_parameter == expected
+    parsed = ProviderProfile.model_validate({"model": "m", **profile})
+    assert parsed.output_token_parameter == expected
 
 
 def test_a_wrong_token_parameter_is_an_error_naming_the_key(tmp_path: Path) -> None:

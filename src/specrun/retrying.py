@@ -20,6 +20,7 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from specrun.config import RetryPolicy
 from specrun.errors import ProviderError
@@ -43,11 +44,14 @@ def _wait(state: RetryCallState) -> float:
     return max(_asked(state), BACKOFF(state))
 
 
-def _waiting_bound(max_wait: float) -> Callable[[RetryCallState], bool]:
-    def exceeded(state: RetryCallState) -> bool:
-        return state.idle_for + state.upcoming_sleep > max_wait
+class stop_after_waiting(stop_base):
+    """Stop before the waiting between tries would pass ``max_wait`` seconds in all."""
 
-    return exceeded
+    def __init__(self, max_wait: float) -> None:
+        self.max_wait = max_wait
+
+    def __call__(self, state: RetryCallState) -> bool:
+        return state.idle_for + state.upcoming_sleep > self.max_wait
 
 
 def with_retries(
@@ -63,7 +67,7 @@ def with_retries(
 
     retrying = Retrying(
         retry=retry_if_exception_type(TransientProviderError),
-        stop=stop_after_attempt(policy.max_retries + 1) | _waiting_bound(policy.max_wait),
+        stop=stop_after_attempt(policy.max_retries + 1) | stop_after_waiting(policy.max_wait),
         wait=_wait,
         sleep=sleep,
         before_sleep=report,

@@ -88,7 +88,7 @@ def execute_run(
     )
     profile = settings.profile
     with tape as recorded:
-        model: Provider = build_provider(profile, api_key, http_client)
+        model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")

@@ -107,6 +107,14 @@ def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
     )
 
 
-def build_provider(profile: ProviderProfile, api_key: str, http_client: Any = None) -> Provider:
-    """``http_client`` (an ``httpx2.Client``) replaces the SDK's own, e.g. to reroute traffic."""
+def build_provider(
+    profile: ProviderProfile, api_key: str, http_client: Any = None, name: str = "custom"
+) -> Provider:
+    """The adapter for profile ``name``. Its SDK talks through ``http_client`` (an
+    ``httpx2.Client``, e.g. to reroute traffic), by default one that gives each request a
+    wall-clock deadline of the profile's timeout (``specrun.providers.transport``)."""
+    if http_client is None:
+        from specrun.providers.transport import deadline_client
+
+        http_client = deadline_client(profile.timeout, name, profile.base_url)
     return ADAPTERS[profile.kind](profile, api_key, http_client)

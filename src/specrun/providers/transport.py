@@ -1,0 +1,159 @@
+"""specrun's HTTP transport for the vendor SDKs: a wall-clock deadline per attempt, and a refused
+connection named by its profile.
+
+httpx's timeouts bound each socket operation, not a request: a server that trickles its answer
+one byte a second, or never ends its stream, resets the read timeout with every byte and holds
+the run forever. So each request gets a deadline (the profile's ``timeout``) that starts when
+the request is handed to the transport, and every socket operation of that request (connect,
+TLS, sending, the status line and headers, every read of the body) waits at most until it. When
+it passes, the operation fails with ``DeadlineExceeded``, which ``faults.translate`` reports as a
+transient fault naming the deadline.
+
+The bound sits in the network backend, below HTTP parsing, because that is the only layer every
+byte passes through; a thread that abandons a blocked call would leave the socket and the thread
+behind. httpx2 does not let a transport choose its network backend, so ``DeadlineTransport``
+wraps the one its connection pool was built with (``_pool._network_backend``, stable since
+httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It stays an
+``httpx2.HTTPTransport``, so vcrpy records and replays through it. A proxy taken from the
+environment (``HTTPS_PROXY``) gets httpx2's own transport, without the deadline.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpcore2
+import httpx2
+
+from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
+
+Clock = Callable[[], float]
+
+
+class Deadline:
+    """The end of the current request's time, shared by the transport and its sockets."""
+
+    def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.ends = clock() + seconds
+
+    def start(self) -> None:
+        self.ends = self.clock() + self.seconds
+
+    def passed(self) -> bool:
+        return self.clock() >= self.ends
+
+    def bound(self, timeout: float | None) -> float:
+        """``timeout`` for one socket operation, cut to the time left."""
+        left = self.ends - self.clock()
+        if left <= 0:
+            raise DeadlineExceeded(self.seconds)
+        return left if timeout is None else min(timeout, left)
+
+    def call(self, operation: Callable[[float], Any], timeout: float | None) -> Any:
+        try:
+            return operation(self.bound(timeout))
+        except httpcore2.TimeoutException as error:
+            if self.passed():
+                raise DeadlineExceeded(self.seconds) from error
+            raise
+
+
+class _Stream(httpcore2.NetworkStream):
+    def __init__(self, stream: httpcore2.NetworkStream, deadline: Deadline) -> None:
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self.deadline.call(lambda left: self.stream.read(max_bytes, left), timeout)
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.deadline.call(lambda left: self.stream.write(buffer, left), timeout)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
+        secured = self.deadline.call(
+            lambda left: self.stream.start_tls(ssl_context, server_hostname, left), timeout
+        )
+        return _Stream(secured, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _Backend(httpcore2.NetworkBackend):
+    def __init__(self, backend: httpcore2.NetworkBackend, deadline: Deadline) -> None:
+        self.backend = backend
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        stream = self.deadline.call(
+            lambda left: self.backend.connect_tcp(host, port, left, local_address, socket_options),
+            timeout,
+        )
+        return _Stream(stream, self.deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
+        stream = self.deadline.call(
+            lambda left: self.backend.connect_unix_socket(path, left, socket_options), timeout
+        )
+        return _Stream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+def _refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class DeadlineTransport(httpx2.HTTPTransport):
+    """An ``httpx2.HTTPTransport`` whose every request ends by ``seconds`` of wall-clock time.
+    A refused connection is raised as ``Refused``, naming ``profile`` and its base URL."""
+
+    def __init__(
+        self, seconds: float, profile: str, base_url: str | None, clock: Clock = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.deadline = Deadline(seconds, clock)
+        self.profile = profile
+        self.base_url = base_url
+        self._pool._network_backend = _Backend(self._pool._network_backend, self.deadline)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.deadline.start()
+        try:
+            return super().handle_request(request)
+        except httpx2.ConnectError as error:
+            if _refused(error):
+                origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+                raise Refused(Endpoint(self.profile, self.base_url or origin)) from error
+            raise
+
+
+def deadline_client(seconds: float, profile: str, base_url: str | None) -> httpx2.Client:
+    """The HTTP client a vendor SDK is given: its defaults (redirects followed), plus the
+    deadline transport."""
+    return httpx2.Client(
+        transport=DeadlineTransport(seconds, profile, base_url), follow_redirects=True
+    )
