@@ -92,8 +92,28 @@ def retry_after_seconds(headers: Any) -> float | None:
         return None
 
 
-def redact(text: str) -> str:
-    return KEY_SHAPED.sub(REDACTED, text)
+CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
+
+
+def sent_credentials(error: Exception) -> tuple[str, ...]:
+    """The credentials the failed request carried, whatever their shape, so that a server
+    echoing them back cannot make specrun print them."""
+    headers = getattr(getattr(error, "request", None), "headers", None)
+    if headers is None:
+        return ()
+    found: list[str] = []
+    for name in CREDENTIAL_HEADERS:
+        value = headers.get(name) or ""
+        found += [part for part in (value, value.partition(" ")[2]) if len(part) >= 4]
+    return tuple(found)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` without ``secrets`` or anything shaped like a key. The pattern scans only the
+    first characters that could be shown, so its cost stays bounded on any input."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return KEY_SHAPED.sub(REDACTED, text[: MESSAGE_LIMIT * 4])
 
 
 def one_line(text: str) -> str:
@@ -115,7 +135,7 @@ def server_message(error: Exception) -> str | None:
         said = body
     if not isinstance(said, str) or not said.strip():
         return None
-    return one_line(redact(said))
+    return one_line(redact(said, sent_credentials(error)))
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

@@ -1,0 +1,124 @@
+"""The per-attempt deadline against servers that trickle or never finish, and refused ports."""
+
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from pathlib import Path
+
+import httpx2
+import pytest
+from support import EXAMPLE, Invoke
+
+from specrun.providers.faults import DeadlineExceeded, Refused
+from specrun.providers.transport import DeadlineTransport, deadline_client
+
+BODY = b'{"error": {"message": "never finished"}}' + b" " * 4000
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(
+    BODY
+)
+
+
+class Trickle(socketserver.BaseRequestHandler):
+    """Answers one byte every 0.1 s: each read finishes well inside any read timeout."""
+
+    payload = HEAD + BODY
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        try:
+            for byte in self.payload:
+                self.request.sendall(bytes([byte]))
+                time.sleep(0.1)
+        except OSError:
+            return
+
+
+class TrickledHeaders(Trickle):
+    payload = HEAD
+
+
+@contextmanager
+def serving(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("handler", [Trickle, TrickledHeaders], ids=["body", "headers"])
+def test_a_trickling_server_ends_at_the_deadline(
+    handler: type[socketserver.BaseRequestHandler],
+) -> None:
+    with serving(handler) as url, deadline_client(0.8, "slow", url) as client:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded, match=r"within the 0.8s deadline"):
+            client.post(url + "/v1/messages", content=b"{}", timeout=5.0)
+        elapsed = time.monotonic() - started
+    assert 0.7 < elapsed < 1.5
+
+
+def test_each_request_gets_its_own_deadline() -> None:
+    now = [0.0]
+    transport = DeadlineTransport(5.0, "p", None, clock=lambda: now[0])
+    now[0] = 100.0
+    transport.deadline.start()
+    assert transport.deadline.bound(30.0) == 5.0
+    now[0] = 104.0
+    assert transport.deadline.bound(30.0) == 1.0
+    assert transport.deadline.bound(0.5) == 0.5
+    now[0] = 105.0
+    with pytest.raises(DeadlineExceeded):
+        transport.deadline.bound(30.0)
+
+
+def test_a_refused_connection_names_the_profile_and_url() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    with deadline_client(5.0, "local", url) as client, pytest.raises(Refused) as caught:
+        client.post(url + "/chat/completions", content=b"{}")
+    assert (caught.value.endpoint.profile, caught.value.endpoint.url) == ("local", url)
+    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+
+
+def loopback_config(folder: Path, base_url: str, timeout: float, kind: str = "openai") -> Path:
+    path = folder / "loopback.toml"
+    path.write_text(
+        f'provider = "slow"\n\n[retries]\nmax_retries = 1\nmax_wait = 0\n\n'
+        f'[providers.slow]\nkind = "{kind}"\nmodel = "scripted"\nbase_url = "{base_url}"\n'
+        f"timeout = {timeout}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_run_against_a_trickling_server_exits_3_naming_the_deadline(
+    invoke: Invoke, tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOW_KEY", "kv-slow-check")
+    import_module(f"specrun.providers.{kind}")  # the SDK's import time is not the run's
+    with serving(Trickle) as url:
+        config = loopback_config(tmp_path, url + ("/v1" if kind == "openai" else ""), 0.8, kind)
+        if kind == "anthropic":
+            config.write_text(config.read_text() + 'api_key_env = "SLOW_KEY"\n')
+        started = time.monotonic()
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3, result.stderr
+    assert "no complete answer within the 0.8s deadline" in result.stderr
+    assert "after 1 tries" in result.stderr
+    assert elapsed < 2.5
