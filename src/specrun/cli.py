@@ -132,7 +132,8 @@ def run(
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
-    recording = Recording(cassette, record) if cassette is not None else None
+    chosen = provider is not None or model is not None
+    recording = Recording(cassette, record, chosen) if cassette is not None else None
     report = functools.partial(typer.echo, err=True)
     result = execute_run(root, prompt, settings, os.environ, report, recording)
     report(f"run record: {result.record_path}")

@@ -5,14 +5,22 @@ no recorded match. Recording scrubs credentials before anything touches disk: th
 authorization, API-key, cookie, organisation and project headers are dropped, and the key value
 itself is blanked wherever it appears in a body. Requests match on method, URL and JSON body, so
 a changed prompt, repository or option does not match an old recording.
+
+A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
+endpoint and output limit back from its first request, so a replay can use them whatever the
+user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
+it asked another provider, model or endpoint than the recording did.
 """
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specrun.config import ProviderProfile
 from specrun.errors import InputError, ProviderError
 from specrun.providers import Answer, Provider, Request, TransientProviderError
 
@@ -33,6 +41,67 @@ KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})")
 REDACTED = "REDACTED"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
 REPLAY_KEY = "replayed-no-key"
+VENDOR_BASE_URLS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
+REQUEST_PATHS = {"anthropic": "/v1/messages", "openai": "/chat/completions"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request is addressed to: provider kind, model and base URL."""
+
+    kind: str
+    model: str
+    endpoint: str
+
+    @classmethod
+    def of(cls, profile: ProviderProfile) -> "Target":
+        base_url = profile.base_url or VENDOR_BASE_URLS[profile.kind]
+        return cls(profile.kind, profile.model, base_url.rstrip("/"))
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.model} at {self.endpoint}"
+
+
+def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        request = data["interactions"][0]["request"]
+        body = json.loads(request["body"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, LookupError, TypeError, ValueError):
+        return None
+    if not isinstance(request.get("uri"), str) or not isinstance(body, dict):
+        return None
+    return request["uri"], body
+
+
+def recorded_profile(path: Path) -> ProviderProfile | None:
+    """The profile the cassette's first request was made with, as far as the request shows it
+    (None when the cassette holds no readable request)."""
+    found = _first_request(path)
+    if found is None:
+        return None
+    uri, body = found
+    kind = next((kind for kind, tail in REQUEST_PATHS.items() if uri.endswith(tail)), None)
+    if kind is None or not isinstance(body.get("model"), str):
+        return None
+    base_url = uri.removesuffix(REQUEST_PATHS[kind])
+    parameter = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "model": body["model"],
+        "base_url": None if base_url == VENDOR_BASE_URLS[kind] else base_url,
+        "temperature": body.get("temperature"),
+    }
+    if isinstance(body.get(parameter), int):
+        fields["max_tokens"] = body[parameter]
+    if kind == "openai":
+        fields["token_parameter"] = parameter
+    try:
+        return ProviderProfile.model_validate(fields)
+    except ValueError:
+        return None
 
 
 def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
@@ -107,20 +176,33 @@ def unmatched_request(error: BaseException) -> bool:
 
 
 class ReplayedProvider:
-    """A provider answering from a cassette: a request with no recording fails at once."""
+    """A provider answering from a cassette: a request with no recording fails at once, naming
+    what the cassette was recorded for when this run asked something else."""
 
-    def __init__(self, provider: Provider, path: Path) -> None:
+    def __init__(self, provider: Provider, path: Path, profile: ProviderProfile) -> None:
         self.provider = provider
         self.path = path
+        self.profile = profile
 
     def complete(self, request: Request) -> Answer:
         try:
             return self.provider.complete(request)
         except TransientProviderError as error:
             if unmatched_request(error):
-                raise ProviderError(
-                    f"cassette {self.path} has no recorded answer for this request: the prompt, "
-                    "the repository or the run options changed since it was recorded; record it "
-                    "again with --record (generated ones: python scripts/generate_cassettes.py)"
-                ) from error
+                raise ProviderError(self._mismatch()) from error
             raise
+
+    def _mismatch(self) -> str:
+        recorded = recorded_profile(self.path)
+        asked = Target.of(self.profile)
+        if recorded is not None and Target.of(recorded) != asked:
+            return (
+                f"cassette {self.path} was recorded for {Target.of(recorded)}, but this run asks "
+                f"{asked}; replay it without --provider and --model to use what it was recorded "
+                "for, or record it again with --record"
+            )
+        return (
+            f"cassette {self.path} has no recorded answer for this request: the prompt, the "
+            "repository or the run options changed since it was recorded; record it again with "
+            "--record (generated ones: python scripts/generate_cassettes.py)"
+        )

@@ -2,18 +2,20 @@
 
 The context is assembled and the key looked up before any SDK is imported, so input errors
 cost nothing. With a cassette the provider answers from the recording (no key needed) or records
-live traffic into it. Progress is reported through ``report`` as plain lines.
+live traffic into it. A replay asks what the cassette was recorded for (provider kind, model,
+endpoint), whatever the config or ``SPECRUN_*`` say, unless ``--provider`` or ``--model`` chose
+otherwise (``Recording.chosen``). Progress is reported through ``report`` as plain lines.
 """
 
 import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from specrun import recording as cassettes
-from specrun.config import Settings
+from specrun.config import ProviderProfile, Settings
 from specrun.context import Context, assemble_context
 from specrun.prompt_pack import load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
@@ -25,8 +27,11 @@ Report = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Recording:
+    """``chosen``: the run's provider or model came from a flag, so a replay keeps them."""
+
     path: Path
     record: bool
+    chosen: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,28 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with."""
+    recorded = cassettes.recorded_profile(path)
+    if recorded is None or _asks(recorded) == _asks(settings.profile):
+        return settings
+    report(
+        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
+        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+    )
+    return replace(settings, profile_name="recorded", profile=recorded)
+
+
+def _asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        cassettes.Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
 def execute_run(
     repo: Path,
     prompt: str,
@@ -80,6 +107,8 @@ def execute_run(
     context = assemble_context(repo, load_prompt_pack(prompt, repo))
     report(describe_context(context))
     replaying = recording is not None and not recording.record
+    if recording is not None and replaying and not recording.chosen:
+        settings = _as_recorded(settings, recording.path, report)
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
     tape = (
         cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
@@ -90,7 +119,7 @@ def execute_run(
     with tape as recorded:
         model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
         if recording is not None and replaying:
-            model = cassettes.ReplayedProvider(model, recording.path)
+            model = cassettes.ReplayedProvider(model, recording.path, profile)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
 
         def retrying(error: TransientProviderError, wait: float) -> None:
