@@ -197,3 +197,21 @@ def test_missing_key_is_refused_before_any_request(
     assert result.exit_code == 2
     assert "set the environment variable LOOP_KEY" in result.stderr
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "sent"),
+    [("", "max_tokens"), ('token_parameter = "max_completion_tokens"\n', "max_completion_tokens")],
+)
+def test_the_profile_decides_the_openai_token_parameter(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], setting: str, sent: str
+) -> None:
+    with scripted_server([openai_tool_answer(valid_document)]) as server:
+        config = loopback_config(tmp_path, "openai", server)
+        config.write_text(config.read_text() + setting)
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 0, result.stderr
+    body = server.requests[0].body
+    assert body[sent] == 16000
+    [other] = {"max_tokens", "max_completion_tokens"} - {sent}
+    assert other not in body
