@@ -18,7 +18,7 @@ from wire import Reply, anthropic_error, anthropic_tool_answer, openai_tool_answ
 
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
-from specrun.providers.faults import redact, retry_after_seconds, translate
+from specrun.providers.faults import Endpoint, Refused, redact, retry_after_seconds, translate
 
 KEY = "kv-fault-check-5d1e"
 OLLAMA_404 = 'model "qwen2.5:32b" not found, try pulling it first'
@@ -108,7 +108,20 @@ def test_a_refused_connection_without_a_profile_still_names_the_url() -> None:
     error.__cause__ = ConnectionRefusedError(111, "Connection refused")
     translated = translate(error)
     assert type(translated) is ProviderError
-    assert str(translated) == "cannot connect to http://127.0.0.1:9: is the server running?"
+    assert str(translated) == (
+        "cannot connect to http://127.0.0.1:9/v1/chat/completions: is the server running?"
+    )
+
+
+def test_a_refused_url_never_shows_credentials_written_into_it() -> None:
+    endpoint = Endpoint("gw", f"https://user:{KEY}@gw.example:8443/v1?api-key={KEY}")
+    error = openai.APIConnectionError(request=httpx2.Request("POST", "https://gw.example/v1"))
+    error.__cause__ = Refused(endpoint)
+    message = str(translate(error))
+    assert (
+        message
+        == "cannot connect to https://gw.example:8443/v1 (profile gw): is the server running?"
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
@@ -60,7 +61,9 @@ class DeadlineExceeded(TimeoutError):
     """An attempt outlived its wall-clock deadline (see ``specrun.providers.transport``)."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"no complete answer within the {seconds:g}s deadline (the timeout)")
+        super().__init__(
+            f"no complete answer within the {seconds:g}s deadline (the profile's timeout)"
+        )
         self.seconds = seconds
 
 
@@ -149,7 +152,17 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 def _origin(error: Exception) -> str:
     url = getattr(getattr(error, "request", None), "url", None)
-    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}" if url else "the provider"
+    return shown_url(str(url)) if url else "the provider"
+
+
+def shown_url(url: str) -> str:
+    """``url`` without credentials a user may have put into it (userinfo, query, fragment)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _transport_fault(error: Exception) -> ProviderError:
@@ -157,7 +170,8 @@ def _transport_fault(error: Exception) -> ProviderError:
         if isinstance(cause, Refused):
             where = cause.endpoint
             return ProviderError(
-                f"cannot connect to {where.url} (profile {where.profile}): is the server running?"
+                f"cannot connect to {shown_url(where.url)} (profile {where.profile}): "
+                "is the server running?"
             )
         if isinstance(cause, ConnectionRefusedError):
             return ProviderError(f"cannot connect to {_origin(error)}: is the server running?")
