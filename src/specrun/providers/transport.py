@@ -18,6 +18,8 @@ httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It
 environment (``HTTPS_PROXY``) gets httpx2's own transport, without the deadline.
 """
 
+import math
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,27 +33,35 @@ Clock = Callable[[], float]
 
 
 class Deadline:
-    """The end of the current request's time, shared by the transport and its sockets."""
+    """The end of the current request's time, shared by the transport and its sockets. A
+    synchronous request runs in one thread from start to last byte, so each thread keeps its
+    own end: requests sharing a client from several threads do not cut each other short."""
 
     def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
         self.seconds = seconds
         self.clock = clock
-        self.ends = clock() + seconds
+        self.current = threading.local()
 
     def start(self) -> None:
-        self.ends = self.clock() + self.seconds
+        self.current.ends = self.clock() + self.seconds
+
+    def left(self) -> float:
+        ends: float = getattr(self.current, "ends", math.inf)
+        return ends - self.clock()
 
     def passed(self) -> bool:
-        return self.clock() >= self.ends
+        return self.left() <= 0
 
-    def bound(self, timeout: float | None) -> float:
+    def bound(self, timeout: float | None) -> float | None:
         """``timeout`` for one socket operation, cut to the time left."""
-        left = self.ends - self.clock()
+        left = self.left()
         if left <= 0:
             raise DeadlineExceeded(self.seconds)
+        if math.isinf(left):
+            return timeout
         return left if timeout is None else min(timeout, left)
 
-    def call(self, operation: Callable[[float], Any], timeout: float | None) -> Any:
+    def call(self, operation: Callable[[float | None], Any], timeout: float | None) -> Any:
         try:
             return operation(self.bound(timeout))
         except httpcore2.TimeoutException as error:
