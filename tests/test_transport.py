@@ -14,7 +14,7 @@ import pytest
 from support import EXAMPLE, Invoke
 
 from specrun.providers.faults import DeadlineExceeded, Refused
-from specrun.providers.transport import DeadlineTransport, deadline_client
+from specrun.providers.transport import DeadlineClient, DeadlineTransport
 
 BODY = b'{"error": {"message": "never finished"}}' + b" " * 4000
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(
@@ -65,12 +65,27 @@ def closed_port() -> int:
 def test_a_trickling_server_ends_at_the_deadline(
     handler: type[socketserver.BaseRequestHandler],
 ) -> None:
-    with serving(handler) as url, deadline_client(0.8, "slow", url) as client:
+    with serving(handler) as url, DeadlineClient(0.8, "slow", url) as client:
         started = time.monotonic()
         with pytest.raises(DeadlineExceeded, match=r"within the 0.8s deadline"):
             client.post(url + "/v1/messages", content=b"{}", timeout=5.0)
         elapsed = time.monotonic() - started
     assert 0.75 < elapsed < 5  # the whole answer would take over 400 s
+
+
+def test_a_proxy_from_the_environment_gets_the_deadline_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with serving(Trickle) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "")
+        with DeadlineClient(0.8, "proxied", None) as client, pytest.raises(DeadlineExceeded):
+            client.post("http://api.example.invalid/v1/messages", content=b"{}", timeout=5.0)
+
+
+def test_connections_keep_alive_at_the_tcp_level() -> None:
+    options = DeadlineTransport(5.0, "p", None)._pool._socket_options or ()
+    assert (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1) in options
 
 
 def test_each_request_gets_its_own_deadline() -> None:
@@ -107,7 +122,7 @@ def test_threads_sharing_a_transport_keep_their_own_deadlines() -> None:
 
 def test_a_refused_connection_names_the_profile_and_url() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    with deadline_client(5.0, "local", url) as client, pytest.raises(Refused) as caught:
+    with DeadlineClient(5.0, "local", url) as client, pytest.raises(Refused) as caught:
         client.post(url + "/chat/completions", content=b"{}")
     assert (caught.value.endpoint.profile, caught.value.endpoint.url) == ("local", url)
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)

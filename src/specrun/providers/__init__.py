@@ -114,7 +114,7 @@ def build_provider(
     ``httpx2.Client``, e.g. to reroute traffic), by default one that gives each request a
     wall-clock deadline of the profile's timeout (``specrun.providers.transport``)."""
     if http_client is None:
-        from specrun.providers.transport import deadline_client
+        from specrun.providers.transport import DeadlineClient
 
-        http_client = deadline_client(profile.timeout, name, profile.base_url)
+        http_client = DeadlineClient(profile.timeout, name, profile.base_url)
     return ADAPTERS[profile.kind](profile, api_key, http_client)

@@ -14,11 +14,15 @@ byte passes through; a thread that abandons a blocked call would leave the socke
 behind. httpx2 does not let a transport choose its network backend, so ``DeadlineTransport``
 wraps the one its connection pool was built with (``_pool._network_backend``, stable since
 httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It stays an
-``httpx2.HTTPTransport``, so vcrpy records and replays through it. A proxy taken from the
-environment (``HTTPS_PROXY``) gets httpx2's own transport, without the deadline.
+``httpx2.HTTPTransport``, so vcrpy records and replays through it. ``DeadlineClient`` puts it
+wherever httpx2 builds a transport (``_init_transport``, and ``_init_proxy_transport`` for a
+proxy from the environment such as ``HTTPS_PROXY``), keeping the SDK's other defaults: redirects
+followed, TCP keepalive.
 """
 
 import math
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +34,7 @@ import httpx2
 from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
 
 Clock = Callable[[], float]
+LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)  # httpx2's default
 
 
 class Deadline:
@@ -137,14 +142,29 @@ def _refused(error: BaseException) -> bool:
     return False
 
 
+def _keepalive() -> list[tuple[int, int, int]]:
+    """TCP keepalive as the vendor SDKs' own clients set it, so that a connection waiting for a
+    long answer is not dropped by an idle NAT or load balancer."""
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 60), ("TCP_KEEPCNT", 5)):
+        if hasattr(socket, name):
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
+
+
 class DeadlineTransport(httpx2.HTTPTransport):
     """An ``httpx2.HTTPTransport`` whose every request ends by ``seconds`` of wall-clock time.
     A refused connection is raised as ``Refused``, naming ``profile`` and its base URL."""
 
     def __init__(
-        self, seconds: float, profile: str, base_url: str | None, clock: Clock = time.monotonic
+        self,
+        seconds: float,
+        profile: str,
+        base_url: str | None,
+        clock: Clock = time.monotonic,
+        **options: Any,
     ) -> None:
-        super().__init__()
+        super().__init__(socket_options=_keepalive(), **options)
         self.deadline = Deadline(seconds, clock)
         self.profile = profile
         self.base_url = base_url
@@ -161,9 +181,47 @@ class DeadlineTransport(httpx2.HTTPTransport):
             raise
 
 
-def deadline_client(seconds: float, profile: str, base_url: str | None) -> httpx2.Client:
-    """The HTTP client a vendor SDK is given: its defaults (redirects followed), plus the
-    deadline transport."""
-    return httpx2.Client(
-        transport=DeadlineTransport(seconds, profile, base_url), follow_redirects=True
-    )
+class DeadlineClient(httpx2.Client):
+    """The HTTP client a vendor SDK is given: the SDK's defaults (redirects followed, proxies
+    from the environment), with the deadline transport wherever httpx2 builds a transport."""
+
+    def __init__(self, seconds: float, profile: str, base_url: str | None) -> None:
+        self.endpoint = (seconds, profile, base_url)
+        super().__init__(follow_redirects=True)
+
+    def _init_transport(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx2.Limits = LIMITS,
+        transport: httpx2.BaseTransport | None = None,
+    ) -> httpx2.BaseTransport:
+        return transport or self._deadline_transport(
+            verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2, limits=limits
+        )
+
+    def _init_proxy_transport(
+        self,
+        proxy: httpx2.Proxy,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx2.Limits = LIMITS,
+    ) -> httpx2.BaseTransport:
+        return self._deadline_transport(
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
+        )
+
+    def _deadline_transport(self, **options: Any) -> DeadlineTransport:
+        return DeadlineTransport(*self.endpoint, **options)
