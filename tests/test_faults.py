@@ -93,6 +93,14 @@ def test_retryable_statuses_are_transient_with_retry_after(
     assert f"HTTP {status}: slow down" in str(error)
 
 
+def test_an_unreadable_success_is_not_called_a_refusal() -> None:
+    request = httpx2.Request("POST", "https://api.anthropic.com/v1/messages")
+    response = httpx2.Response(200, text="<html>", request=request)
+    error = translate(anthropic.APIResponseValidationError(response, "<html>"))
+    assert type(error) is ProviderError
+    assert str(error).startswith("the provider's response could not be read (HTTP 200")
+
+
 def test_timeouts_and_dropped_connections_are_transient() -> None:
     request = httpx2.Request("POST", "https://api.openai.com/v1/chat/completions")
     for error in (

@@ -41,6 +41,21 @@ class TrickledHeaders(Trickle):
     payload = HEAD
 
 
+class Endless(socketserver.BaseRequestHandler):
+    """A chunked answer that never ends, one chunk every 0.05 s."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+        try:
+            self.request.sendall(head + b"transfer-encoding: chunked\r\n\r\n")
+            while True:
+                self.request.sendall(b"a\r\ndata: {}\n\n\r\n")  # 10 bytes a chunk
+                time.sleep(0.05)
+        except OSError:
+            return
+
+
 @contextmanager
 def serving(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
@@ -61,7 +76,9 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize("handler", [Trickle, TrickledHeaders], ids=["body", "headers"])
+@pytest.mark.parametrize(
+    "handler", [Trickle, TrickledHeaders, Endless], ids=["body", "headers", "endless"]
+)
 def test_a_trickling_server_ends_at_the_deadline(
     handler: type[socketserver.BaseRequestHandler],
 ) -> None:

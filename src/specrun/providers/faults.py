@@ -10,8 +10,9 @@
     ├── 408, 409, 429, 5xx          TransientProviderError carrying the server's Retry-After
     ├── 401, 403                    ProviderError; the server's text is dropped, since some
     │                               providers echo part of the key in it
-    └── other 4xx                   ProviderError with the server's own message, one line,
-                                    key-shaped text redacted
+    ├── other 4xx                   ProviderError with the server's own message, one line,
+    │                               key-shaped text redacted
+    └── a 2xx the SDK cannot read   ProviderError
 
 Both vendor SDKs raise the same shapes (``status_code``, ``body``, ``response``, ``request``,
 the transport error as ``__cause__``), so one translation serves both. The server is untrusted
@@ -190,6 +191,8 @@ def translate(error: Exception) -> ProviderError:
     if status in RETRYABLE_STATUS or status >= 500:
         headers = getattr(getattr(error, "response", None), "headers", None)
         return TransientProviderError(detail, retry_after_seconds(headers))
+    if status < 400:
+        return ProviderError(f"the provider's response could not be read ({detail})")
     if status in (401, 403):
         return ProviderError(
             f"authentication failed (HTTP {status}); check the API key in the environment"
