@@ -84,7 +84,8 @@ def with_retries(
             if asked is not None and math.isfinite(asked) and waited + asked > policy.max_wait
             else ""
         )
+        tried = f"{tries} {'try' if tries == 1 else 'tries'}"
         raise ProviderError(
-            f"the provider kept failing ({error}) after {tries} tries and {waited:.0f}s of "
-            f"waiting{beyond}; try again later"
+            f"the provider kept failing ({error}) after {tried} and {waited:.0f}s of waiting"
+            f"{beyond}; try again later"
         ) from error
