@@ -70,7 +70,7 @@ def test_a_400_redacts_the_key_and_key_shaped_text_and_stays_one_line() -> None:
     assert "\n" not in message
     assert "\x1b" not in message
     assert message.startswith(
-        "the provider refused the request (HTTP 400: bad request from [redacted]"
+        "the provider refused the request (HTTP 400: bad request from REDACTED"
     )
     assert len(message) < 400
 
@@ -225,7 +225,7 @@ def test_a_400_echoing_the_key_is_shown_redacted(
             "run", "--repo", EXAMPLE, "--config", config(tmp_path, "anthropic", server.url)
         )
     assert result.exit_code == 3
-    assert "HTTP 400: invalid header value [redacted] near [redacted]" in result.stderr
+    assert "HTTP 400: invalid header value REDACTED near REDACTED" in result.stderr
     assert KEY not in result.stderr + record_text(isolated_environment)
     assert "AbCdEfGh" not in result.stderr
 

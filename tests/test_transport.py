@@ -1,4 +1,5 @@
-"""The per-attempt deadline against servers that trickle or never finish, and refused ports."""
+"""specrun's HTTP client: the per-attempt deadline against servers that trickle or never finish,
+refused ports, and redirects that are never followed."""
 
 import socket
 import socketserver
@@ -12,10 +13,12 @@ from pathlib import Path
 import httpx2
 import pytest
 from support import EXAMPLE, Invoke
+from wire import Reply, scripted_server
 
 from specrun.providers.faults import DeadlineExceeded, Refused
 from specrun.providers.transport import DeadlineClient, DeadlineTransport
 
+REDIRECT_KEY = "kv-redirect-key-5d61"
 BODY = b'{"error": {"message": "never finished"}}' + b" " * 4000
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(
     BODY
@@ -172,3 +175,44 @@ def test_run_against_a_trickling_server_exits_3_naming_the_deadline(
     assert "no complete answer within the 0.8s deadline" in result.stderr
     assert "after 1 try and 0s of waiting" in result.stderr
     assert elapsed < 5  # the whole answer would take over 400 s
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix", "status"),
+    [
+        ("openai", "/v1", 307),
+        ("anthropic", "", 307),
+        ("openai", "/v1", 302),
+        ("anthropic", "", 308),
+    ],
+)
+def test_a_redirect_is_a_provider_error_naming_the_host_and_nothing_is_reposted(
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+    kind: str,
+    suffix: str,
+    status: int,
+) -> None:
+    monkeypatch.setenv("LOOP_REDIRECT_KEY", REDIRECT_KEY)
+    with scripted_server([]) as elsewhere:
+        location = f"{elsewhere.url}/collect"
+        with scripted_server([Reply(status, {}, {"location": location})]) as server:
+            config = tmp_path / "loop.toml"
+            config.write_text(
+                f'provider = "loop"\n[providers.loop]\nkind = "{kind}"\nmodel = "m"\n'
+                f'base_url = "{server.url}{suffix}"\napi_key_env = "LOOP_REDIRECT_KEY"\n'
+            )
+            result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 3
+    there = elsewhere.url.removeprefix("http://")
+    here = server.url.removeprefix("http://")
+    assert result.stderr.endswith(
+        f"specrun: error: the provider at {here} answered HTTP {status}, redirecting to {there}; "
+        "specrun follows no redirects, so nothing was sent there: set base_url to the endpoint "
+        "that answers directly\n"
+    )
+    assert len(server.requests) == 1
+    assert elsewhere.requests == []
+    assert REDIRECT_KEY not in result.stdout + result.stderr

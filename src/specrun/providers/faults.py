@@ -3,6 +3,8 @@
 ``translate`` turns a vendor SDK error into specrun's own, once, at the provider boundary:
 
     SDK error
+    ├── a specrun error raised      itself, e.g. ``RedirectRefused`` from the transport's hook
+    │   inside the transport
     ├── connection refused          ProviderError: "cannot connect to URL (profile P): is the
     │                               server running?" (no retries: nothing listens there)
     ├── per-attempt deadline        TransientProviderError naming the deadline (see transport)
@@ -20,6 +22,7 @@ input: its message is trimmed to one printable line of bounded length before it 
 """
 
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,12 +31,12 @@ from time import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from specrun.credentials import REDACTED, scrub, secret_values
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 MESSAGE_LIMIT = 300
-REDACTED = "[redacted]"
 KEY_SHAPED = re.compile(
     r"(?i)\b(?:sk|pk|rk|key|api[_-]?key)[-_][\w\-.*]{6,}"  # sk-proj-..., key-...
     r"|\bbearer\s+\S+"  # an echoed Authorization header
@@ -44,9 +47,9 @@ KEY_SHAPED = re.compile(
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where a profile sends its requests, to name in errors."""
+    """Where a profile sends its requests, to name in errors (``profile`` None: unnamed)."""
 
-    profile: str
+    profile: str | None
     url: str
 
 
@@ -113,11 +116,11 @@ def sent_credentials(error: Exception) -> tuple[str, ...]:
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` without ``secrets`` or anything shaped like a key. The pattern scans only the
-    first characters that could be shown, so its cost stays bounded on any input."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return KEY_SHAPED.sub(REDACTED, text[: MESSAGE_LIMIT * 4])
+    """``text`` without ``secrets``, the keys in use (``credentials.scrub``) or anything shaped
+    like a key. The broader patterns here scan only the first characters that could be shown,
+    so their cost stays bounded on any input."""
+    secrets = tuple(sorted(secrets, key=len, reverse=True)) + secret_values(os.environ)
+    return KEY_SHAPED.sub(REDACTED, scrub(text, secrets)[: MESSAGE_LIMIT * 4])
 
 
 def one_line(text: str) -> str:
@@ -168,11 +171,13 @@ def shown_url(url: str) -> str:
 
 def _transport_fault(error: Exception) -> ProviderError:
     for cause in _chain(error):
+        if isinstance(cause, ProviderError):
+            return cause
         if isinstance(cause, Refused):
             where = cause.endpoint
+            named = f" (profile {where.profile})" if where.profile else ""
             return ProviderError(
-                f"cannot connect to {shown_url(where.url)} (profile {where.profile}): "
-                "is the server running?"
+                f"cannot connect to {shown_url(where.url)}{named}: is the server running?"
             )
         if isinstance(cause, ConnectionRefusedError):
             return ProviderError(f"cannot connect to {_origin(error)}: is the server running?")

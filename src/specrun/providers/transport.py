@@ -1,5 +1,5 @@
-"""specrun's HTTP transport for the vendor SDKs: a wall-clock deadline per attempt, and a refused
-connection named by its profile.
+"""The HTTP client the vendor SDKs speak through: a wall-clock deadline per attempt, no
+redirects, and a refused connection named by its profile.
 
 httpx's timeouts bound each socket operation, not a request: a server that trickles its answer
 one byte a second, or never ends its stream, resets the read timeout with every byte and holds
@@ -16,8 +16,13 @@ wraps the one its connection pool was built with (``_pool._network_backend``, st
 httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It stays an
 ``httpx2.HTTPTransport``, so vcrpy records and replays through it. ``DeadlineClient`` puts it
 wherever httpx2 builds a transport (``_init_transport``, and ``_init_proxy_transport`` for a
-proxy from the environment such as ``HTTPS_PROXY``), keeping the SDK's other defaults: redirects
-followed, TCP keepalive.
+proxy from the environment such as ``HTTPS_PROXY``), with TCP keepalive as the SDKs set it.
+
+The SDKs' own clients follow redirects, and a 307 re-posts the whole prompt (and the key
+header) to wherever the server points. ``DeadlineClient`` follows none: a redirect response stops
+the request before anything more is sent, as ``RedirectRefused``, a ``ProviderError`` naming the
+host it pointed to (exit 3, not retried). The SDKs wrap it as a connection error;
+``faults.translate`` unwraps it again.
 """
 
 import math
@@ -31,6 +36,7 @@ from typing import Any
 import httpcore2
 import httpx2
 
+from specrun.errors import ProviderError
 from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
 
 Clock = Callable[[], float]
@@ -159,7 +165,7 @@ class DeadlineTransport(httpx2.HTTPTransport):
     def __init__(
         self,
         seconds: float,
-        profile: str,
+        profile: str | None,
         base_url: str | None,
         clock: Clock = time.monotonic,
         **options: Any,
@@ -181,13 +187,35 @@ class DeadlineTransport(httpx2.HTTPTransport):
             raise
 
 
-class DeadlineClient(httpx2.Client):
-    """The HTTP client a vendor SDK is given: the SDK's defaults (redirects followed, proxies
-    from the environment), with the deadline transport wherever httpx2 builds a transport."""
+class RedirectRefused(ProviderError):
+    """The provider answered with a redirect, which specrun does not follow."""
 
-    def __init__(self, seconds: float, profile: str, base_url: str | None) -> None:
+
+def _host(url: httpx2.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port else url.host or "an unnamed host"
+
+
+def _refuse_redirects(response: httpx2.Response) -> None:
+    if not response.has_redirect_location:
+        return
+    try:
+        target = _host(response.url.join(response.headers["location"]))
+    except (httpx2.InvalidURL, KeyError):
+        target = "an unreadable location"
+    raise RedirectRefused(
+        f"the provider at {_host(response.url)} answered HTTP {response.status_code}, redirecting "
+        f"to {target}; specrun follows no redirects, so nothing was sent there: set base_url "
+        "to the endpoint that answers directly"
+    )
+
+
+class DeadlineClient(httpx2.Client):
+    """The HTTP client a vendor SDK is given: proxies from the environment as the SDKs take
+    them, the deadline transport wherever httpx2 builds a transport, and no redirects."""
+
+    def __init__(self, seconds: float, profile: str | None, base_url: str | None) -> None:
         self.endpoint = (seconds, profile, base_url)
-        super().__init__(follow_redirects=True)
+        super().__init__(follow_redirects=False, event_hooks={"response": [_refuse_redirects]})
 
     def _init_transport(
         self,
