@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from specrun.document import SpecCandidates
 from specrun.numbering import NumberingEvidence
+from specrun.phrases import excerpt
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
@@ -59,6 +60,7 @@ def schema_violations(error: ValidationError) -> list[Violation]:
             _schema_location(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
+            "" if detail["type"] == "missing" else excerpt(str(detail["input"])),
         )
         for detail in error.errors()
     ]
