@@ -1,9 +1,10 @@
 """Language rules: the text is English (SC601) in a formal register (SC602).
 
 SC601 asks langdetect (a port of Google's language-detection library, pure Python) about each
-candidate's whole prose and the closing sections' prose at once: short items such as noun
-phrases ("Jobs MUST carry actor id, workspace id and tenant id.") carry too little signal on
-their own. Only a confident non-English verdict is a violation. langdetect samples at random,
+candidate's whole prose and the closing sections' prose at once, then about each field long
+enough to carry signal alone: short items such as noun phrases ("Jobs MUST carry actor id,
+workspace id and tenant id.") are never judged on their own. Only a confident non-English
+verdict is a violation, one per candidate. langdetect samples at random,
 so its seed is fixed for reproducible verdicts, and it is imported only when a document is
 checked.
 
@@ -49,9 +50,12 @@ def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
 
 
 def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
+    """Each candidate's prose as one text, the closing sections' likewise, then every field long
+    enough to be judged alone (a German problem statement inside English prose)."""
     for letter, candidate in review.candidates():
         yield where(letter, "prose"), "\n".join(text for _, text in candidate_texts(candidate))
     yield closing("prose"), "\n".join(text for _, text in closing_texts(review.document))
+    yield from _all_texts(review)
 
 
 def detected_language(text: str) -> tuple[str, float]:
@@ -70,11 +74,14 @@ def detected_language(text: str) -> tuple[str, float]:
 def check_english(review: Review) -> Iterator[Violation]:
     """SC601: each candidate's prose, and the closing sections', read as English."""
     rules = review.rules
+    flagged: set[str] = set()
     for location, text in _prose_units(review):
-        if len(WORD.findall(text)) < rules.english_min_words:
+        unit = location.split(" > ")[0]
+        if unit in flagged or len(WORD.findall(text)) < rules.english_min_words:
             continue
         language, probability = detected_language(text)
         if language != "en" and probability >= rules.english_min_confidence:
+            flagged.add(unit)
             yield Violation(
                 "SC601",
                 location,
