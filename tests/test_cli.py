@@ -242,3 +242,21 @@ def test_offline_commands_never_import_a_provider_sdk() -> None:
         check=True,
     )
     assert completed.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_commands_that_check_no_language_never_import_the_language_detector() -> None:
+    probe = (
+        "import sys; from specrun.cli import app\n"
+        "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
+        " ['render', sys.argv[2]]):\n"
+        "    try: app(argv)\n"
+        "    except SystemExit: pass\n"
+        "print('langdetect' in sys.modules, file=sys.stderr)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stderr.strip().splitlines()[-1] == "False"
