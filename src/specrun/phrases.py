@@ -19,7 +19,7 @@ Reading, in three steps, each linear in the text's length:
   negated opposite asserts the concept ("must never be trusted"); a negated assertion, or an
   affirmed opposite, in a clause that names the whole concept contradicts it ("No negative-path
   regression tests are required."); a dismissal ("considered and rejected", "out of scope")
-  voids the assertions of its own clause, where that clause names the concept or the statement
+  voids the assertions of its own clause, where its sentence names the concept or the statement
 never names all of it ("Not applicable.").
 
 A statement is judged ``asserted``, ``missing``, ``dismissed`` or ``contradicted`` only where
@@ -235,10 +235,13 @@ def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
     covered = covers(normalise(text), concept)
+    about: dict[str, bool] = {}
     dismissal = contradiction = assertion = None
     for clause in clauses(text):
         term = _find(clause, concept.dismissals, negated=False)
-        if term is not None and (not covered or coverage(clause.text, concept)):
+        if term is not None and clause.sentence not in about:
+            about[clause.sentence] = coverage(normalise(clause.sentence), concept) > 0
+        if term is not None and (not covered or about[clause.sentence]):
             dismissal = dismissal or Judgement(Verdict.DISMISSED, term, clause.sentence)
             continue
         if covers(clause.text, concept) and contradiction is None:

@@ -1,8 +1,8 @@
 """Language rules: the text is English (SC601) in a formal register (SC602).
 
 SC601 asks langdetect (a port of Google's language-detection library, pure Python) about each
-candidate's whole prose and the closing sections' prose at once, then about each field long
-enough to carry signal alone: short items such as noun phrases ("Jobs MUST carry actor id,
+candidate's whole prose and the closing sections' prose at once, then about each prose field (not
+list item) long enough to carry signal alone: short items such as noun phrases ("Jobs MUST carry actor id,
 workspace id and tenant id.") are never judged on their own. Only a confident non-English
 verdict is a violation, one per candidate. langdetect samples at random,
 so its seed is fixed for reproducible verdicts, and it is imported only when a document is
@@ -38,6 +38,9 @@ NUMERAL_BEFORE_I = re.compile(
 EXCLAMATION = re.compile(r"!(?=\s|$|[\"')\]])")
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 WORD = re.compile(r"[^\W\d_]+")
+# langdetect samples features from the text; a few thousand characters decide as well as the
+# whole, and keep the cost of a long answer flat.
+SAMPLE_CHARS = 4000
 REGISTER_HINT = "Use formal, impersonal enterprise spec language: state decisions as requirements."
 
 
@@ -55,7 +58,9 @@ def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
     for letter, candidate in review.candidates():
         yield where(letter, "prose"), "\n".join(text for _, text in candidate_texts(candidate))
     yield closing("prose"), "\n".join(text for _, text in closing_texts(review.document))
-    yield from _all_texts(review)
+    for location, text in _all_texts(review):
+        if "[" not in location.rsplit(" > ", 1)[-1].split(".")[0]:
+            yield location, text
 
 
 def detected_language(text: str) -> tuple[str, float]:
@@ -79,7 +84,7 @@ def check_english(review: Review) -> Iterator[Violation]:
         unit = location.split(" > ")[0]
         if unit in flagged or len(WORD.findall(text)) < rules.english_min_words:
             continue
-        language, probability = detected_language(text)
+        language, probability = detected_language(text[:SAMPLE_CHARS])
         if language != "en" and probability >= rules.english_min_confidence:
             flagged.add(unit)
             yield Violation(
