@@ -290,6 +290,9 @@ PARAPHRASES: dict[str, Mutation] = {
             "ExecutionContext value object; job middleware; AuditEventType cases.",
         ]
     ),
+    "SC401 C defers SLA to Spec 111": appending(
+        "C", "scope", "SLA due dates and breach notifications stay as Spec 111 defines them."
+    ),
 }
 
 BREACHES: dict[str, tuple[Mutation, str]] = {
@@ -492,6 +495,10 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
         setting("B", dependencies_and_sequencing="Branch 141-findings-workflow follows it."),
         "SC202",
     ),
+    "SC202 next free numbers": (
+        lambda d: d.update(numbering_strategy="The next free numbers are 139 to 142, in order."),
+        "SC202",
+    ),
 }
 
 
@@ -582,6 +589,18 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
             "non-operable tenant.",
         ),
         "SC303",
+    ),
+    "SC202 bare numbers after the highest spec": (
+        lambda d: d.update(numbering_strategy="The natural choice is 139 and 140, after Spec 138."),
+        "SC202",
+    ),
+    "SC401 C re-specifies what Spec 111 owns": (
+        appending("C", "scope", "SLA due dates derived from severity and breach notifications."),
+        "SC401",
+    ),
+    "SC602 it helps to": (
+        lambda d: d.update(numbering_strategy="It helps to give out numbers in delivery order."),
+        "SC602",
     ),
 }
 

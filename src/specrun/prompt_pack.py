@@ -58,6 +58,7 @@ class RequiredBoundary(Rules):
     candidate: Letter
     spec: int
     relationship: Terms
+    owned: list[Concept] = []
 
 
 class PackRules(Rules):

@@ -107,6 +107,7 @@ def _required_boundary(
             excerpt("; ".join(b.spec for b in by_letter[letter].boundary_to_existing_specs)),
         )
         return
+    yield from _taken_over(review, letter, by_letter[letter], required)
     said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
     if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
         yield ReviewItem(
@@ -136,6 +137,31 @@ def _required_boundary(
             f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
             excerpt(said),
         )
+
+
+def _taken_over(
+    review: Review, letter: str, candidate: SpecCandidate, required: RequiredBoundary
+) -> Iterator[ReviewItem]:
+    """Items that take on what the extended spec already specifies, without deferring to it."""
+    keeps = [
+        *review.rules.non_duplication,
+        *review.rules.umbrella_exemptions,
+        f"spec {required.spec}",
+    ]
+    for field in CLAIM_FIELDS:
+        for index, item in enumerate(getattr(candidate, field)):
+            said = normalise(item)
+            owned = next((c for c in required.owned if covers(said, c)), None)
+            if owned is None or affirmed_term(said, keeps) is not None:
+                continue
+            yield ReviewItem(
+                "SC401",
+                where(letter, f"{field}[{index}]"),
+                f"The item may re-specify what Spec {required.spec} already owns ({owned.name}).",
+                f"Leave {owned.name} to Spec {required.spec}; reference it instead of "
+                "specifying it again.",
+                excerpt(item),
+            )
 
 
 def _sentence_with(text: str, term: str) -> str:

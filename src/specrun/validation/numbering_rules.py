@@ -9,6 +9,7 @@ from specrun.numbering import listing
 from specrun.phrases import excerpt, sentences
 from specrun.validation.model import (
     Review,
+    ReviewItem,
     Violation,
     candidate_texts,
     closing,
@@ -29,6 +30,13 @@ SPEC_MENTION = re.compile(
 )
 SLUG_NUMBER = re.compile(r"(?<![\w.-])(\d{3})-[a-z]")
 NUMBER = re.compile(r"\d{3}")
+BARE_NUMBER = re.compile(r"(?<![\w.#/-])(\d{3})(?![\w.-]\w|%)")
+# A bare number just above the highest spec in use, in a sentence about numbering ("the next
+# free numbers are 139 to 142") or about specs ("would be 139 and 140, after Spec 138"): the
+# first is certain, the second left for review.
+NUMBERING_TALK = re.compile(r"\bnumber(?:s|ing|ed)?\b", re.IGNORECASE)
+SPEC_TALK = re.compile(r"\bspecs?\b", re.IGNORECASE)
+NEXT_NUMBERS_REACH = 8
 
 
 def spec_numbers_named(text: str) -> set[int]:
@@ -100,7 +108,7 @@ def check_numbering(review: Review) -> Iterator[Violation]:
             )
 
 
-def check_new_numbers(review: Review) -> Iterator[Violation]:
+def check_new_numbers(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC202: no text names a new spec number unless it was proven available."""
     evidence = review.numbering
     allowed = set(evidence.in_use)
@@ -112,17 +120,43 @@ def check_new_numbers(review: Review) -> Iterator[Violation]:
         for field, text in candidate_texts(candidate)
     ]
     texts += [(closing(field), text) for field, text in closing_texts(review.document)]
+    hint = "Refer to new work as 'Candidate A'–'D' and to existing specs by their number."
     for location, text in texts:
         invented = sorted(spec_numbers_named(text) - allowed)
         if invented:
-            shown = next(
-                (s for s in sentences(text) if spec_numbers_named(s) - allowed), text
-            )
+            shown = next((s for s in sentences(text) if spec_numbers_named(s) - allowed), text)
             yield Violation(
                 "SC202",
                 location,
                 f"The text names spec number(s) {listing(invented)}, which neither "
                 "exist in the repository nor were proven available.",
-                "Refer to new work as 'Candidate A'–'D' and to existing specs by their number.",
+                hint,
                 excerpt(shown),
             )
+        elif verdict := _next_numbers(text, allowed, max(evidence.in_use, default=0)):
+            certain, numbers, sentence = verdict
+            message = f"The text names {listing(numbers)}, the numbers after the highest spec"
+            if certain:
+                yield Violation("SC202", location, f"{message}, as spec numbers.", hint, sentence)
+            else:
+                yield ReviewItem(
+                    "SC202", location, f"{message}; they may be meant as spec numbers.", hint, sentence
+                )
+
+
+def _next_numbers(
+    text: str, allowed: set[int], highest: int
+) -> tuple[bool, list[int], str] | None:
+    """Bare numbers just above the highest spec in use, in a sentence about specs."""
+    for sentence in sentences(text):
+        numbers = sorted(
+            {
+                number
+                for match in BARE_NUMBER.finditer(sentence)
+                if highest < (number := int(match.group(1))) <= highest + NEXT_NUMBERS_REACH
+                and number not in allowed
+            }
+        )
+        if numbers and (NUMBERING_TALK.search(sentence) or SPEC_TALK.search(sentence)):
+            return bool(NUMBERING_TALK.search(sentence)), numbers, excerpt(sentence)
+    return None
