@@ -16,8 +16,6 @@ that are flagged. Run from the checkout:
 
 import argparse
 import json
-import sys
-from collections import defaultdict
 from pathlib import Path
 
 from specrun.context import resolve_repository
@@ -120,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

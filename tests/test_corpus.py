@@ -42,8 +42,10 @@ def unit(location: str) -> str:
 
 def flagged(answer: str, *, with_review: bool) -> set[tuple[str, str]]:
     result = findings(answer)
-    verdicts = [*result.violations, *(result.needs_review if with_review else ())]
-    return {(verdict.code, unit(verdict.location)) for verdict in verdicts}
+    said = {(v.code, unit(v.location)) for v in result.violations}
+    if with_review:
+        said |= {(item.code, unit(item.location)) for item in result.needs_review}
+    return said
 
 
 STRONG = sorted(answer for answer in LABELS if answer.startswith("strong"))
@@ -82,9 +84,9 @@ def test_no_near_miss_is_a_violation(answer: str, code: str, where: str) -> None
         for breach in LABELS[answer]["breaches"]
         for place in units(breach["where"])
     }
-    wrongly = {
-        (code, place) for place in units(where) if (code, place) not in breaches
-    } & flagged(answer, with_review=False)
+    wrongly = {(code, place) for place in units(where) if (code, place) not in breaches} & flagged(
+        answer, with_review=False
+    )
     assert not wrongly
 
 

@@ -98,8 +98,10 @@ def test_a_governing_negation_reaches_its_predicate(text: str, term: str) -> Non
         ("Jobs that do not re-check membership are insufficient.", "insufficient"),
         ("State with no server-side validation is untrusted.", "untrusted"),
         ("UI checks are not enough, but server checks are required.", "required"),
-        ("Hidden controls are cosmetic; no control replaces the policy. Tests are required.",
-         "required"),
+        (
+            "Hidden controls are cosmetic; no control replaces the policy. Tests are required.",
+            "required",
+        ),
     ],
 )
 def test_a_negation_does_not_reach_past_its_scope(text: str, term: str) -> None:
@@ -127,8 +129,10 @@ def test_excerpt_flattens_and_trims() -> None:
 @pytest.mark.parametrize(
     ("text", "verdict"),
     [
-        ("UI-only authorization is insufficient; only server-side enforcement is sufficient.",
-         Verdict.ASSERTED),
+        (
+            "UI-only authorization is insufficient; only server-side enforcement is sufficient.",
+            Verdict.ASSERTED,
+        ),
         ("Neither UI-only nor dispatch-time authorization is sufficient.", Verdict.ASSERTED),
         ("UI-only authorization is sufficient.", Verdict.CONTRADICTED),
         ("Not applicable.", Verdict.DISMISSED),

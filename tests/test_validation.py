@@ -60,6 +60,14 @@ def boundary(letter: str, spec: str, relationship: str, text: str) -> Mutation:
     )
 
 
+def combined(*mutations: Mutation) -> Mutation:
+    def mutate(document: Document) -> None:
+        for mutation in mutations:
+            mutation(document)
+
+    return mutate
+
+
 def appending(letter: str, field: str, item: str) -> Mutation:
     return lambda document: candidate(document, letter)[field].append(item)
 
@@ -184,8 +192,7 @@ PARAPHRASES: dict[str, Mutation] = {
     "SC303 telegraphic": statement(
         "B",
         NEGATIVE,
-        "Negative-path regression tests required: foreign tenant id in the route; "
-        "unscoped query.",
+        "Negative-path regression tests required: foreign tenant id in the route; unscoped query.",
     ),
     "SC303 none optional": statement(
         "C",
@@ -193,7 +200,9 @@ PARAPHRASES: dict[str, Mutation] = {
         "Regression tests for every forbidden transition are part of the definition of done; "
         "none of them is optional.",
     ),
-    "SC304 gains outcomes": statement("A", AUDIT, "OperationRun MUST gain denied and skipped outcomes."),
+    "SC304 gains outcomes": statement(
+        "A", AUDIT, "OperationRun MUST gain denied and skipped outcomes."
+    ),
     "SC304 audit backstop in domain words": statement(
         "C",
         AUDIT,
@@ -281,9 +290,7 @@ PARAPHRASES: dict[str, Mutation] = {
         "the 150 affected queries are scoped.",
     ),
     # SC601: English noun phrases, not sentences.
-    "SC601 noun phrase items": lambda document: candidate(document, "A")[
-        "key_requirements"
-    ].extend(
+    "SC601 noun phrase items": lambda document: candidate(document, "A")["key_requirements"].extend(
         [
             "Jobs MUST carry actor id, workspace id, tenant id and request fingerprint.",
             "OperationRun lifecycle extension: denied and skipped terminal states, reason codes.",
@@ -571,9 +578,9 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         "SC402",
     ),
     "SC501 only a non-goal names it": (
-        lambda d: (
-            scrubbing("B", "route model binding")(d),
-            candidate(d, "B")["non_goals"].append("Route model binding is handled elsewhere."),
+        combined(
+            scrubbing("B", "route model binding"),
+            appending("B", "non_goals", "Route model binding is handled elsewhere."),
         ),
         "SC501",
     ),

@@ -61,9 +61,7 @@ NEGATORS = VERB_NEGATORS | DETERMINER_NEGATORS
 VERB_NEGATION_REACH = 3
 LOOK_BACK = 120
 SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
-CLAUSE_BREAK = re.compile(
-    r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s"
-)
+CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
 RE_PREFIX = re.compile(r"(?<![a-z0-9])re (?=[a-z]{3})")
 EXCERPT_LIMIT = 300
 

@@ -87,7 +87,9 @@ class PackRules(Rules):
             if index >= len(THEMES):
                 raise ValueError(f"{position}: the result document has only {len(THEMES)} themes")
             if rule.letter != LETTERS[index]:
-                raise ValueError(f"{position}.letter is {rule.letter!r}, expected {LETTERS[index]!r}")
+                raise ValueError(
+                    f"{position}.letter is {rule.letter!r}, expected {LETTERS[index]!r}"
+                )
             if rule.theme != THEMES[index]:
                 raise ValueError(f"{position}.theme is {rule.theme!r}, expected {THEMES[index]!r}")
         letters = {rule.letter for rule in self.candidates}
@@ -170,7 +172,9 @@ def load_rules(path: Path) -> PackRules:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"rules data {path} is malformed ({error}); fix the file") from None
     except ValidationError as error:
-        raise InputError(f"rules data {path} is malformed: {_first_problem(error)}; fix the file") from None
+        raise InputError(
+            f"rules data {path} is malformed: {_first_problem(error)}; fix the file"
+        ) from None
 
 
 def _first_problem(error: ValidationError) -> str:

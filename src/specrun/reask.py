@@ -2,9 +2,9 @@
 
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, the text judged, hint). An unreadable or truncated answer is a failed attempt too. The system prompt is
-the same on every attempt; only the conversation after it changes. The loop stops at the first
-valid answer or when ``max_attempts`` answers have been judged.
+message, the text judged, hint). An unreadable or truncated answer is a failed attempt too. The
+system prompt is the same on every attempt; only the conversation after it changes. The loop
+stops at the first valid answer or when ``max_attempts`` answers have been judged.
 """
 
 import time

@@ -211,8 +211,7 @@ def _claim(
             yield ReviewItem(
                 "SC402",
                 where(letter, field),
-                f"Candidate {letter} may claim Candidate {other.letter}'s theme "
-                f"({marker.name}).",
+                f"Candidate {letter} may claim Candidate {other.letter}'s theme ({marker.name}).",
                 hint,
                 excerpt(text),
             )

@@ -1,10 +1,10 @@
 """Language rules: the text is English (SC601) in a formal register (SC602).
 
 SC601 asks langdetect (a port of Google's language-detection library, pure Python) about each
-candidate's whole prose and the closing sections' prose at once, then about each prose field (not
-list item) long enough to carry signal alone: short items such as noun phrases ("Jobs MUST carry actor id,
-workspace id and tenant id.") are never judged on their own. Only a confident non-English
-verdict is a violation, one per candidate. langdetect samples at random,
+candidate's whole prose and the closing sections' prose at once, then about each prose field
+(not list item) long enough to carry signal alone: short items such as noun phrases ("Jobs MUST
+carry actor id, workspace id and tenant id.") are never judged on their own. Only a confident
+non-English verdict is a violation, one per candidate. langdetect samples at random,
 so its seed is fixed for reproducible verdicts, and it is imported only when a document is
 checked.
 

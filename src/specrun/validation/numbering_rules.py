@@ -140,13 +140,15 @@ def check_new_numbers(review: Review) -> Iterator[Violation | ReviewItem]:
                 yield Violation("SC202", location, f"{message}, as spec numbers.", hint, sentence)
             else:
                 yield ReviewItem(
-                    "SC202", location, f"{message}; they may be meant as spec numbers.", hint, sentence
+                    "SC202",
+                    location,
+                    f"{message}; they may be meant as spec numbers.",
+                    hint,
+                    sentence,
                 )
 
 
-def _next_numbers(
-    text: str, allowed: set[int], highest: int
-) -> tuple[bool, list[int], str] | None:
+def _next_numbers(text: str, allowed: set[int], highest: int) -> tuple[bool, list[int], str] | None:
     """Bare numbers just above the highest spec in use, in a sentence about specs."""
     for sentence in sentences(text):
         numbers = sorted(

@@ -92,9 +92,7 @@ def _substance_problem(text: str, review: Review, min_words: int) -> str | None:
     return None
 
 
-def _item_problems(
-    candidate: SpecCandidate, review: Review
-) -> Iterator[tuple[str, str, str]]:
+def _item_problems(candidate: SpecCandidate, review: Review) -> Iterator[tuple[str, str, str]]:
     min_words = review.rules.prose_min_words
     for field in ("working_title", *PROSE_FIELDS):
         problem = _substance_problem(getattr(candidate, field), review, 1)
