@@ -217,11 +217,6 @@ def coverage(text: str, concept: Concept) -> int:
     return sum(any(_term_pattern(t).search(text) for t in group) for group in concept.all_of)
 
 
-def mentions(text: str, concept: Concept) -> bool:
-    """True when one sentence of the text names every group of the concept."""
-    return any(covers(normalise(sentence), concept) for sentence in sentences(text))
-
-
 def windows(passages: list[str]) -> list[str]:
     """Each passage and each pair of neighbours, so a point may span two sentences or items."""
     return passages + [f"{first} {second}" for first, second in pairwise(passages)]
