@@ -300,6 +300,17 @@ PARAPHRASES: dict[str, Mutation] = {
     "SC401 C defers SLA to Spec 111": appending(
         "C", "scope", "SLA due dates and breach notifications stay as Spec 111 defines them."
     ),
+    "SC501 B one standard way to query": combined(
+        scrubbing("B", "canonical"),
+        appending("B", "scope", "One standard way to query each tenant-owned record."),
+    ),
+    "SC401 D spec owns and excludes": boundary(
+        "D",
+        "Spec 138",
+        "complements",
+        "Spec 138 owns the draft identity and excludes the wizard state, which this "
+        "candidate covers.",
+    ),
 }
 
 BREACHES: dict[str, tuple[Mutation, str]] = {
