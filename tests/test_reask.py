@@ -1,6 +1,7 @@
 """The validate-and-re-ask loop, driven by a scripted provider."""
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -151,3 +152,28 @@ def test_a_permanent_provider_error_stops_the_run(
     with pytest.raises(ProviderError, match="authentication failed"):
         attempts(provider, rules, uncertain)
     assert len(provider.requests) == 1
+
+
+def test_an_oversized_answer_is_unusable_and_not_repeated_back(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(valid_document, valid_document)
+    outcome = run_attempts(
+        provider,
+        SYSTEM,
+        rules,
+        uncertain,
+        2,
+        RetryPolicy(max_retries=0),
+        max_answer_bytes=len(json.dumps(valid_document)) - 1,
+    )
+    assert outcome.document is None
+    first = outcome.attempts[0]
+    assert first.answer.problem is not None
+    assert "over the limit of" in first.answer.problem
+    assert "SPECRUN_MAX_ANSWER_BYTES" in first.answer.problem
+    assert first.answer.raw == json.dumps(valid_document)
+    assert first.violations == ()
+    _, repeated, reask = provider.requests[1].turns
+    assert repeated.text == "(the previous answer was too large to repeat)"
+    assert "could not be used: the answer is" in reask.text

@@ -2,9 +2,10 @@
 
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, the text judged, hint). An unreadable or truncated answer is a failed attempt too. The
-system prompt is the same on every attempt; only the conversation after it changes. The loop
-stops at the first valid answer or when ``max_attempts`` answers have been judged.
+message, the text judged, hint). An unreadable, truncated or oversized answer is a failed attempt
+too (an oversized one is neither judged nor repeated back to the model). The system prompt is the
+same on every attempt; only the conversation after it changes. The loop stops at the first valid
+answer or when ``max_attempts`` answers have been judged.
 """
 
 import time
@@ -14,6 +15,7 @@ from functools import partial
 
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
+from specrun.limits import Limits, size_text
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
@@ -77,6 +79,28 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
     )
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _within_limit(answer: Answer, limit: int) -> Answer:
+    size = _size(answer.raw)
+    if size <= limit:
+        return answer
+    problem = (
+        f"the answer is {size:,} bytes, over the limit of {size_text(limit)} "
+        "(SPECRUN_MAX_ANSWER_BYTES)"
+    )
+    return Answer(answer.raw, None, problem, answer.usage)
+
+
+def _repeatable(answer: Answer, limit: int) -> str:
+    """The previous answer as the re-ask repeats it: an oversized one is left out."""
+    if _size(answer.raw) > limit:
+        return "(the previous answer was too large to repeat)"
+    return answer.raw or "(no answer)"
+
+
 def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
     if answer.document is None:
         return ()
@@ -93,6 +117,7 @@ def run_attempts(
     on_attempt: Callable[[Attempt], None] = lambda attempt: None,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = Limits().answer_bytes,
 ) -> Outcome:
     attempts: list[Attempt] = []
     turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
@@ -100,6 +125,7 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
+        answer = _within_limit(answer, max_answer_bytes)
         attempt = Attempt(
             number, answer, _judge(answer, rules, numbering), time.monotonic() - started
         )
@@ -109,7 +135,7 @@ def run_attempts(
             break
         turns = (
             turns[0],
-            Turn("assistant", answer.raw or "(no answer)"),
+            Turn("assistant", _repeatable(answer, max_answer_bytes)),
             Turn("user", reask_message(answer, attempt.violations)),
         )
     return Outcome(tuple(attempts))

@@ -8,6 +8,7 @@ becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
 serves both.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -17,9 +18,10 @@ from typing import Any
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile
+from specrun.config import ProviderProfile, endpoint_url
 from specrun.errors import ProviderError
 from specrun.providers import Answer, TransientProviderError, Usage
+from specrun.providers.transport import RedirectRefused, unredirected_client
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -52,6 +54,8 @@ def retry_after_seconds(headers: Any) -> float | None:
 def translate(error: Exception) -> ProviderError:
     """An SDK error as specrun's error. Provider messages about keys are dropped, since some
     echo part of the key."""
+    if isinstance(error.__cause__, RedirectRefused):
+        return error.__cause__
     status = getattr(error, "status_code", None)
     if status is None:
         return TransientProviderError(f"could not reach the provider ({type(error).__name__})")
@@ -69,14 +73,33 @@ def translate(error: Exception) -> ProviderError:
 
 
 def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dict[str, Any]:
-    """What both vendor SDK clients are built with; their own retries are off."""
+    """What both vendor SDK clients are built with: the endpoint always explicit (the SDKs
+    would otherwise follow ``*_BASE_URL`` variables), no redirects, their own retries off."""
     return {
         "api_key": api_key,
-        "base_url": profile.base_url,
+        "base_url": endpoint_url(profile),
         "timeout": profile.timeout,
         "max_retries": 0,
-        "http_client": http_client,
+        "http_client": http_client if http_client is not None else unredirected_client(),
     }
+
+
+def kept_body(raw: Callable[[Any], str], completion: Any, cause: BaseException | None) -> str:
+    """What the model wrote; when that is empty, the whole response as the SDK received it (a
+    text body, the parsed object with every field, or the body that failed to parse), so an
+    unreadable answer is kept. Bytes that are not UTF-8 are kept as backslash escapes."""
+    if isinstance(cause, json.JSONDecodeError):
+        return cause.doc
+    if isinstance(cause, UnicodeDecodeError):
+        return bytes(cause.object).decode("utf-8", "backslashreplace")
+    if completion is None:
+        return ""
+    if isinstance(completion, str):
+        return completion
+    text = raw(completion)
+    if text or not isinstance(completion, BaseModel):
+        return text
+    return completion.model_dump_json()
 
 
 def call_instructor(
@@ -108,10 +131,10 @@ def call_instructor(
         completion = error.last_completion
         reason = str(cause or error).strip().splitlines()[0]
         return Answer(
-            raw(completion) if completion is not None else "",
+            kept_body(raw, completion, cause),
             None,
             f"the answer could not be read as {response_model.__name__} ({reason})",
-            usage(completion) if completion is not None else Usage(),
+            usage(completion) if isinstance(completion, BaseModel) else Usage(),
         )
     except sdk_errors as error:
         raise translate(error) from error

@@ -37,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     language.check_register,
     structure.check_closing,
 )
+SCHEMA_EVIDENCE_LIMIT = 120
 SCHEMA_MESSAGES = {
     "missing": "The item is missing.",
     "extra_forbidden": "The field is not part of the result schema.",
@@ -53,6 +54,13 @@ def _schema_location(path: tuple[int | str, ...]) -> str:
     return f"{CLOSING} > {field}"
 
 
+def _schema_evidence(value: object) -> str:
+    """The offending value, short; a huge number is described, never echoed."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a number of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    return excerpt(str(value), SCHEMA_EVIDENCE_LIMIT)
+
+
 def schema_violations(error: ValidationError) -> list[Violation]:
     return [
         Violation(
@@ -60,7 +68,7 @@ def schema_violations(error: ValidationError) -> list[Violation]:
             _schema_location(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
-            "" if detail["type"] == "missing" else excerpt(str(detail["input"])),
+            "" if detail["type"] == "missing" else _schema_evidence(detail["input"]),
         )
         for detail in error.errors()
     ]
