@@ -140,6 +140,12 @@ def test_check_strict_fails_on_items_left_for_review(invoke: Invoke, tmp_path: P
     assert "invalid: 0 violation(s), 1 item(s) need review" in result.stderr
 
 
+def test_check_passes_a_genuine_strong_answer(invoke: Invoke) -> None:
+    result = invoke("check", FIXTURES / "answers" / "strong-2.json", "--repo", EXAMPLE)
+    assert result.exit_code == 0, result.stdout
+    assert all(": needs review: " in line for line in result.stdout.strip().splitlines())
+
+
 def test_check_strict_accepts_a_document_with_nothing_to_review(invoke: Invoke) -> None:
     assert invoke("check", VALID, "--repo", EXAMPLE, "--strict").exit_code == 0
 

@@ -311,6 +311,18 @@ PARAPHRASES: dict[str, Mutation] = {
         "Spec 138 owns the draft identity and excludes the wizard state, which this "
         "candidate covers.",
     ),
+    "SC301 global scope is the control": statement(
+        "B",
+        UI,
+        "Hiding records in Filament tables is cosmetic; the TenantScope global scope "
+        "enforces isolation.",
+    ),
+    "SC301 job middleware re-authorizes": statement(
+        "A",
+        UI,
+        "The authorize() check in the Filament action is not sufficient; job middleware "
+        "re-authorizes at handle time.",
+    ),
 }
 
 BREACHES: dict[str, tuple[Mutation, str]] = {
