@@ -2,10 +2,10 @@
 
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, hint). An unreadable, truncated or oversized answer is a failed attempt too (an oversized
-one is neither judged nor repeated back to the model). The system prompt is
-the same on every attempt; only the conversation after it changes. The loop stops at the first
-valid answer or when ``max_attempts`` answers have been judged.
+message, the text judged, hint). An unreadable, truncated or oversized answer is a failed attempt
+too (an oversized one is neither judged nor repeated back to the model). The system prompt is the
+same on every attempt; only the conversation after it changes. The loop stops at the first valid
+answer or when ``max_attempts`` answers have been judged.
 """
 
 import time
@@ -67,7 +67,10 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
         problem = f"Your previous answer could not be used: {answer.problem}."
     else:
         listed = "\n".join(
-            f"- {v.code} at {v.location}: {v.message} Fix: {v.hint}" for v in violations
+            f"- {v.code} at {v.location}: {v.message}"
+            + (f" The text judged: {v.evidence!r}." if v.evidence else "")
+            + f" Fix: {v.hint}"
+            for v in violations
         )
         problem = f"Your previous answer breaks these rules:\n{listed}"
     return (
