@@ -200,6 +200,7 @@ SCENARIOS = (
             openai_tool_answer(valid()),
         ],
         "https://api.openai.com",
+        broken=candidate_c_boundary,
     ),
     Scenario(
         "local-reask",

@@ -76,6 +76,18 @@ def test_violations_are_sent_back_with_the_previous_answer(
     assert "complete result document" in reask.text
 
 
+def test_the_reask_quotes_the_text_each_violation_judged(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    broken["candidates"][1]["summary"] = "Queries should perhaps be scoped to the acting tenant."
+    provider = ScriptedProvider(broken, valid_document)
+    attempts(provider, rules, uncertain)
+    reask = provider.requests[1].turns[2].text
+    assert "SC602 at Candidate B > summary" in reask
+    assert "The text judged: 'Queries should perhaps be scoped to the acting tenant.'" in reask
+
+
 def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
@@ -190,7 +202,7 @@ def test_a_lapse_the_judge_confirms_is_re_asked_with_its_evidence(
     assert first.violations[0].evidence == D_QUOTE
     reask = provider.requests[1].turns[2].text
     assert "SC401 at Candidate D > boundary_to_existing_specs" in reask
-    assert f"Evidence: {D_QUOTE!r}" in reask
+    assert f"The text judged: {D_QUOTE!r}." in reask
     assert "The judge found it broken" in reask
     assert second.valid
 

@@ -34,7 +34,21 @@ def test_the_demo_replays_the_reask_and_prints_markdown(invoke: Invoke) -> None:
     assert "SC302 Candidate A > explicit_statements" in result.stderr
     assert "re-asking" in result.stderr
     assert "attempt 2: claude-sonnet-5-5" in result.stderr
-    assert "replayed 2 of 2 recorded interactions" in result.stderr
+    assert "replayed 3 of 3 recorded interactions" in result.stderr
+
+
+def test_the_demo_shows_the_judge_deciding_an_unsure_item(invoke: Invoke) -> None:
+    result = invoke(*DEMO_ARGS)
+    assert result.exit_code == 0, result.stderr
+    assert "attempt 1: claude-sonnet-5-5" in result.stderr
+    assert "2 violation(s): SC201, SC302" in result.stderr
+    assert "judge: claude-haiku-4-5" in result.stderr
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+    assert (
+        "SC401 Candidate D > boundary_to_existing_specs: holds: 'this candidate hardens how the "
+        "Livewire onboarding steps hold and validate state around that draft'"
+    ) in result.stderr
+    assert "usage over 2 attempt(s) and 1 judge call(s)" in result.stderr
 
 
 def test_json_goes_to_stdout_and_progress_to_stderr(invoke: Invoke) -> None:

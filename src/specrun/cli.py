@@ -136,7 +136,8 @@ def run(
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
-    recording = Recording(cassette, record) if cassette is not None else None
+    chosen = provider is not None or model is not None
+    recording = Recording(cassette, record, chosen) if cassette is not None else None
     report = functools.partial(typer.echo, err=True)
     report(describe_settings(settings))
     for notice in ignored_variables(os.environ):
@@ -263,7 +264,7 @@ def check(
     file: Annotated[Path, typer.Argument(help="A result JSON file.")],
     repo: RepoOption = Path(),
     prompt: PromptOption = DEFAULT_PROMPT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
     judge: Annotated[
         bool, typer.Option("--judge", help="Let the configured judge decide the unsure items.")
     ] = False,
@@ -271,8 +272,14 @@ def check(
         Path | None,
         typer.Option("--cassette", help="With --judge: replay the judge from this recording."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on items left for review, too.")
+    ] = False,
 ) -> None:
     """Validate a result file against the schema and every rule; exit 1 on violations.
+
+    What the rules cannot decide is listed as "needs review"; it fails only with --strict.
+    --judge lets the configured judge model decide those items.
 
     Example: specrun check result.json --repo examples/tenantatlas --judge
     """
@@ -301,17 +308,23 @@ def check(
         findings = judge_result(
             document, findings, pack.rules, root, os.environ, progress, recording
         )
-    violations = findings.violations
+    violations, unsure = findings.violations, findings.needs_review
+    failed = bool(violations) or (strict and bool(unsure))
     if as_json:
-        report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}
+        report = {
+            "valid": not failed,
+            "violations": [v.as_dict() for v in violations],
+            "needs_review": [item.as_dict() for item in unsure],
+        }
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        for violation in violations:
-            typer.echo(str(violation))
-    if violations:
-        typer.echo(f"{file}: {len(violations)} violation(s)", err=True)
+        for verdict in (*violations, *unsure):
+            typer.echo(str(verdict))
+    summary = f"{len(violations)} violation(s), {len(unsure)} item(s) need review"
+    if failed:
+        typer.echo(f"{file}: invalid: {summary}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{file}: valid", err=True)
+    typer.echo(f"{file}: valid" + (f" ({summary})" if unsure else ""), err=True)
 
 
 @app.command()

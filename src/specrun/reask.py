@@ -2,12 +2,12 @@
 
 Each attempt asks the provider for the result document, validates the answer with the rules
 and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, hint). An unreadable, truncated or oversized answer is a failed attempt too (an oversized
-one is neither judged nor repeated back to the model). The system prompt is the same on every
-attempt; only the conversation after it changes. Where the rules leave items for review and a
-judge is given, the judge decides them once per answer: its confirmed breaches join the
-violations the re-ask sends back, with their evidence. The loop stops at the first
-valid answer or when ``max_attempts`` answers have been judged.
+message, the text judged, hint). An unreadable, truncated or oversized answer is a failed attempt
+too (an oversized one is neither judged nor repeated back to the model). The system prompt is the
+same on every attempt; only the conversation after it changes. Where the rules leave items for
+review and a judge is given, the judge decides them once per answer: its confirmed breaches join
+the violations the re-ask sends back, with their evidence. The loop stops at the first valid
+answer or when ``max_attempts`` answers have been judged.
 """
 
 import time
@@ -80,7 +80,7 @@ def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
     else:
         listed = "\n".join(
             f"- {v.code} at {v.location}: {v.message}"
-            + (f" Evidence: {v.evidence!r}" if v.evidence else "")
+            + (f" The text judged: {v.evidence!r}." if v.evidence else "")
             + f" Fix: {v.hint}"
             for v in violations
         )

@@ -56,9 +56,9 @@ def judge_result(
         else nullcontext()
     )
     with tape:
-        judge: Provider = build_provider(judging.profile, key, http_client)
+        judge: Provider = build_provider(judging.profile, key, http_client, judging.profile_name)
         if recording is not None and replaying:
-            judge = cassettes.ReplayedProvider(judge, recording.path)
+            judge = cassettes.ReplayedProvider(judge, recording.path, judging.profile)
             report(f"replaying {recording.path} ({judging.profile_name}: {judging.profile.model})")
 
         def retrying(error: TransientProviderError, wait: float) -> None:

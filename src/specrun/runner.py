@@ -4,21 +4,30 @@ The context is assembled, the keys (the run's and the judge's) looked up and the
 checked before any SDK is imported, so input errors cost nothing. The run record is written
 before the first request and after every attempt, and finished however the run ends; its path
 is reported either way. With a cassette the provider and the judge answer from the recording (no
-key needed) or record live traffic into it. Progress is reported through ``report`` as plain
-lines. A judge that fails for good (after its retries) is not fatal: its items stay for review,
-and the line saying so names the fault.
+key needed) or record live traffic into it. A replay asks what the cassette was recorded for
+(provider kind, model, endpoint), whatever the config or ``SPECRUN_*`` say, unless
+``--provider`` or ``--model`` chose otherwise (``Recording.chosen``). Progress is reported
+through ``report`` as plain lines. A judge that fails for good (after its retries) is not fatal:
+its items stay for review, and the line saying so names the fault.
 """
 
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from specrun import recording as cassettes
-from specrun.config import JudgeSettings, RetryPolicy, Settings, endpoint_url
+from specrun.config import (
+    JudgeSettings,
+    ProviderProfile,
+    RetryPolicy,
+    Settings,
+    default_judge,
+    endpoint_url,
+)
 from specrun.context import Context, assemble_context, context_window_warning
 from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
@@ -37,8 +46,11 @@ Publish = Callable[[SpecCandidates, Context, Path], None]
 
 @dataclass(frozen=True)
 class Recording:
+    """``chosen``: the run's provider or model came from a flag, so a replay keeps them."""
+
     path: Path
     record: bool
+    chosen: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,32 @@ def judge_with(
     return judge
 
 
+def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
+    judge that follows it when the judge followed the run's profile."""
+    recorded = cassettes.recorded_profile(path)
+    if recorded is None or _asks(recorded) == _asks(settings.profile):
+        return settings
+    report(
+        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
+        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+    )
+    judge = settings.judge
+    if judge is not None and judge.profile_name == settings.profile_name:
+        judge = default_judge("recorded", recorded)
+    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
+
+
+def _asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        cassettes.Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
 def ending(error: BaseException) -> tuple[Status, str | None]:
     """The record's status for a run stopped by ``error``; only specrun's own provider messages
     are kept, since another exception's text could quote a server's echo of a key."""
@@ -151,9 +189,11 @@ def execute_run(
     limits = Limits.from_environ(environ)
     context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
+    replaying = recording is not None and not recording.record
+    if recording is not None and replaying and not recording.chosen:
+        settings = _as_recorded(settings, recording.path, report)
     if warning := context_window_warning(context, settings.profile.model):
         report(warning)
-    replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
     judging = settings.judge
     judging_key = None
@@ -195,12 +235,16 @@ def execute_run(
     )
     profile = settings.profile
     with finished_on_error(), tape as recorded:
-        model: Provider = build_provider(profile, api_key, http_client)
+        model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
         judge: Judge | None = None
         if judging is not None and judging_key is not None:
-            judge_model: Provider = build_provider(judging.profile, judging_key, http_client)
+            judge_model: Provider = build_provider(
+                judging.profile, judging_key, http_client, judging.profile_name
+            )
             if recording is not None and replaying:
-                judge_model = cassettes.ReplayedProvider(judge_model, recording.path)
+                judge_model = cassettes.ReplayedProvider(
+                    judge_model, recording.path, judging.profile
+                )
             judge = judge_with(
                 judge_model,
                 judging,
@@ -210,7 +254,7 @@ def execute_run(
                 sleep or time.sleep,
             )
         if recording is not None and replaying:
-            model = cassettes.ReplayedProvider(model, recording.path)
+            model = cassettes.ReplayedProvider(model, recording.path, profile)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
 
         def retrying(error: TransientProviderError, wait: float) -> None:

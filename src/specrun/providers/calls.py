@@ -4,83 +4,39 @@ instructor's retry loop treats API errors and unreadable answers alike. specrun 
 single attempt (``max_retries=0``) and sorts what comes back: an unreadable or truncated answer
 is an ``Answer`` with a ``problem`` (a failed attempt, re-asked by ``specrun.reask``); an SDK error
 becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
-``specrun.retrying``). Both vendor SDKs share the same exception shapes, so one translation
-serves both.
+``specrun.retrying``); ``specrun.providers.faults`` tells the faults apart.
 """
 
 import json
 import logging
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
-from time import time
 from typing import Any
 
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 
 from specrun.config import ProviderProfile, endpoint_url
-from specrun.errors import ProviderError
-from specrun.providers import Answer, TransientProviderError, Usage
-from specrun.providers.transport import RedirectRefused, unredirected_client
-
-RETRYABLE_STATUS = frozenset({408, 409, 429})
+from specrun.providers import Answer, Usage
+from specrun.providers.faults import translate
+from specrun.providers.transport import DeadlineClient
 
 # instructor logs each failed call; specrun reports them itself, once.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 logging.getLogger("instructor").propagate = False
 
 
-def retry_after_seconds(headers: Any) -> float | None:
-    """The server's requested delay from ``retry-after-ms`` or ``retry-after``."""
-    if headers is None:
-        return None
-    if milliseconds := headers.get("retry-after-ms"):
-        try:
-            return float(milliseconds) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time())
-        except (TypeError, ValueError):
-            return None
-
-
-def translate(error: Exception) -> ProviderError:
-    """An SDK error as specrun's error. Provider messages about keys are dropped, since some
-    echo part of the key."""
-    if isinstance(error.__cause__, RedirectRefused):
-        return error.__cause__
-    status = getattr(error, "status_code", None)
-    if status is None:
-        return TransientProviderError(f"could not reach the provider ({type(error).__name__})")
-    response = getattr(error, "response", None)
-    retry_after = retry_after_seconds(getattr(response, "headers", None))
-    if status in RETRYABLE_STATUS or status >= 500:
-        return TransientProviderError(f"HTTP {status} ({type(error).__name__})", retry_after)
-    if status in (401, 403):
-        return ProviderError(
-            f"authentication failed (HTTP {status}); check the API key in the environment"
-        )
-    return ProviderError(
-        f"the provider refused the request (HTTP {status}, {type(error).__name__})"
-    )
-
-
 def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dict[str, Any]:
     """What both vendor SDK clients are built with: the endpoint always explicit (the SDKs
-    would otherwise follow ``*_BASE_URL`` variables), no redirects, their own retries off."""
+    would otherwise follow ``*_BASE_URL`` variables), their own retries off, and by default
+    specrun's HTTP client (a deadline per request, no redirects)."""
     return {
         "api_key": api_key,
         "base_url": endpoint_url(profile),
         "timeout": profile.timeout,
         "max_retries": 0,
-        "http_client": http_client if http_client is not None else unredirected_client(),
+        "http_client": http_client
+        if http_client is not None
+        else DeadlineClient(profile.timeout, None, endpoint_url(profile)),
     }
 
 

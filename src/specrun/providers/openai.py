@@ -45,7 +45,7 @@ class OpenAIProvider:
         self.profile = profile
         sdk = openai.OpenAI(**sdk_options(profile, api_key, http_client))
         self.client = instructor.from_openai(sdk, mode=instructor.Mode.TOOLS)
-        self.limit_parameter = "max_tokens" if profile.base_url else "max_completion_tokens"
+        self.limit_parameter = profile.output_token_parameter
 
     def complete(self, request: Request) -> Answer:
         messages = [{"role": "system", "content": request.system}]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from specrun.document import SpecCandidates
 from specrun.numbering import NumberingEvidence
+from specrun.phrases import excerpt
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     language.check_register,
     structure.check_closing,
 )
+SCHEMA_EVIDENCE_LIMIT = 120
 SCHEMA_MESSAGES = {
     "missing": "The item is missing.",
     "extra_forbidden": "The field is not part of the result schema.",
@@ -52,6 +54,13 @@ def _schema_location(path: tuple[int | str, ...]) -> str:
     return f"{CLOSING} > {field}"
 
 
+def _schema_evidence(value: object) -> str:
+    """The offending value, short; a huge number is described, never echoed."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a number of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    return excerpt(str(value), SCHEMA_EVIDENCE_LIMIT)
+
+
 def schema_violations(error: ValidationError) -> list[Violation]:
     return [
         Violation(
@@ -59,6 +68,7 @@ def schema_violations(error: ValidationError) -> list[Violation]:
             _schema_location(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
+            "" if detail["type"] == "missing" else _schema_evidence(detail["input"]),
         )
         for detail in error.errors()
     ]
