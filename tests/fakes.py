@@ -3,15 +3,14 @@
 import json
 from typing import Any
 
-from specrun.document import SpecCandidates
 from specrun.providers import Answer, Request, Usage
 
 ScriptItem = dict[str, Any] | str | Answer | BaseException
 
 
 class ScriptedProvider:
-    """Each ``complete`` takes the next item: a document (dict), unreadable text (str), a ready
-    ``Answer``, or an exception to raise. Every request is kept for inspection."""
+    """Each ``complete`` takes the next item: a document (dict), any other answer text (str), a
+    ready ``Answer``, or an exception to raise. Every request is kept for inspection."""
 
     def __init__(self, *script: ScriptItem) -> None:
         self.script = list(script)
@@ -26,5 +25,5 @@ class ScriptedProvider:
             return item
         if isinstance(item, dict):
             usage = Usage(input_tokens=100, output_tokens=50, cache_read_tokens=80)
-            return Answer(json.dumps(item), SpecCandidates.model_validate(item), usage=usage)
-        return Answer(item, None, "the answer is not JSON")
+            return Answer(json.dumps(item), usage, "end_turn")
+        return Answer(item, Usage(), "end_turn")

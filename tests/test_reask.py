@@ -78,7 +78,30 @@ def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     outcome = attempts(provider, rules, uncertain)
     assert outcome.document is not None
     assert len(outcome.attempts) == 2
-    assert "could not be used: the answer is not JSON" in provider.requests[1].turns[2].text
+    reask = provider.requests[1].turns[2].text
+    assert reask.startswith("Your previous answer could not be used:\n")
+    assert "- SC104 at answer, line 1, column 17: The answer is not valid JSON" in reask
+    assert 'Evidence: "{\\"candidates\\": [".' in reask
+    assert outcome.attempts[0].document is None
+    assert [v.code for v in outcome.attempts[0].violations] == ["SC104"]
+
+
+def test_schema_breaches_are_re_asked_with_their_locations_and_evidence(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    del broken["candidates"][1]["slug"]
+    broken["candidates"][2]["goals"] = "one goal"
+    provider = ScriptedProvider(broken, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    reask = provider.requests[1].turns[2].text
+    assert "could not be read" not in reask
+    assert "- SC104 at Candidate B > slug: The item is missing. Fix:" in reask
+    assert (
+        "- SC104 at Candidate C > goals: The item is malformed: Input should be a valid list. "
+        'Evidence: "one goal". Fix:'
+    ) in reask
 
 
 def test_only_the_latest_answer_is_re_sent(

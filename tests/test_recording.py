@@ -1,15 +1,19 @@
 """Cassettes: replay of every shipped recording, scrubbing on record, and their failure modes."""
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import anthropic
+import openai
 import pytest
 import yaml
 from support import EXAMPLE, ROOT, Invoke
-from wire import anthropic_tool_answer, openai_tool_answer, scripted_server
+from wire import Reply, anthropic_json_answer, openai_json_answer, scripted_server
 
 from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
+from specrun.document import SpecCandidates
 from specrun.recording import scrub_text
 from specrun.runner import Recording, RunResult, execute_run
 
@@ -98,6 +102,83 @@ def test_staleness_check_sees_a_changed_request(tmp_path: Path) -> None:
     assert exchanges(changed) != exchanges(shipped)
 
 
+def recorded_requests(name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each recorded exchange answered 200: the URI, the request body and the response body."""
+    data = yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
+    return [
+        (
+            interaction["request"]["uri"],
+            json.loads(interaction["request"]["body"]),
+            json.loads(interaction["response"]["body"]["string"]),
+        )
+        for interaction in data["interactions"]
+        if interaction["response"]["status"]["code"] == 200
+    ]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_recorded_requests_carry_the_native_structured_output(name: str) -> None:
+    kind = BUILT_IN_PROFILES[SHIPPED[name][0]].kind
+    exchanges = recorded_requests(name)
+    assert exchanges
+    for uri, body, _ in exchanges:
+        if kind == "anthropic":
+            assert uri == "https://api.anthropic.com/v1/messages"
+            output_format = body["output_config"]["format"]
+            assert output_format["type"] == "json_schema"
+            assert output_format["schema"]["additionalProperties"] is False
+            assert "minItems" not in output_format["schema"]["properties"]["candidates"]
+            assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+        else:
+            assert uri.endswith("/v1/chat/completions")
+            json_schema = body["response_format"]["json_schema"]
+            assert body["response_format"]["type"] == "json_schema"
+            assert json_schema["strict"] is True
+            assert json_schema["name"] == "SpecCandidates"
+            assert json_schema["schema"]["properties"]["candidates"]["maxItems"] == 4
+        assert "tools" not in body
+
+
+def test_the_openai_compatible_cassette_speaks_to_the_local_server() -> None:
+    [(uri, body, _), *_] = recorded_requests("local-reask")
+    assert uri == "http://127.0.0.1:11434/v1/chat/completions"
+    assert body["model"] == "qwen2.5:32b"
+    assert "max_tokens" in body
+
+
+def parsed_by_the_sdk(kind: str, answer: dict[str, Any]) -> Any:
+    """The recorded answer, served again, as the vendor SDK's own structured-output parser
+    reads it."""
+    with scripted_server([Reply(200, answer)]) as server:
+        messages: Any = [{"role": "user", "content": "answer"}]
+        if kind == "anthropic":
+            client = anthropic.Anthropic(api_key="kv-sdk", base_url=server.url, max_retries=0)
+            return client.messages.parse(
+                model="m", max_tokens=10, messages=messages, output_format=SpecCandidates
+            ).parsed_output
+        sdk = openai.OpenAI(api_key="kv-sdk", base_url=server.url + "/v1", max_retries=0)
+        completion = sdk.chat.completions.parse(
+            model="m", messages=messages, response_format=SpecCandidates
+        )
+        return completion.choices[0].message.parsed
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_vendor_sdk_parses_every_recorded_answer(name: str) -> None:
+    kind = BUILT_IN_PROFILES[SHIPPED[name][0]].kind
+    for _, _, answer in recorded_requests(name):
+        if answer.get("choices", [{}])[0].get("finish_reason") == "length":
+            with pytest.raises(openai.LengthFinishReasonError):
+                parsed_by_the_sdk(kind, answer)
+            continue
+        text = (
+            answer["content"][0]["text"]
+            if kind == "anthropic"
+            else answer["choices"][0]["message"]["content"]
+        )
+        assert parsed_by_the_sdk(kind, answer) == SpecCandidates.model_validate_json(text)
+
+
 def record(
     tmp_path: Path, profile: str, reply: Any, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[str, str]:
@@ -132,7 +213,7 @@ def test_recording_scrubs_keys_and_credential_headers_before_writing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     document = dict(valid_document, numbering_strategy=f"Echoes {KEY} and sk-ant-api03-abcdefgh")
-    reply = (anthropic_tool_answer if profile == "anthropic" else openai_tool_answer)(document)
+    reply = (anthropic_json_answer if profile == "anthropic" else openai_json_answer)(document)
     text, sent = record(tmp_path, profile, reply, monkeypatch)
     assert KEY in sent
     assert KEY not in text

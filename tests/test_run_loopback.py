@@ -12,10 +12,10 @@ from wire import (
     Reply,
     ScriptedServer,
     anthropic_error,
-    anthropic_tool_answer,
+    anthropic_json_answer,
     anthropic_truncated,
     openai_error,
-    openai_tool_answer,
+    openai_json_answer,
     scripted_server,
 )
 
@@ -62,8 +62,8 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [
-        anthropic_tool_answer(without_livewire_statement(valid_document), cache_write=4000),
-        anthropic_tool_answer(valid_document, cache_read=4000),
+        anthropic_json_answer(without_livewire_statement(valid_document), cache_write=4000),
+        anthropic_json_answer(valid_document, cache_read=4000),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -82,8 +82,8 @@ def test_openai_reask_over_the_wire(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
 ) -> None:
     replies = [
-        openai_tool_answer(without_livewire_statement(valid_document)),
-        openai_tool_answer(valid_document),
+        openai_json_answer(without_livewire_statement(valid_document)),
+        openai_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
@@ -91,41 +91,72 @@ def test_openai_reask_over_the_wire(
     first, second = (request.body for request in server.requests)
     assert first["messages"][0] == second["messages"][0]
     assert first["messages"][0]["role"] == "system"
-    tool = first["tools"][0]["function"]
-    assert tool["parameters"]["additionalProperties"] is False
-    assert first["tool_choice"] == {"type": "function", "function": {"name": tool["name"]}}
+    assert first["response_format"] == second["response_format"]
+    assert first["response_format"]["json_schema"]["strict"] is True
+    assert "SC302 at Candidate A" in second["messages"][3]["content"]
 
 
 def test_truncated_answer_is_re_asked(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
-    replies = [anthropic_truncated(valid_document), anthropic_tool_answer(valid_document)]
+    replies = [anthropic_truncated(valid_document), anthropic_json_answer(valid_document)]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr
-    assert "cut off at max_tokens" in result.stderr
-    assert "cut off at max_tokens" in server.requests[1].body["messages"][2]["content"]
+    assert "unusable: answer: The answer was cut off at the output limit" in result.stderr
+    reask = server.requests[1].body["messages"][2]["content"]
+    assert "SC104 at answer: The answer was cut off" in reask
+    assert "(stop reason max_tokens)" in reask
+    [record_path] = isolated_environment.glob("*.json")
+    first = json.loads(record_path.read_text())["attempts"][0]
+    assert first["stop_reason"] == "max_tokens"
+    assert first["violations"][0]["code"] == "SC104"
     assert not leaked(result, isolated_environment)
 
 
-def test_malformed_json_answer_is_re_asked(
+def test_malformed_json_answer_is_re_asked_with_where_it_breaks(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [
-        openai_tool_answer(None, arguments='{"candidates": [{"label"'),
-        openai_tool_answer(valid_document),
+        openai_json_answer(None, content='{"candidates": [{"label"'),
+        openai_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
-    assert "could not be used" in server.requests[1].body["messages"][3]["content"]
+    reask = server.requests[1].body["messages"][3]["content"]
+    assert "could not be used" in reask
+    assert "SC104 at answer, line 1, column 25: The answer is not valid JSON" in reask
     assert not leaked(result, isolated_environment)
+
+
+def test_schema_breaches_are_kept_in_the_run_record(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    del broken["candidates"][0]["slug"]
+    replies = [openai_json_answer(broken)]
+    result, _ = run_against(invoke, tmp_path, "openai", replies, "--max-attempts", "1")
+    assert result.exit_code == 1
+    assert "SC104 Candidate A > slug: The item is missing." in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["attempts"][0]["violations"] == [
+        {
+            "code": "SC104",
+            "location": "Candidate A > slug",
+            "message": "The item is missing.",
+            "hint": "Follow the result schema (specrun schema) and fill in every item.",
+            "evidence": "",
+        }
+    ]
+    assert record["best_draft"] is None
 
 
 def test_exhaustion_exits_1_with_the_remaining_violations(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     broken = without_livewire_statement(valid_document)
-    replies = [anthropic_tool_answer(broken) for _ in range(2)]
+    replies = [anthropic_json_answer(broken) for _ in range(2)]
     out = tmp_path / "result.md"
     result, _ = run_against(
         invoke, tmp_path, "anthropic", replies, "--max-attempts", "2", "--out", str(out)
@@ -179,7 +210,7 @@ def test_rate_limit_retry_after_is_honoured_over_the_wire(
     replies = [
         anthropic_error(429, "rate_limit_error", {"retry-after": "9"}),
         anthropic_error(529, "overloaded_error"),
-        anthropic_tool_answer(valid_document),
+        anthropic_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr

@@ -2,8 +2,10 @@
 
 ``ScriptedServer`` answers each request with the next scripted ``Reply`` and keeps every request
 it saw. ``anthropic_*`` and ``openai_*`` build replies in the Anthropic Messages API and OpenAI
-chat completions formats. The tests use it to drive the real SDKs end to end, and
-``scripts/generate_cassettes.py`` records cassettes against it.
+chat completions formats: ``*_json_answer`` as each answers under its native structured output
+(Anthropic ``output_config.format``: a text block; OpenAI ``response_format``: the message
+content), ``*_tool_answer`` through a forced tool. The tests use it to drive the real SDKs end
+to end, and ``scripts/generate_cassettes.py`` records cassettes against it.
 """
 
 import json
@@ -32,7 +34,9 @@ class SeenRequest:
     body: dict[str, Any]
 
 
-def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write: int = 0) -> Reply:
+def anthropic_message(
+    content: list[dict[str, Any]], stop_reason: str, *, cache_read: int = 0, cache_write: int = 0
+) -> Reply:
     return Reply(
         200,
         {
@@ -40,10 +44,8 @@ def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write:
             "type": "message",
             "role": "assistant",
             "model": "claude-sonnet-5-5",
-            "content": [
-                {"type": "tool_use", "id": "toolu_scripted", "name": TOOL_NAME, "input": document}
-            ],
-            "stop_reason": "tool_use",
+            "content": content,
+            "stop_reason": stop_reason,
             "stop_sequence": None,
             "usage": {
                 "input_tokens": 812,
@@ -55,9 +57,24 @@ def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write:
     )
 
 
+def anthropic_json_answer(
+    document: object, *, text: str | None = None, cache_read: int = 0, cache_write: int = 0
+) -> Reply:
+    """An answer under ``output_config.format``: the JSON as the text of one text block."""
+    block = {"type": "text", "text": text if text is not None else json.dumps(document)}
+    return anthropic_message([block], "end_turn", cache_read=cache_read, cache_write=cache_write)
+
+
+def anthropic_tool_answer(document: object, *, cache_read: int = 0, cache_write: int = 0) -> Reply:
+    """An answer through the forced tool: the document as the tool call's input."""
+    block = {"type": "tool_use", "id": "toolu_scripted", "name": TOOL_NAME, "input": document}
+    return anthropic_message([block], "tool_use", cache_read=cache_read, cache_write=cache_write)
+
+
 def anthropic_truncated(document: object) -> Reply:
-    reply = anthropic_tool_answer(document)
-    return Reply(200, {**reply.body, "stop_reason": "max_tokens"})
+    """A JSON answer cut off halfway at the output limit."""
+    text = json.dumps(document)
+    return anthropic_message([{"type": "text", "text": text[: len(text) // 2]}], "max_tokens")
 
 
 def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = None) -> Reply:
@@ -65,7 +82,7 @@ def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = Non
     return Reply(status, body, headers or {})
 
 
-def openai_tool_answer(document: object, *, arguments: str | None = None) -> Reply:
+def openai_completion(message: dict[str, Any], finish_reason: str) -> Reply:
     return Reply(
         200,
         {
@@ -76,21 +93,8 @@ def openai_tool_answer(document: object, *, arguments: str | None = None) -> Rep
             "choices": [
                 {
                     "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "call_scripted",
-                                "type": "function",
-                                "function": {
-                                    "name": TOOL_NAME,
-                                    "arguments": arguments or json.dumps(document),
-                                },
-                            }
-                        ],
-                    },
-                    "finish_reason": "tool_calls",
+                    "message": {"role": "assistant", "refusal": None, **message},
+                    "finish_reason": finish_reason,
                 }
             ],
             "usage": {
@@ -101,6 +105,28 @@ def openai_tool_answer(document: object, *, arguments: str | None = None) -> Rep
             },
         },
     )
+
+
+def openai_json_answer(
+    document: object, *, content: str | None = None, finish_reason: str = "stop"
+) -> Reply:
+    """An answer under ``response_format: json_schema``: the JSON as the message content."""
+    text = content if content is not None else json.dumps(document)
+    return openai_completion({"content": text}, finish_reason)
+
+
+def openai_refusal(text: str) -> Reply:
+    return openai_completion({"content": None, "refusal": text}, "stop")
+
+
+def openai_tool_answer(document: object, *, arguments: str | None = None) -> Reply:
+    """An answer through the forced function tool: the document as the call's arguments."""
+    call = {
+        "id": "call_scripted",
+        "type": "function",
+        "function": {"name": TOOL_NAME, "arguments": arguments or json.dumps(document)},
+    }
+    return openai_completion({"content": None, "tool_calls": [call]}, "tool_calls")
 
 
 def openai_error(status: int, code: str, headers: dict[str, str] | None = None) -> Reply:
@@ -154,7 +180,7 @@ class ScriptedServer:
 @contextmanager
 def scripted_server(replies: list[Reply]) -> Iterator[ScriptedServer]:
     server = ScriptedServer(replies)
-    thread = threading.Thread(target=server._server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server._server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield server

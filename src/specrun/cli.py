@@ -141,8 +141,6 @@ def run(
         best = result.outcome.best
         for violation in best.violations:
             report(f"  {violation}")
-        if best.answer.problem:
-            report(f"  {best.answer.problem}")
         report(
             f"specrun: no valid result after {len(result.outcome.attempts)} attempt(s); the best "
             f"draft (attempt {best.number}) and every answer are in the run record"
@@ -221,16 +219,17 @@ def check(
 
     Example: specrun check result.json --repo examples/tenantatlas
     """
+    from specrun.answers import judge_answer
     from specrun.context import resolve_repository
-    from specrun.document import read_result_file
+    from specrun.document import read_result_text
     from specrun.numbering import gather_numbering_evidence
     from specrun.prompt_pack import load_prompt_pack
-    from specrun.validation import validate_document
+    from specrun.providers import Answer
 
-    data = read_result_file(file)
+    text = read_result_text(file)
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    _, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    _, findings = judge_answer(Answer(text), pack.rules, gather_numbering_evidence(root))
     violations = findings.violations
     if as_json:
         report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}

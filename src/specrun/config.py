@@ -34,6 +34,11 @@ class ProviderProfile(Options):
     max_tokens: int = Field(default=16000, gt=0)
     temperature: float | None = Field(default=None, ge=0, le=2)
     timeout: float = Field(default=300.0, gt=0, description="Seconds for one request.")
+    output: Literal["native", "tool"] = Field(
+        default="native",
+        description="How the answer is constrained to the schema: the provider's native "
+        "structured output, or a strict forced tool.",
+    )
 
 
 class RetryPolicy(Options):

@@ -1,29 +1,32 @@
 """The validate-and-re-ask loop.
 
-Each attempt asks the provider for the result document, validates the answer with the rules
-and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, hint). An unreadable or truncated answer is a failed attempt too. The system prompt is
-the same on every attempt; only the conversation after it changes. The loop stops at the first
-valid answer or when ``max_attempts`` answers have been judged.
+Each attempt asks the provider for the result document, judges the raw answer
+(``specrun.answers``) and, when it breaks any rule, re-asks with the previous answer and its
+violations (code, location, message, evidence, hint). An answer that is cut off, not JSON or off
+the schema is judged the same way: its SC104 violations say where. The system prompt is the same
+on every attempt; only the conversation after it changes. The loop stops at the first valid
+answer or when ``max_attempts`` answers have been judged.
 """
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from specrun.answers import judge_answer
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
 from specrun.retrying import with_retries
-from specrun.validation import Violation, check_document
+from specrun.validation import Violation
 
 FIRST_REQUEST = (
     "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
     "the closing sections, following every writing rule and the numbering evidence above. "
-    "Answer only through the result tool."
+    "Answer with the result document as JSON only."
 )
 
 
@@ -31,12 +34,13 @@ FIRST_REQUEST = (
 class Attempt:
     number: int
     answer: Answer
+    document: SpecCandidates | None
     violations: tuple[Violation, ...]
     seconds: float
 
     @property
     def valid(self) -> bool:
-        return self.answer.document is not None and not self.violations
+        return self.document is not None and not self.violations
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,12 @@ class Outcome:
     def document(self) -> SpecCandidates | None:
         """The valid document, if an attempt produced one."""
         last = self.attempts[-1]
-        return last.answer.document if last.valid else None
+        return last.document if last.valid else None
 
     @property
     def best(self) -> Attempt:
         """The readable draft with the fewest violations (the latest among equals)."""
-        readable = [a for a in self.attempts if a.answer.document is not None] or self.attempts
+        readable = [a for a in self.attempts if a.document is not None] or self.attempts
         return min(reversed(readable), key=lambda attempt: len(attempt.violations))
 
     @property
@@ -60,24 +64,21 @@ class Outcome:
         return sum((attempt.answer.usage for attempt in self.attempts), Usage())
 
 
-def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
-    if answer.document is None:
-        problem = f"Your previous answer could not be used: {answer.problem}."
+def reask_message(attempt: Attempt) -> str:
+    listed = "\n".join(
+        f"- {v.code} at {v.location}: {v.message}"
+        + (f" Evidence: {json.dumps(v.evidence, ensure_ascii=False)}." if v.evidence else "")
+        + f" Fix: {v.hint}"
+        for v in attempt.violations
+    )
+    if attempt.document is None:
+        problem = f"Your previous answer could not be used:\n{listed}"
     else:
-        listed = "\n".join(
-            f"- {v.code} at {v.location}: {v.message} Fix: {v.hint}" for v in violations
-        )
         problem = f"Your previous answer breaks these rules:\n{listed}"
     return (
         f"{problem}\n\nReturn a corrected, complete result document: all four candidates and "
-        "the closing sections, not only the changed parts. Answer only through the result tool."
+        "the closing sections, not only the changed parts, as JSON only."
     )
-
-
-def _judge(answer: Answer, rules: PackRules, numbering: NumberingEvidence) -> tuple[Violation, ...]:
-    if answer.document is None:
-        return ()
-    return check_document(answer.document, rules, numbering).violations
 
 
 def run_attempts(
@@ -97,9 +98,8 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
-        attempt = Attempt(
-            number, answer, _judge(answer, rules, numbering), time.monotonic() - started
-        )
+        document, findings = judge_answer(answer, rules, numbering)
+        attempt = Attempt(number, answer, document, findings.violations, time.monotonic() - started)
         attempts.append(attempt)
         on_attempt(attempt)
         if attempt.valid:
@@ -107,6 +107,6 @@ def run_attempts(
         turns = (
             turns[0],
             Turn("assistant", answer.raw or "(no answer)"),
-            Turn("user", reask_message(answer, attempt.violations)),
+            Turn("user", reask_message(attempt)),
         )
     return Outcome(tuple(attempts))

@@ -1,9 +1,10 @@
 """Run records: what one ``specrun run`` sent, got and decided, kept as JSON.
 
 Every run leaves one, valid or not: the context it was given (binding files with sha256,
-numbering evidence), the profile it used (never a key), every raw answer with its violations and
-usage, and the best draft. Records go to ``$SPECRUN_RUNS_DIR``, else
-``$XDG_STATE_HOME/specrun/runs``, else ``~/.local/state/specrun/runs``.
+numbering evidence), the profile it used (never a key), every raw answer with its stop reason,
+usage and violations (schema breaches included, with their locations), and the best draft.
+Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
+``~/.local/state/specrun/runs``.
 """
 
 import json
@@ -33,7 +34,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "number": attempt.number,
         "seconds": round(attempt.seconds, 3),
         "usage": asdict(attempt.answer.usage),
-        "problem": attempt.answer.problem,
+        "stop_reason": attempt.answer.stop_reason,
         "violations": [violation.as_dict() for violation in attempt.violations],
         "raw": attempt.answer.raw,
     }
@@ -59,7 +60,7 @@ def build_record(context: Context, settings: Settings, outcome: Outcome) -> dict
         "max_attempts": settings.max_attempts,
         "usage": asdict(outcome.usage),
         "best_attempt": best.number,
-        "best_draft": best.answer.document.model_dump() if best.answer.document else None,
+        "best_draft": best.document.model_dump() if best.document else None,
         "attempts": [_attempt(attempt) for attempt in outcome.attempts],
     }
 

@@ -1,31 +1,22 @@
-"""One instructor call, with its failures sorted the way specrun needs them.
+"""One vendor SDK call, with its failures sorted the way specrun needs them.
 
-instructor's retry loop treats API errors and unreadable answers alike. specrun asks it for a
-single attempt (``max_retries=0``) and sorts what comes back: an unreadable or truncated answer
-is an ``Answer`` with a ``problem`` (a failed attempt, re-asked by ``specrun.reask``); an SDK error
-becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
+An SDK error becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
 ``specrun.retrying``). Both vendor SDKs share the same exception shapes, so one translation
-serves both.
+serves both. What the model answered, readable or not, is the adapter's ``Answer``: whether it
+can be used is decided by ``specrun.answers``, not here.
 """
 
-import logging
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from time import time
-from typing import Any
-
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel
+from typing import Any, TypeVar
 
 from specrun.config import ProviderProfile
 from specrun.errors import ProviderError
-from specrun.providers import Answer, TransientProviderError, Usage
+from specrun.providers import TransientProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
-
-# instructor logs each failed call; specrun reports them itself, once.
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-logging.getLogger("instructor").propagate = False
+T = TypeVar("T")
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -79,40 +70,17 @@ def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dic
     }
 
 
-def call_instructor(
-    client: Any,
+def call_sdk(
+    create: Callable[..., T],
     profile: ProviderProfile,
-    response_model: type[BaseModel],
     request_options: dict[str, Any],
-    raw: Callable[[Any], str],
-    usage: Callable[[Any], Usage],
     sdk_errors: tuple[type[Exception], ...],
-) -> Answer:
-    """One attempt through instructor: ``raw`` and ``usage`` read the vendor's completion."""
+) -> T:
+    """One SDK call with the profile's model and temperature, its errors translated."""
     options = {"model": profile.model, **request_options}
     if profile.temperature is not None:
         options["temperature"] = profile.temperature
     try:
-        document, completion = client.create_with_completion(
-            response_model=response_model, max_retries=0, **options
-        )
-    except IncompleteOutputException as error:
-        completion = error.last_completion
-        return Answer(
-            raw(completion), None, "the answer was cut off at max_tokens", usage(completion)
-        )
-    except InstructorRetryException as error:
-        cause = error.__cause__
-        if isinstance(cause, sdk_errors):
-            raise translate(cause) from cause
-        completion = error.last_completion
-        reason = str(cause or error).strip().splitlines()[0]
-        return Answer(
-            raw(completion) if completion is not None else "",
-            None,
-            f"the answer could not be read as {response_model.__name__} ({reason})",
-            usage(completion) if completion is not None else Usage(),
-        )
+        return create(**options)
     except sdk_errors as error:
         raise translate(error) from error
-    return Answer(raw(completion), document, None, usage(completion))

@@ -1,13 +1,16 @@
 """Validation: a document against the result schema and every rule of the prompt pack.
 
-``validate_document`` takes raw data: schema errors (a missing item, a wrong type, an unknown
-field) are reported as SC104 violations. ``check_document`` takes a document already parsed (an
-answer instructor has read) and runs each rule check of ``structure``, ``numbering_rules``,
-``content`` and ``language`` on it. Violations come back in
-rule-code order, then document order.
+``validate_document`` takes decoded data: schema errors (a missing item, a wrong type, an unknown
+field) are reported as SC104 violations with their location and the offending value
+(``schema_violations``). ``check_document`` takes a document already parsed and runs each rule
+check of ``structure``, ``numbering_rules``, ``content`` and ``language`` on it. Violations come
+back in rule-code order, then document order. A model's raw answer, or a result file's text,
+reaches them through ``specrun.answers``.
 """
 
+import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -17,7 +20,15 @@ from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
 
-__all__ = ["Findings", "ReviewItem", "Violation", "check_document", "validate_document"]
+__all__ = [
+    "Findings",
+    "ReviewItem",
+    "Violation",
+    "check_document",
+    "schema_location",
+    "schema_violations",
+    "validate_document",
+]
 
 Check = Callable[[Review], Iterable[Violation | ReviewItem]]
 CHECKS: tuple[Check, ...] = (
@@ -36,13 +47,15 @@ CHECKS: tuple[Check, ...] = (
     language.check_register,
     structure.check_closing,
 )
+EVIDENCE_LIMIT = 160
 SCHEMA_MESSAGES = {
     "missing": "The item is missing.",
     "extra_forbidden": "The field is not part of the result schema.",
 }
 
 
-def _schema_location(path: tuple[int | str, ...]) -> str:
+def schema_location(path: tuple[int | str, ...]) -> str:
+    """Where a schema error sits in the result document, named as the rules name places."""
     if len(path) >= 2 and path[0] == "candidates" and isinstance(path[1], int):
         field = ".".join(str(part) for part in path[2:]) or "candidate"
         return f"Candidate {chr(ord('A') + path[1])} > {field}"
@@ -52,13 +65,26 @@ def _schema_location(path: tuple[int | str, ...]) -> str:
     return f"{CLOSING} > {field}"
 
 
-def schema_violations(error: ValidationError) -> list[Violation]:
+def _evidence(detail: Any) -> str:
+    """The offending value, shortened; nothing for a missing item."""
+    if detail["type"] == "missing":
+        return ""
+    value = detail["input"]
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return shown if len(shown) <= EVIDENCE_LIMIT else shown[: EVIDENCE_LIMIT - 1] + "…"
+
+
+def schema_violations(
+    error: ValidationError, locate: Callable[[tuple[int | str, ...]], str] = schema_location
+) -> list[Violation]:
+    """Each schema error as an SC104 violation with its location and the offending value."""
     return [
         Violation(
             "SC104",
-            _schema_location(tuple(detail["loc"])),
+            locate(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
+            _evidence(detail),
         )
         for detail in error.errors()
     ]
