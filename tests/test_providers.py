@@ -19,7 +19,7 @@ from wire import (
     scripted_server,
 )
 
-from specrun.config import BUILT_IN_PROFILES, ProviderProfile
+from specrun.config import BUILT_IN_PROFILES
 from specrun.document import SpecCandidates
 from specrun.providers import Answer, Request, Turn, build_provider
 
@@ -157,11 +157,6 @@ def test_the_request_is_the_same_bytes_on_every_call(valid_document: dict[str, A
         provider.complete(REQUEST)
     first, second = server.requests
     assert json.dumps(first.body) == json.dumps(second.body)
-
-
-def test_an_output_form_other_than_native_or_tool_is_refused() -> None:
-    with pytest.raises(ValueError, match="output"):
-        ProviderProfile.model_validate({"kind": "openai", "model": "m", "output": "json"})
 
 
 def test_the_anthropic_sdk_parses_the_scripted_native_answer(

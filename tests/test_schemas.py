@@ -114,6 +114,31 @@ def test_a_reference_with_a_description_is_inlined() -> None:
     assert inner["required"] == ["value"]
 
 
+class Wrapped(BaseModel):
+    """A reference with a description, as pydantic before 2.9 writes it."""
+
+    inner: Inner
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "title": "Wrapped",
+            "properties": {
+                "inner": {"allOf": [{"$ref": "#/$defs/Inner"}], "description": "Inner."}
+            },
+            "required": ["inner"],
+            "additionalProperties": False,
+            "$defs": {"Inner": Inner.model_json_schema()},
+        }
+
+
+def test_a_single_all_of_is_unwrapped() -> None:
+    inner = strict_schema(Wrapped, "anthropic")["properties"]["inner"]
+    assert inner["description"] == "Inner."
+    assert inner["required"] == ["value"]
+
+
 def test_the_schema_is_the_same_on_every_call() -> None:
     assert strict_schema(SpecCandidates, "openai") == strict_schema(SpecCandidates, "openai")
     assert list(strict_schema(SpecCandidates, "anthropic")) == list(
@@ -137,7 +162,9 @@ class WithAnything(BaseModel):
 
 
 class WithAllOf(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"allOf": [{"type": "object"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"allOf": [{"type": "object"}, {"required": ["code"]}]}
+    )
 
     code: str
 

@@ -12,7 +12,8 @@ Both vendors constrain decoding to a JSON Schema, each to its own subset of it:
 
 A bound a provider cannot enforce is moved into the description, where the model still reads it
 (as the vendors' own SDK helpers do); specrun's rules enforce it after the answer (SC101: exactly
-four candidates). ``$ref`` with sibling keywords is inlined, ``oneOf`` becomes ``anyOf``.
+four candidates). ``$ref`` with sibling keywords is inlined (pydantic before 2.9 wraps it in a
+one-element ``allOf``, which is unwrapped), ``oneOf`` becomes ``anyOf``.
 
 A model that strict decoding cannot express without changing its meaning (an optional field, a
 free-form mapping, a field of any type) is refused with ``UnsupportedSchema`` naming the field,
@@ -111,6 +112,9 @@ class _Walk:
     def node(self, node: dict[str, Any], path: str) -> dict[str, Any]:
         if "$ref" in node:
             return self.reference(node, path)
+        if len(node.get("allOf", ())) == 1:
+            siblings = {key: value for key, value in node.items() if key != "allOf"}
+            return self.node({**node["allOf"][0], **siblings}, path)
         if "allOf" in node or "not" in node:
             raise UnsupportedSchema(f"{path}: allOf and not cannot be expressed strictly")
         strict: dict[str, Any] = {}
