@@ -62,6 +62,10 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
     """No test sees a real key or provider choice, and run records stay in the test's folder."""
     for variable in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SPECRUN_PROVIDER", "SPECRUN_MODEL"):
         monkeypatch.delenv(variable, raising=False)
+    for variable in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "user-state"))
     runs = tmp_path / "runs"
     monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
     return runs

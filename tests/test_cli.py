@@ -180,7 +180,8 @@ def test_offline_commands_never_import_a_provider_sdk() -> None:
     probe = (
         "import sys; from specrun.cli import app\n"
         "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
-        " ['check', sys.argv[2], '--repo', sys.argv[1]], ['render', sys.argv[2]]):\n"
+        " ['check', sys.argv[2], '--repo', sys.argv[1]], ['render', sys.argv[2]],"
+        " ['trust', '--repo', sys.argv[1]]):\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
         "loaded = {'openai', 'anthropic', 'instructor', 'httpx', 'httpx2'} & set(sys.modules)\n"

@@ -1,10 +1,27 @@
+import hashlib
+import os
 from pathlib import Path
+from typing import Literal
 
 import pytest
+from support import EXAMPLE, Invoke
 
-from specrun.config import Config, find_config, read_config, resolve_settings
+from specrun.config import (
+    VENDOR_ENDPOINTS,
+    Config,
+    ProviderProfile,
+    describe_settings,
+    endpoint_url,
+    find_config,
+    ignored_variables,
+    is_vendor_endpoint,
+    read_config,
+    resolve_settings,
+    user_config_path,
+)
 from specrun.errors import InputError
 from specrun.providers import KEYLESS, api_key_for
+from specrun.trust import record_trust
 
 LOCAL = """
 provider = "local"
@@ -128,6 +145,239 @@ def test_hosted_providers_need_their_key() -> None:
     settings = resolve_settings(Config(), "defaults", {})
     with pytest.raises(InputError, match="ANTHROPIC_API_KEY"):
         api_key_for(settings.profile, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("max_attempts = 1000\n", "max_attempts: Input should be less than or equal to 20"),
+        ("[retries]\nmax_retries = 1000\n", "retries.max_retries: Input should be less than"),
+        ("[retries]\nmax_wait = inf\n", "retries.max_wait: Input should be a finite number"),
+        ("[retries]\nmax_wait = nan\n", "retries.max_wait: Input should be a finite number"),
+        ("[retries]\nmax_wait = 1e9\n", "retries.max_wait: Input should be less than"),
+        ("[providers.openai]\ntimeout = inf\n", "providers.openai.timeout: Input should be a"),
+        ("[providers.openai]\ntimeout = 86400\n", "providers.openai.timeout: Input should be less"),
+        ("[providers.openai]\ntemperature = nan\n", "providers.openai.temperature: Input should"),
+        ("[providers.openai]\nmax_tokens = 10000000\n", "providers.openai.max_tokens: Input"),
+    ],
+)
+def test_every_limit_has_an_upper_bound_and_is_finite(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    message = config_error(write(tmp_path, text))
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_max_attempts_flag_has_an_upper_bound() -> None:
+    with pytest.raises(InputError, match="at most 20"):
+        resolve_settings(Config(), "defaults", {}, max_attempts=1000)
+
+
+SECRET = "kv-user-secret-5b2e"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("file:///etc/passwd", "must be an http:// or https:// URL with a host"),
+        ("ftp://models.example/v1", "must be an http:// or https:// URL with a host"),
+        ("http:///v1", "must be an http:// or https:// URL with a host"),
+        (f"https://user:{SECRET}@models.example/v1", "must not hold credentials"),
+        (f"https://{SECRET}@models.example/v1", "must not hold credentials"),
+        (f"https://models.example/v1?api-key={SECRET}", "must not have a query or fragment"),
+        (f"https://models.example/v1#{SECRET}", "must not have a query or fragment"),
+        ("https://models.example:99999/v1", "is not a valid URL"),
+        ("https://models.example/v 1", "must not contain spaces"),
+    ],
+)
+def test_base_url_is_an_http_endpoint_with_nothing_secret_in_it(
+    tmp_path: Path, base_url: str, problem: str
+) -> None:
+    text = f'[providers.own]\nkind = "openai"\nmodel = "m"\nbase_url = "{base_url}"\n'
+    message = config_error(write(tmp_path, text))
+    assert f"providers.own.base_url: Value error, {problem}" in message
+    assert SECRET not in message
+    assert base_url not in message
+
+
+@pytest.mark.parametrize("value", [SECRET, "abcDEF0123456789abcdef", "local_llm_key", ""])
+def test_api_key_env_holding_a_key_is_refused_without_echoing_it(
+    tmp_path: Path, value: str
+) -> None:
+    text = f'[providers.own]\nkind = "openai"\nmodel = "m"\napi_key_env = "{value}"\n'
+    message = config_error(write(tmp_path, text))
+    assert "providers.own.api_key_env: Value error, must be the name of an environment" in message
+    assert not value or value not in message
+
+
+def test_a_config_that_is_not_a_regular_file_is_refused_without_opening_it(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    assert config_error(fifo) == f"config file {fifo} is not a regular file; pass a TOML file"
+    assert "is not a regular file" in config_error(tmp_path)
+
+
+def test_an_oversized_config_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "# padding\n" * 200_000)
+    assert "is larger than 1,000,000 bytes" in config_error(path)
+
+
+def user_config(environ: dict[str, str], text: str) -> Path:
+    return write(user_config_path(environ).parent, text, "config.toml")
+
+
+OWN_SERVER = """
+provider = "own"
+
+[providers.own]
+kind = "openai"
+model = "own-model"
+base_url = "http://10.0.0.7:8000/v1"
+api_key_env = "OWN_KEY"
+"""
+
+
+def test_the_user_config_lies_under_the_repository_config(tmp_path: Path) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    own = user_config(environ, OWN_SERVER)
+    repo = tmp_path / "repo"
+    write(repo, 'max_attempts = 5\n[providers.own]\nmodel = "tuned"\ntemperature = 0.2\n')
+    config, source = find_config(None, repo, tmp_path, environ)
+    settings = resolve_settings(config, source, environ)
+    assert settings.profile.model_dump(exclude_defaults=True) == {
+        "kind": "openai",
+        "model": "tuned",
+        "base_url": "http://10.0.0.7:8000/v1",
+        "api_key_env": "OWN_KEY",
+        "temperature": 0.2,
+    }
+    assert settings.max_attempts == 5
+    assert source == f"{own} + {repo / 'specrun.toml'} (untrusted)"
+    assert describe_settings(settings) == (
+        "using profile own (openai, model tuned) at http://10.0.0.7:8000; "
+        f"config: {own} + {repo / 'specrun.toml'} (untrusted)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[providers.anthropic]\nbase_url = "https://collector.example"\n', "anthropic.base_url"),
+        ('[providers.anthropic]\napi_key_env = "GITHUB_TOKEN"\n', "anthropic.api_key_env"),
+        ('[providers.anthropic]\nkind = "openai"\n', "anthropic.kind"),
+        ('[providers.own]\nbase_url = "https://collector.example"\n', "own.base_url"),
+        ('[providers.new]\nkind = "openai"\nmodel = "m"\n', "new.kind"),
+    ],
+)
+def test_an_untrusted_repository_config_cannot_decide_where_keys_go(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    own = user_config(environ, OWN_SERVER)
+    repo = tmp_path / "repo"
+    path = write(repo, text)
+    with pytest.raises(InputError) as caught:
+        find_config(None, repo, tmp_path, environ)
+    assert str(caught.value) == (
+        f"{path} sets providers.{key}, but a repository's config may not decide where requests "
+        f"and keys go; review it and run `specrun trust --repo {repo}`, or move the setting to "
+        f"{own} or a --config file"
+    )
+
+
+def test_the_current_directory_config_is_as_untrusted_as_the_repository_one(
+    tmp_path: Path,
+) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    cwd = tmp_path / "cwd"
+    write(cwd, '[providers.anthropic]\nbase_url = "https://collector.example"\n')
+    with pytest.raises(InputError, match="may not decide where requests and keys go"):
+        find_config(None, tmp_path / "repo", cwd, environ)
+
+
+def test_a_repository_may_repeat_the_trusted_endpoint_and_choose_a_profile(
+    tmp_path: Path,
+) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    user_config(environ, OWN_SERVER)
+    repo = tmp_path / "repo"
+    write(repo, 'provider = "local"\n[providers.own]\nkind = "openai"\napi_key_env = "OWN_KEY"\n')
+    config, _ = find_config(None, repo, tmp_path, environ)
+    assert resolve_settings(config, "", environ).profile_name == "local"
+
+
+def test_explicit_config_and_user_config_may_set_endpoints(tmp_path: Path) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    explicit = write(tmp_path, OWN_SERVER, "mine.toml")
+    config, source = find_config(explicit, tmp_path / "repo", tmp_path, environ)
+    assert config.providers["own"].base_url == "http://10.0.0.7:8000/v1"
+    assert source == str(explicit)
+
+
+def test_a_trusted_repository_config_may_set_endpoints_until_it_changes(tmp_path: Path) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    repo = tmp_path / "repo"
+    path = write(repo, OWN_SERVER)
+    record_trust(path, hashlib.sha256(path.read_bytes()).hexdigest(), environ)
+    config, source = find_config(None, repo, tmp_path, environ)
+    assert config.providers["own"].api_key_env == "OWN_KEY"
+    assert source == f"{path} (trusted)"
+    path.write_text(OWN_SERVER + "# one more line\n")
+    with pytest.raises(InputError, match="may not decide where requests and keys go"):
+        find_config(None, repo, tmp_path, environ)
+
+
+def test_an_invalid_layer_is_named(tmp_path: Path) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    user_config(environ, OWN_SERVER)
+    repo = tmp_path / "repo"
+    path = write(repo, "[providers.own]\ntimeout = -1\n")
+    with pytest.raises(InputError, match=f"config file {path} is invalid: providers.own.timeout"):
+        find_config(None, repo, tmp_path, environ)
+
+
+def test_rerouting_variables_are_named_as_ignored(tmp_path: Path) -> None:
+    environ = {"ANTHROPIC_BASE_URL": "http://10.0.0.9", "XDG_CONFIG_HOME": str(tmp_path)}
+    assert ignored_variables(environ) == [
+        "ANTHROPIC_BASE_URL is set but not used: requests go only to the profile's base_url "
+        f"(set one in {tmp_path / 'specrun' / 'config.toml'})"
+    ]
+    assert ignored_variables({}) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "base_url", "vendor"),
+    [
+        ("anthropic", None, True),
+        ("openai", None, True),
+        ("openai", "https://api.openai.com/v1", True),
+        ("openai", "https://api.openai.com:443/v1", True),
+        ("openai", "http://api.openai.com/v1", False),
+        ("openai", "https://api.openai.com.collector.example/v1", False),
+        ("openai", "https://api.anthropic.com/v1", False),
+        ("anthropic", "https://api.anthropic.com:8443", False),
+        ("openai", "http://127.0.0.1:11434/v1", False),
+    ],
+)
+def test_vendor_endpoint_is_the_vendors_own_host_over_https(
+    kind: Literal["anthropic", "openai"], base_url: str | None, vendor: bool
+) -> None:
+    profile = ProviderProfile(kind=kind, model="m", base_url=base_url)
+    assert is_vendor_endpoint(profile) is vendor
+    assert endpoint_url(profile) == (base_url or VENDOR_ENDPOINTS[kind])
+
+
+def test_a_fifo_as_config_flag_exits_2_without_hanging(invoke: Invoke, tmp_path: Path) -> None:
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    result = invoke("run", "--repo", EXAMPLE, "--config", fifo)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"specrun: error: config file {fifo} is not a regular file; pass a TOML file\n"
+    )
 
 
 def test_every_built_in_profile_defaults_to_native_structured_output() -> None:

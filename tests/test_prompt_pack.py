@@ -1,3 +1,4 @@
+import os
 import re
 import shutil
 from pathlib import Path
@@ -123,3 +124,102 @@ def test_malformed_rules_data_is_an_input_error(tmp_path: Path) -> None:
     shutil.copy(BUNDLED, tmp_path / "mine.md")
     (tmp_path / "mine.rules.toml").write_text('binding_files = ["a.md"]\nbinding_fils = []\n')
     assert "rules data" in pack_error(str(tmp_path / "mine.md"), tmp_path)
+
+
+def repo_prompt(repo: Path, name: str = "mine") -> Path:
+    prompts = repo / ".codex" / "prompts"
+    prompts.mkdir(parents=True, exist_ok=True)
+    return prompts / f"{name}.md"
+
+
+def test_a_repository_prompt_symlinked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("Secrets of the machine\n")
+    repo = tmp_path / "repo"
+    link = repo_prompt(repo)
+    link.symlink_to(outside)
+    shutil.copy(
+        BUNDLED.with_name("tenantpilot.spec-candidates.rules.toml"),
+        link.with_name("mine.rules.toml"),
+    )
+    assert pack_error("mine", repo) == (
+        f"prompt file {link} lies outside the repository once symlinks are resolved; "
+        "a repository's prompt must be a file inside it"
+    )
+
+
+def test_repository_rules_symlinked_out_of_the_repository_are_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.rules.toml"
+    shutil.copy(BUNDLED.with_name("tenantpilot.spec-candidates.rules.toml"), outside)
+    repo = tmp_path / "repo"
+    prompt = repo_prompt(repo)
+    shutil.copy(BUNDLED, prompt)
+    rules = prompt.with_name("mine.rules.toml")
+    rules.symlink_to(outside)
+    assert pack_error("mine", repo) == (
+        f"rules data {rules} lies outside the repository once symlinks are resolved; "
+        "a repository's prompt must be a file inside it"
+    )
+
+
+def test_a_symlink_inside_the_repository_is_followed(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copy(BUNDLED, repo_prompt(repo, "real"))
+    repo_prompt(repo, "tenantpilot.spec-candidates").symlink_to(repo_prompt(repo, "real"))
+    assert load_prompt_pack("tenantpilot.spec-candidates", repo).body.startswith(
+        "You are a Senior Staff Engineer"
+    )
+
+
+def test_a_prompt_that_is_not_a_regular_file_is_refused_without_opening_it(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "fifo.md"
+    os.mkfifo(fifo)
+    assert pack_error(str(fifo), tmp_path) == (
+        f"prompt file {fifo} is not a regular file; pass a text file"
+    )
+    repo = tmp_path / "repo"
+    repo_prompt(repo).mkdir()
+    assert "is not a regular file" in pack_error("mine", repo)
+
+
+def test_an_oversized_prompt_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.md"
+    big.write_text("word " * 300_000)
+    assert pack_error(str(big), tmp_path) == (f"prompt file {big} is larger than 1,000,000 bytes")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_prompt_is_an_input_error(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.md"
+    locked.write_text("Body\n")
+    locked.chmod(0)
+    assert pack_error(str(locked), tmp_path) == (
+        f"prompt file {locked} cannot be read: Permission denied"
+    )
+
+
+def test_a_front_matter_alias_bomb_is_refused_before_expansion() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    text = "---\n" + "\n".join(lines) + "\n---\nBody\n"
+    with pytest.raises(ValueError, match=r"uses a YAML alias \(\*name\)"):
+        split_front_matter(text)
+
+
+def test_an_oversized_front_matter_is_refused() -> None:
+    text = "---\ndescription: " + "x" * 70_000 + "\n---\nBody\n"
+    with pytest.raises(ValueError, match="front matter is longer than 64,000 characters"):
+        split_front_matter(text)
+
+
+def test_a_front_matter_alias_bomb_in_a_repository_prompt_is_an_input_error(
+    tmp_path: Path,
+) -> None:
+    prompt = repo_prompt(tmp_path, "tenantpilot.spec-candidates")
+    prompt.write_text("---\na: &a [1, 2]\nb: [*a, *a]\n---\nBody\n")
+    assert pack_error("tenantpilot.spec-candidates", tmp_path) == (
+        f"prompt file {prompt} has malformed front matter (front matter uses a YAML alias "
+        "(*name), which specrun does not expand); fix the block between the --- lines"
+    )

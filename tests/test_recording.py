@@ -1,7 +1,10 @@
 """Cassettes: replay of every shipped recording, scrubbing on record, and their failure modes."""
 
 import json
+import os
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +13,18 @@ import openai
 import pytest
 import yaml
 from support import EXAMPLE, ROOT, Invoke
-from wire import Reply, anthropic_json_answer, openai_json_answer, scripted_server
+from wire import (
+    Reply,
+    anthropic_error,
+    anthropic_json_answer,
+    openai_json_answer,
+    scripted_server,
+)
 
 from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
+from specrun.credentials import scrub
 from specrun.document import SpecCandidates
-from specrun.recording import scrub_text
+from specrun.recording import cassette
 from specrun.runner import Recording, RunResult, execute_run
 
 CASSETTES = ROOT / "cassettes"
@@ -239,10 +249,8 @@ def test_recording_scrubs_keys_and_credential_headers_before_writing(
     assert not headers & {"authorization", "x-api-key", "cookie", "set-cookie"}
 
 
-def test_scrub_text_blanks_known_and_key_shaped_secrets() -> None:
-    assert scrub_text("a kv-1 b sk-proj-0123456789abcdef c", ("kv-1",)) == (
-        "a REDACTED b REDACTED c"
-    )
+def test_scrub_blanks_known_and_key_shaped_secrets() -> None:
+    assert scrub("a kv-1 b sk-proj-0123456789abcdef c", ("kv-1",)) == ("a REDACTED b REDACTED c")
 
 
 def test_missing_cassette_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
@@ -266,3 +274,121 @@ def test_record_needs_a_cassette(invoke: Invoke) -> None:
     result = invoke("run", "--repo", EXAMPLE, "--record")
     assert result.exit_code == 2
     assert "--record needs --cassette" in result.stderr
+
+
+def last_line(result: Any) -> str:
+    return str(result.stderr.splitlines()[-1])
+
+
+@pytest.mark.parametrize("record_flag", [(), ("--record",)], ids=["replay", "record"])
+def test_a_directory_as_cassette_is_an_input_error(
+    invoke: Invoke, tmp_path: Path, record_flag: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", tmp_path, *record_flag)
+    assert result.exit_code == 2
+    assert last_line(result) == (
+        f"specrun: error: cassette {tmp_path} is a directory; pass a cassette file such as "
+        f"{tmp_path}/run.yaml"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("record_flag", [(), ("--record",)], ids=["replay", "record"])
+def test_a_fifo_as_cassette_is_refused_without_opening_it(
+    invoke: Invoke, tmp_path: Path, record_flag: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    fifo = tmp_path / "tape.yaml"
+    os.mkfifo(fifo)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", fifo, *record_flag)
+    assert result.exit_code == 2
+    assert last_line(result) == (
+        f"specrun: error: cassette {fifo} is not a regular file; pass a cassette file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("interactions: [\n", "while parsing a flow"),
+        ("- just\n- a list\n", "list indices must be integers"),
+        ("interactions:\n- {}\n", "'request'"),
+        ("interactions: !!python/object/apply:os.system ['touch MARKER']\n", "problem loading"),
+    ],
+    ids=["bad-yaml", "a-list", "no-request", "python-tag"],
+)
+def test_a_malformed_or_python_tagged_cassette_is_one_input_error_line(
+    invoke: Invoke, tmp_path: Path, text: str, problem: str
+) -> None:
+    marker = tmp_path / "executed"
+    cassette = tmp_path / "tape.yaml"
+    cassette.write_text(text.replace("MARKER", str(marker)))
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", cassette)
+    assert result.exit_code == 2
+    line = last_line(result)
+    assert line.startswith(f"specrun: error: cassette {cassette} is not a readable vcrpy cassette")
+    assert problem in line
+    assert line.endswith("; record it again with --record")
+    assert "Traceback" not in result.stderr
+    assert not marker.exists()
+
+
+def test_a_failed_recording_leaves_no_cassette_behind(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path
+) -> None:
+    monkeypatch.setenv("LIVE_KEY", KEY)
+    cassette = tmp_path / "live.yaml"
+    with scripted_server([anthropic_error(401, "authentication_error")]) as server:
+        config = tmp_path / "live.toml"
+        config.write_text(
+            'provider = "live"\n[providers.live]\nkind = "anthropic"\nmodel = "m"\n'
+            f'base_url = "{server.url}"\napi_key_env = "LIVE_KEY"\n'
+        )
+        result = invoke(
+            "run", "--repo", EXAMPLE, "--config", config, "--cassette", cassette, "--record"
+        )
+    assert result.exit_code == 3
+    assert "authentication failed (HTTP 401)" in result.stderr
+    assert not cassette.exists()
+    assert not cassette.with_name("live.yaml.recording").exists()
+
+
+class RawBytes(BaseHTTPRequestHandler):
+    """Answers every POST with bytes that are not UTF-8."""
+
+    body = b'{"note": "\xff\xfe\x80 kv-recorded-key-7c21 tail"}'
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/octet-stream")
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_response_bytes_that_are_not_utf8_replay_exactly_with_the_key_scrubbed(
+    tmp_path: Path,
+) -> None:
+    import httpx2
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RawBytes)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1/raw"
+    path = tmp_path / "raw.yaml"
+    try:
+        with cassette(path, record=True, secrets=(KEY,)), httpx2.Client() as client:
+            recorded = client.post(url, content=b"{}").content
+    finally:
+        server.shutdown()
+        server.server_close()
+    with cassette(path, record=False), httpx2.Client() as client:
+        replayed = client.post(url, content=b"{}").content
+    assert recorded == RawBytes.body
+    assert replayed == RawBytes.body.replace(KEY.encode(), b"REDACTED")
+    assert KEY not in path.read_text(encoding="utf-8")

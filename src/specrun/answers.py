@@ -44,6 +44,14 @@ def _around(text: str, position: int) -> str:
 
 def decode(answer: Answer) -> tuple[object, Violation | None]:
     """The JSON value of the answer, or why there is none to read."""
+    if answer.unreadable:
+        return None, Violation(
+            "SC104",
+            ANSWER,
+            "The provider's response held no answer where its API puts one.",
+            REWRITE,
+            answer.raw[: 2 * CONTEXT],
+        )
     if answer.declined:
         return None, Violation(
             "SC104",

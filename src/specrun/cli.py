@@ -64,9 +64,11 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SpecrunError as error:
+            from specrun.credentials import scrub
+
             if GlobalFlags.debug:
-                traceback.print_exc()
-            typer.echo(f"specrun: error: {error}", err=True)
+                typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
+            typer.echo(scrub(f"specrun: error: {error}"), err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("specrun: interrupted; nothing was written", err=True)
@@ -118,7 +120,7 @@ def run(
     """
     import os
 
-    from specrun.config import find_config, resolve_settings
+    from specrun.config import describe_settings, find_config, ignored_variables, resolve_settings
     from specrun.context import resolve_repository
     from specrun.errors import InputError
     from specrun.output import refuse_existing, write_atomically
@@ -134,6 +136,9 @@ def run(
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
     recording = Recording(cassette, record) if cassette is not None else None
     report = functools.partial(typer.echo, err=True)
+    report(describe_settings(settings))
+    for notice in ignored_variables(os.environ):
+        report(f"note: {notice}")
     result = execute_run(root, prompt, settings, os.environ, report, recording)
     report(f"run record: {result.record_path}")
     document = result.outcome.document
@@ -268,6 +273,31 @@ def render(
         ) from None
     rendered = render_markdown(document) if output_format is Format.md else render_json(document)
     typer.echo(rendered, nl=False)
+
+
+@app.command()
+@reports_errors
+def trust(repo: RepoOption = Path()) -> None:
+    """Trust the repository's specrun.toml to decide where requests and keys go.
+
+    Shows the endpoints and key variables the file names, then records its path and sha256:
+    any later edit of the file revokes the trust. Review the file before you trust it.
+
+    Example: specrun trust --repo ../colleagues-fork
+    """
+    import os
+
+    from specrun.config import CONFIG_NAME, describe_endpoints, read_config_file
+    from specrun.context import resolve_repository
+    from specrun.trust import record_trust
+
+    path = resolve_repository(repo) / CONFIG_NAME
+    file = read_config_file(path, trusted=True)
+    described = describe_endpoints(file, os.environ)
+    for line in described or ["it names no endpoint or key variable; only tuning settings"]:
+        typer.echo(f"{path}: {line}")
+    store = record_trust(path, file.sha256, os.environ)
+    typer.echo(f"trusted {path} (sha256 {file.sha256[:12]}); recorded in {store}")
 
 
 @app.command()

@@ -1,51 +1,111 @@
-"""Configuration: which provider profile ``run`` uses and how.
+"""Configuration: which provider profile ``run`` uses, and who may decide where it sends keys.
 
-Read from ``--config FILE``, else ``specrun.toml`` in the target repository, else in the current
-directory, else the built-in defaults; a file's profiles are laid over the built-in ones.
-``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the file, and flags override both. Every table
-forbids unknown keys, so a typo is an error naming the key. API keys come only from the
-environment: a key written into a file is refused, and its value is never echoed.
+Files are laid over the built-in profiles in this order, each later one winning field by field:
+the user's own config (``$XDG_CONFIG_HOME/specrun/config.toml``, default
+``~/.config/specrun/config.toml``), then ``--config FILE``, else ``specrun.toml`` in the target
+repository, else in the current directory. ``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the
+files, and flags override both. Every table forbids unknown keys, so a typo is an error naming
+the key, and every limit has an upper bound.
+
+The user config and ``--config`` are the user's own. A ``specrun.toml`` found in the repository
+or the current directory is not: it may tune a run (model, attempts, limits), but it may not
+set where requests and keys go (``kind``, ``base_url``, ``api_key_env``, or a new profile that
+would carry them) unless the user trusted that exact file (``specrun.trust``). API keys come
+only from the environment: a key written into a file is refused, and its value is never echoed.
 """
 
+import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from specrun.errors import InputError
+from specrun.trust import is_trusted
 
 CONFIG_NAME = "specrun.toml"
+CONFIG_MAX_BYTES = 1_000_000
+MAX_ATTEMPTS = 20
+ENDPOINT_KEYS = ("kind", "base_url", "api_key_env")
+VENDOR_ENDPOINTS = {
+    "anthropic": "https://api.anthropic.com",
+    "openai": "https://api.openai.com/v1",
+}
+REROUTING_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
+# Capitals only: a pasted key (mixed case, dashes) never passes for a variable's name.
+VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
 
 class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def check_endpoint(url: str) -> None:
+    """An endpoint is an http(s) URL with a host and nothing secret in it. The messages never
+    repeat the URL, which may hold a key."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise ValueError("must not contain spaces or control characters")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "must not hold credentials (user:password@); name the key's variable in api_key_env"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(
+            "must not have a query or fragment (a key in ?api-key= belongs in api_key_env)"
+        )
 
 
 class ProviderProfile(Options):
     kind: Literal["anthropic", "openai"]
-    model: str
+    model: str = Field(min_length=1)
     base_url: str | None = None
     api_key_env: str | None = None
-    max_tokens: int = Field(default=16000, gt=0)
+    max_tokens: int = Field(default=16000, gt=0, le=1_000_000)
     temperature: float | None = Field(default=None, ge=0, le=2)
-    timeout: float = Field(default=300.0, gt=0, description="Seconds for one request.")
+    timeout: float = Field(default=300.0, gt=0, le=3600, description="Seconds for one request.")
     output: Literal["native", "tool"] = Field(
         default="native",
         description="How the answer is constrained to the schema: the provider's native "
         "structured output, or a strict forced tool.",
     )
 
+    @field_validator("base_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_endpoint(value)
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable(cls, value: str | None) -> str | None:
+        if value is not None and not VARIABLE_NAME.fullmatch(value):
+            raise ValueError(
+                "must be the name of an environment variable in capitals, digits and "
+                "underscores (such as LOCAL_LLM_KEY), never the key itself"
+            )
+        return value
+
 
 class RetryPolicy(Options):
     """Transient faults: retried with exponential backoff that honours Retry-After."""
 
-    max_retries: int = Field(default=5, ge=0)
-    max_wait: float = Field(default=60.0, ge=0, description="Seconds of waiting in all.")
+    max_retries: int = Field(default=5, ge=0, le=20)
+    max_wait: float = Field(default=60.0, ge=0, le=3600, description="Seconds of waiting in all.")
 
 
 BUILT_IN_PROFILES = {
@@ -59,20 +119,50 @@ BUILT_IN_PROFILES = {
 
 class Config(Options):
     provider: str = "anthropic"
-    max_attempts: int = Field(default=3, ge=1)
+    max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
     retries: RetryPolicy = RetryPolicy()
     providers: dict[str, ProviderProfile] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
+class ConfigFile:
+    """One config file as read: its table, the sha256 of its bytes, and whether its endpoint
+    settings count (the user's own files, or a repository file the user trusted)."""
+
+    path: Path
+    table: dict[str, Any]
+    sha256: str
+    trusted: bool
+
+
+@dataclass(frozen=True)
 class Settings:
-    """What one run uses, once file, environment and flags are combined."""
+    """What one run uses, once files, environment and flags are combined."""
 
     profile_name: str
     profile: ProviderProfile
     max_attempts: int
     retries: RetryPolicy
     source: str
+
+
+def endpoint_url(profile: ProviderProfile) -> str:
+    """Where the profile's requests really go: its ``base_url``, else its vendor's endpoint
+    (never a ``*_BASE_URL`` variable the SDKs would read on their own)."""
+    return profile.base_url or VENDOR_ENDPOINTS[profile.kind]
+
+
+def is_vendor_endpoint(profile: ProviderProfile) -> bool:
+    """Does the profile talk to its vendor's own API, over https?"""
+    parts, vendor = urlsplit(endpoint_url(profile)), urlsplit(VENDOR_ENDPOINTS[profile.kind])
+    return (
+        parts.scheme == "https" and parts.hostname == vendor.hostname and parts.port in (None, 443)
+    )
+
+
+def user_config_path(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "specrun" / "config.toml"
 
 
 def _secret_keys(table: Any, path: str = "") -> list[str]:
@@ -96,11 +186,22 @@ def _problems(error: ValidationError) -> str:
     )
 
 
-def read_config(path: Path) -> Config:
+def read_config_file(path: Path, trusted: bool) -> ConfigFile:
+    """Read one file; anything but a small regular UTF-8 TOML file is an input error (a FIFO
+    or device is refused before it is opened, so it cannot hang the run)."""
+    if not path.exists():
+        raise InputError(f"config file {path} does not exist; pass an existing file")
+    if not path.is_file():
+        raise InputError(f"config file {path} is not a regular file; pass a TOML file")
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"config file {path} does not exist; pass an existing file") from None
+        with path.open("rb") as stream:
+            data = stream.read(CONFIG_MAX_BYTES + 1)
+        if len(data) > CONFIG_MAX_BYTES:
+            raise InputError(
+                f"config file {path} is larger than {CONFIG_MAX_BYTES:,} bytes; "
+                "a config file is a few lines"
+            )
+        table = tomllib.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(f"config file {path} cannot be read: {error}; fix the file") from None
     if secrets := _secret_keys(table):
@@ -108,19 +209,106 @@ def read_config(path: Path) -> Config:
             f"config file {path} holds an API key at {', '.join(secrets)}; keys are read only "
             'from environment variables: remove it and set api_key_env = "VARIABLE" instead'
         )
-    try:
-        return Config.model_validate(table)
-    except ValidationError as error:
-        raise InputError(f"config file {path} is invalid: {_problems(error)}") from None
+    return ConfigFile(path, table, hashlib.sha256(data).hexdigest(), trusted)
 
 
-def find_config(explicit: Path | None, repo: Path, cwd: Path) -> tuple[Config, str]:
+def endpoint_settings(table: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """Every (profile, key, value) in ``table`` that decides where requests and keys go."""
+    found = []
+    profiles = table.get("providers")
+    for name, profile in (profiles if isinstance(profiles, dict) else {}).items():
+        if isinstance(profile, dict):
+            found += [(name, key, profile[key]) for key in ENDPOINT_KEYS if key in profile]
+    return found
+
+
+def _laid_over(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _laid_over(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _refuse_untrusted_endpoints(file: ConfigFile, trusted: dict[str, Any], user: Path) -> None:
+    """An untrusted file may repeat what the trusted layers say, never change it."""
+    for name, key, value in endpoint_settings(file.table):
+        if value != trusted["providers"].get(name, {}).get(key):
+            raise InputError(
+                f"{file.path} sets providers.{name}.{key}, but a repository's config may not "
+                f"decide where requests and keys go; review it and run `specrun trust --repo "
+                f"{file.path.parent}`, or move the setting to {user} or a --config file"
+            )
+
+
+def merge_config(files: list[ConfigFile], user: Path) -> Config:
+    """Lay ``files`` over the built-in profiles in order; an invalid result names the file
+    that made it so."""
+    built_in = {name: p.model_dump(exclude_defaults=True) for name, p in BUILT_IN_PROFILES.items()}
+    merged: dict[str, Any] = {"providers": built_in}
+    config = Config.model_validate(merged)
+    for file in files:
+        if not file.trusted:
+            _refuse_untrusted_endpoints(file, merged, user)
+        merged = _laid_over(merged, file.table)
+        try:
+            config = Config.model_validate(merged)
+        except ValidationError as error:
+            raise InputError(f"config file {file.path} is invalid: {_problems(error)}") from None
+    return config
+
+
+def describe_endpoints(file: ConfigFile, environ: Mapping[str, str]) -> list[str]:
+    """What trusting ``file`` would let it decide: per profile it touches, where requests go and
+    which variable's key goes with them. The file must make a valid config with the user's."""
+    user = user_config_path(environ)
+    own = [read_config_file(user, trusted=True)] if user.exists() or user.is_symlink() else []
+    config = merge_config([*own, file], user)
+    lines = []
+    for name in sorted({name for name, _, _ in endpoint_settings(file.table)}):
+        profile = config.providers[name]
+        parts = urlsplit(endpoint_url(profile))
+        if profile.api_key_env:
+            key = f"the key in ${profile.api_key_env}"
+        else:
+            key = "the vendor's default key" if is_vendor_endpoint(profile) else "no key"
+        lines.append(
+            f"profile {name} ({profile.kind}) sends requests to {parts.scheme}://{parts.netloc} "
+            f"with {key}"
+        )
+    return lines
+
+
+def read_config(path: Path) -> Config:
+    """One trusted file over the built-in profiles."""
+    return merge_config([read_config_file(path, trusted=True)], path)
+
+
+def find_config(
+    explicit: Path | None, repo: Path, cwd: Path, environ: Mapping[str, str] | None = None
+) -> tuple[Config, str]:
+    """The combined config and a description of its sources, for the run's opening line."""
+    environ = os.environ if environ is None else environ
+    user = user_config_path(environ)
+    files, labels = [], []
+    if user.exists() or user.is_symlink():
+        files.append(read_config_file(user, trusted=True))
+        labels.append(str(user))
     if explicit is not None:
-        return read_config(explicit), str(explicit)
-    for folder in (repo, cwd):
-        if (folder / CONFIG_NAME).is_file():
-            return read_config(folder / CONFIG_NAME), str(folder / CONFIG_NAME)
-    return Config(), "built-in defaults"
+        files.append(read_config_file(explicit, trusted=True))
+        labels.append(str(explicit))
+    else:
+        for folder in (repo, cwd):
+            candidate = folder / CONFIG_NAME
+            if candidate.exists() or candidate.is_symlink():
+                found = read_config_file(candidate, trusted=False)
+                trusted = is_trusted(candidate, found.sha256, environ)
+                files.append(ConfigFile(found.path, found.table, found.sha256, trusted))
+                labels.append(f"{candidate} ({'trusted' if trusted else 'untrusted'})")
+                break
+    return merge_config(files, user), " + ".join(labels) or "built-in defaults"
 
 
 def resolve_settings(
@@ -131,7 +319,7 @@ def resolve_settings(
     model: str | None = None,
     max_attempts: int | None = None,
 ) -> Settings:
-    """Flags win over the environment, which wins over the file. ``provider`` may be
+    """Flags win over the environment, which wins over the files. ``provider`` may be
     ``NAME/MODEL``, such as ``openai/gpt-4.1``."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
@@ -139,13 +327,33 @@ def resolve_settings(
     if name not in profiles:
         raise InputError(
             f"unknown provider {name!r}; known profiles: {', '.join(sorted(profiles))} "
-            f"(add [providers.{name}] to {CONFIG_NAME})"
+            f"(add [providers.{name}] to {user_config_path(environ)})"
         )
     chosen_model = model or inline_model or environ.get("SPECRUN_MODEL")
     profile = profiles[name]
     if chosen_model:
         profile = profile.model_copy(update={"model": chosen_model})
     attempts = config.max_attempts if max_attempts is None else max_attempts
-    if attempts < 1:
-        raise InputError("--max-attempts must be at least 1")
+    if not 1 <= attempts <= MAX_ATTEMPTS:
+        raise InputError(f"--max-attempts must be at least 1 and at most {MAX_ATTEMPTS}")
     return Settings(name, profile, attempts, config.retries, source)
+
+
+def describe_settings(settings: Settings) -> str:
+    """The run's opening line: what it uses, where it sends requests, and why."""
+    profile = settings.profile
+    parts = urlsplit(endpoint_url(profile))
+    return (
+        f"using profile {settings.profile_name} ({profile.kind}, model {profile.model}) at "
+        f"{parts.scheme}://{parts.netloc}; config: {settings.source}"
+    )
+
+
+def ignored_variables(environ: Mapping[str, str]) -> list[str]:
+    """Variables the vendor SDKs would follow on their own, which specrun does not."""
+    return [
+        f"{name} is set but not used: requests go only to the profile's base_url "
+        f"(set one in {user_config_path(environ)})"
+        for name in REROUTING_VARIABLES
+        if environ.get(name)
+    ]

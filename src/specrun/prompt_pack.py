@@ -4,7 +4,13 @@
 ``.codex/prompts/NAME.md`` and then in the bundled ``prompts/``. The rules data sits beside the
 prompt as ``NAME.rules.toml``; a repository's copy of a bundled prompt uses the bundled rules.
 Front matter is read as Codex reads it: a leading ``---`` block with ``description`` and
-``argument-hint``; without a closing ``---`` there is no front matter.
+``argument-hint``; without a closing ``---`` there is no front matter. It is parsed by PyYAML's
+safe loader, which would expand aliases without bound, so a block with an alias (or over
+``FRONT_MATTER_MAX_CHARS``) is refused before it is loaded.
+
+A prompt and rules file found in the repository get the binding files' containment: the resolved
+path lies inside the repository, and it is a regular, size-bounded UTF-8 file. Every prompt file
+is a regular file, so a FIFO cannot hang the run.
 """
 
 import tomllib
@@ -19,6 +25,8 @@ from specrun.errors import InputError
 from specrun.phrases import Concept, StatementConcept
 
 RULES_SUFFIX = ".rules.toml"
+PROMPT_MAX_BYTES = 1_000_000
+FRONT_MATTER_MAX_CHARS = 64_000
 
 
 class Rules(BaseModel):
@@ -77,22 +85,61 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
         return {}, text
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
-            header = yaml.safe_load("".join(lines[1:index])) or {}
+            header = _load_front_matter("".join(lines[1:index])) or {}
             if not isinstance(header, dict):
                 raise ValueError("front matter is not a mapping of keys to values")
             return header, "".join(lines[index + 1 :])
     return {}, text
 
 
-def resolve_prompt_path(prompt: str, repo: Path) -> Path:
+def _load_front_matter(block: str) -> object:
+    if len(block) > FRONT_MATTER_MAX_CHARS:
+        raise ValueError(f"front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
+    for event in yaml.parse(block, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ValueError(
+                "front matter uses a YAML alias (*name), which specrun does not expand"
+            )
+    return yaml.safe_load(block)
+
+
+def read_pack_file(path: Path, repo: Path | None, what: str) -> str:
+    """The text of a prompt or rules file; ``repo`` set: it must lie inside that repository once
+    symlinks are resolved, as the binding files must."""
+    if repo is not None and not path.resolve().is_relative_to(repo.resolve()):
+        raise InputError(
+            f"{what} {path} lies outside the repository once symlinks are resolved; "
+            "a repository's prompt must be a file inside it"
+        )
+    if not path.is_file():
+        raise InputError(f"{what} {path} is not a regular file; pass a text file")
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(PROMPT_MAX_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"{what} {path} cannot be read: {error.strerror}") from None
+    if len(data) > PROMPT_MAX_BYTES:
+        raise InputError(f"{what} {path} is larger than {PROMPT_MAX_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8; re-save it as UTF-8") from None
+
+
+def resolve_prompt_path(prompt: str, repo: Path) -> tuple[Path, Path | None]:
+    """The prompt file, and the repository it must stay inside (None: the user's own file or a
+    bundled one)."""
     candidate = Path(prompt).expanduser()
     if candidate.suffix == ".md" or len(candidate.parts) > 1:
-        if not candidate.is_file():
+        if not candidate.exists():
             raise InputError(f"prompt file {prompt} does not exist; pass an existing .md file")
-        return candidate
-    for folder in (repo / ".codex" / "prompts", bundled_dir("prompts")):
-        if (folder / f"{prompt}.md").is_file():
-            return folder / f"{prompt}.md"
+        return candidate, None
+    in_repo = repo / ".codex" / "prompts" / f"{prompt}.md"
+    if in_repo.exists() or in_repo.is_symlink():
+        return in_repo, repo
+    bundled = bundled_dir("prompts") / f"{prompt}.md"
+    if bundled.is_file():
+        return bundled, None
     known = ", ".join(sorted(bundled_prompt_names())) or "none"
     raise InputError(
         f"unknown prompt {prompt!r}: not in {repo}/.codex/prompts/ nor bundled "
@@ -107,7 +154,7 @@ def bundled_prompt_names() -> list[str]:
 def _rules_path(prompt_path: Path) -> Path:
     name = prompt_path.name.removesuffix(".md")
     beside = prompt_path.with_name(name + RULES_SUFFIX)
-    if beside.is_file():
+    if beside.exists() or beside.is_symlink():
         return beside
     bundled = bundled_dir("prompts") / (name + RULES_SUFFIX)
     if bundled.is_file():
@@ -118,20 +165,21 @@ def _rules_path(prompt_path: Path) -> Path:
     )
 
 
-def load_rules(path: Path) -> PackRules:
+def load_rules(path: Path, repo: Path | None = None) -> PackRules:
+    text = read_pack_file(path, repo, "rules data")
     try:
-        return PackRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValidationError) as error:
+        return PackRules.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as error:
         first = str(error).splitlines()[0]
         raise InputError(f"rules data {path} is malformed ({first}); fix the file") from error
 
 
 def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
-    path = resolve_prompt_path(prompt, repo)
+    path, inside = resolve_prompt_path(prompt, repo)
+    text = read_pack_file(path, inside, "prompt file")
+    rules_path = _rules_path(path)
     try:
-        header, body = split_front_matter(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise InputError(f"prompt file {path} is not UTF-8; re-save it as UTF-8") from error
+        header, body = split_front_matter(text)
     except (yaml.YAMLError, ValueError) as error:
         problem = str(error).splitlines()[0]
         raise InputError(
@@ -146,7 +194,7 @@ def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
         description=_optional_text(header.get("description")),
         argument_hint=_optional_text(header.get("argument-hint")),
         body=body.strip() + "\n",
-        rules=load_rules(_rules_path(path)),
+        rules=load_rules(rules_path, inside if rules_path.parent == path.parent else None),
     )
 
 

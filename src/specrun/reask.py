@@ -106,7 +106,7 @@ def run_attempts(
             break
         turns = (
             turns[0],
-            Turn("assistant", answer.raw or "(no answer)"),
+            Turn("assistant", "(no answer)" if answer.unreadable else answer.raw or "(no answer)"),
             Turn("user", reask_message(attempt)),
         )
     return Outcome(tuple(attempts))

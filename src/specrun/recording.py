@@ -2,17 +2,20 @@
 
 Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
 no recorded match. Recording scrubs credentials before anything touches disk: the
-authorization, API-key, cookie, organisation and project headers are dropped, and the key value
-itself is blanked wherever it appears in a body. Requests match on method, URL and JSON body, so
-a changed prompt, repository or option does not match an old recording.
+authorization, API-key, cookie, organisation and project headers are dropped, and the given
+secrets (every key in use) are blanked wherever they appear in a body, byte for byte, so a body
+that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, so a changed
+prompt, repository or option does not match an old recording. vcrpy reads cassettes with its
+safe YAML loader; a cassette it cannot read, or a path that is not a regular file, is an input
+error, and a recording that fails leaves no file behind.
 """
 
-import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from specrun.credentials import scrub, scrub_bytes
 from specrun.errors import InputError, ProviderError
 from specrun.providers import Answer, Provider, Request, TransientProviderError
 
@@ -29,24 +32,17 @@ SECRET_HEADERS = frozenset(
         "x-organization-id",
     }
 )
-KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})")
-REDACTED = "REDACTED"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
 REPLAY_KEY = "replayed-no-key"
 
 
-def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return KEY_SHAPED.sub(REDACTED, text)
-
-
 def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
+    """Bytes stay bytes, and only the secrets in them change: a body that is not UTF-8 is
+    recorded exactly, so its replay matches."""
     if isinstance(body, bytes):
-        return scrub_text(body.decode("utf-8", "replace"), secrets).encode()
+        return scrub_bytes(body, secrets)
     if isinstance(body, str):
-        return scrub_text(body, secrets)
+        return scrub(body, secrets)
     return body
 
 
@@ -69,16 +65,32 @@ def scrubbers(secrets: tuple[str, ...]) -> dict[str, Any]:
     return {"before_record_request": request, "before_record_response": response}
 
 
-@contextmanager
-def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Any]:
-    """Replay ``path``, or record into it when ``record`` is set (replacing it at the end)."""
-    import vcr
-
-    if not record and not path.is_file():
+def _check_path(path: Path, record: bool) -> None:
+    """A cassette is a regular file (a FIFO or device would hang the run); a missing one can
+    only be recorded."""
+    if path.is_dir():
+        raise InputError(
+            f"cassette {path} is a directory; pass a cassette file such as {path}/run.yaml"
+        )
+    if path.exists() and not path.is_file():
+        raise InputError(f"cassette {path} is not a regular file; pass a cassette file")
+    if record and not path.parent.is_dir():
+        raise InputError(f"cannot record into {path}: {path.parent} is not a directory")
+    if not record and not path.exists():
         raise InputError(
             f"cassette {path} does not exist; pass an existing cassette, or record one with "
             "--record and a live API key"
         )
+
+
+@contextmanager
+def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Any]:
+    """Replay ``path``, or record into it when ``record`` is set: into ``F.recording`` first,
+    which replaces ``path`` only when the run ends without an error and is removed otherwise."""
+    import vcr
+    import yaml
+
+    _check_path(path, record)
     target = path.with_name(path.name + ".recording") if record else path
     if record:
         target.unlink(missing_ok=True)
@@ -88,8 +100,24 @@ def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterato
         decode_compressed_response=True,
         **(scrubbers(secrets) if record else {}),
     )
-    with recorder.use_cassette(str(target), allow_playback_repeats=False) as tape:
-        yield tape
+    with ExitStack() as stack:
+        try:
+            tape = stack.enter_context(
+                recorder.use_cassette(str(target), allow_playback_repeats=False)
+            )
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as error:
+            problem = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise InputError(
+                f"cassette {path} is not a readable vcrpy cassette ({problem}); "
+                "record it again with --record"
+            ) from None
+        try:
+            yield tape
+        except BaseException:
+            stack.close()
+            if record:
+                target.unlink(missing_ok=True)
+            raise
     if record and target.exists():
         target.replace(path)
 

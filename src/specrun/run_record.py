@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from specrun import __version__
-from specrun.config import Settings
+from specrun.config import Settings, endpoint_url
 from specrun.context import Context
 from specrun.output import write_atomically
 from specrun.reask import Attempt, Outcome
@@ -54,7 +54,7 @@ def build_record(context: Context, settings: Settings, outcome: Outcome) -> dict
             "profile": settings.profile_name,
             "kind": profile.kind,
             "model": profile.model,
-            "base_url": profile.base_url,
+            "base_url": endpoint_url(profile),
             "config": settings.source,
         },
         "max_attempts": settings.max_attempts,

@@ -15,6 +15,7 @@ from typing import Any
 from specrun import recording as cassettes
 from specrun.config import Settings
 from specrun.context import Context, assemble_context
+from specrun.credentials import secret_values
 from specrun.prompt_pack import load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
 from specrun.reask import Attempt, Outcome, run_attempts
@@ -83,7 +84,9 @@ def execute_run(
     replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=(api_key,))
+        cassettes.cassette(
+            recording.path, recording.record, secrets=(api_key, *secret_values(environ))
+        )
         if recording is not None
         else nullcontext()
     )

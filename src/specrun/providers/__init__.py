@@ -17,7 +17,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile
+from specrun.config import ProviderProfile, is_vendor_endpoint
+from specrun.credentials import remember
 from specrun.document import SpecCandidates
 from specrun.errors import InputError, ProviderError
 
@@ -56,13 +57,15 @@ class Usage:
 
 TRUNCATED = frozenset({"max_tokens", "length"})
 DECLINED = frozenset({"refusal", "content_filter"})
+UNREADABLE = "unreadable response"
 
 
 @dataclass(frozen=True)
 class Answer:
     """One model answer as the provider gave it: the text (a refusal's text when the model
     declined), the usage, and the provider's own stop reason (``end_turn``, ``max_tokens``,
-    ``stop``, ``length``, ``refusal``, ...)."""
+    ``stop``, ``length``, ``refusal``, ...). A response that holds no answer where the vendor's
+    API puts one has the stop reason ``UNREADABLE`` and the whole body as its text."""
 
     raw: str
     usage: Usage = field(default_factory=Usage)
@@ -77,6 +80,11 @@ class Answer:
     def declined(self) -> bool:
         """Refused, or withheld by the provider's content filter."""
         return self.stop_reason in DECLINED
+
+    @property
+    def unreadable(self) -> bool:
+        """No answer where the vendor's API puts one."""
+        return self.stop_reason == UNREADABLE
 
 
 class Provider(Protocol):
@@ -111,16 +119,25 @@ KEYLESS = "no-key"
 
 
 def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
-    """The key from the environment. Only OpenAI-compatible servers of one's own go keyless."""
-    variable = profile.api_key_env or DEFAULT_KEY_VARIABLES[profile.kind]
-    if environ.get(variable):
-        return environ[variable]
-    if profile.api_key_env is None and profile.kind == "openai" and profile.base_url:
+    """The key from the environment. A vendor's default key variable is sent only to that
+    vendor's own endpoint; a profile with another ``base_url`` names its variable in
+    ``api_key_env`` or goes keyless (OpenAI-compatible servers of one's own)."""
+    default = DEFAULT_KEY_VARIABLES[profile.kind] if is_vendor_endpoint(profile) else None
+    variable = profile.api_key_env or default
+    if variable is None:
         return KEYLESS
-    raise InputError(
-        f"no API key: set the environment variable {variable} "
-        f"(or replay a recording with --cassette FILE)"
-    )
+    value = environ.get(variable)
+    if not value:
+        raise InputError(
+            f"no API key: set the environment variable {variable} "
+            f"(or replay a recording with --cassette FILE)"
+        )
+    if not all("!" <= character <= "~" for character in value):
+        raise InputError(
+            f"the value of {variable} is not an API key: it holds a space, line break or other "
+            "non-printable character; set the variable again"
+        )
+    return remember(value)
 
 
 def build_provider(profile: ProviderProfile, api_key: str, http_client: Any = None) -> Provider:

@@ -21,7 +21,7 @@ import anthropic
 
 from specrun.config import ProviderProfile
 from specrun.providers import Answer, Request, Usage
-from specrun.providers.calls import call_sdk, sdk_options
+from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
 
 
@@ -31,6 +31,15 @@ def _raw(message: Any) -> str:
         if block.type == "tool_use":
             return json.dumps(block.input, ensure_ascii=False)
     return "".join(block.text for block in message.content if block.type == "text")
+
+
+def _answer(message: Any) -> Answer:
+    """The answer in a message. The SDK builds a message from any JSON without validating it,
+    so one of another shape is an unreadable answer."""
+    try:
+        return Answer(_raw(message), _usage(message), message.stop_reason)
+    except (AttributeError, TypeError):
+        return unreadable(message)
 
 
 def _usage(message: Any) -> Usage:
@@ -75,4 +84,4 @@ class AnthropicProvider:
         message = call_sdk(
             self.client.messages.create, self.profile, options, (anthropic.APIError,)
         )
-        return Answer(_raw(message), _usage(message), message.stop_reason)
+        return _answer(message)

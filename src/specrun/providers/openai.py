@@ -21,22 +21,26 @@ import openai
 
 from specrun.config import ProviderProfile
 from specrun.providers import Answer, Request, Usage
-from specrun.providers.calls import call_sdk, sdk_options
+from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
 
 
 def _answer(completion: Any) -> Answer:
-    if not completion.choices:
-        return Answer("", _usage(completion), None)
-    choice = completion.choices[0]
-    message = choice.message
-    if getattr(message, "refusal", None):
-        return Answer(str(message.refusal), _usage(completion), "refusal")
-    if message.tool_calls:
-        raw = str(message.tool_calls[0].function.arguments)
-    else:
-        raw = str(message.content or "")
-    return Answer(raw, _usage(completion), choice.finish_reason)
+    """The answer in a completion: the refusal, the tool call's arguments, or the content. The
+    SDK builds a completion from any JSON without validating it, so one of another shape is an
+    unreadable answer."""
+    try:
+        choice = completion.choices[0]
+        message = choice.message
+        if message.refusal:
+            return Answer(str(message.refusal), _usage(completion), "refusal")
+        if message.tool_calls:
+            raw = str(message.tool_calls[0].function.arguments)
+        else:
+            raw = str(message.content or "")
+        return Answer(raw, _usage(completion), choice.finish_reason)
+    except (AttributeError, TypeError, IndexError, KeyError):
+        return unreadable(completion)
 
 
 def _usage(completion: Any) -> Usage:

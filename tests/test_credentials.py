@@ -1,0 +1,64 @@
+"""Scrubbing: key values blanked in errors, ``--debug`` tracebacks and recordings."""
+
+from pathlib import Path
+
+import pytest
+from support import EXAMPLE, Invoke
+from wire import anthropic_error, scripted_server
+
+from specrun.credentials import REDACTED, remember, scrub, scrub_bytes, secret_values
+
+KEY = "kv-echoed-key-8f21c0"
+
+
+def test_secret_values_are_the_credential_variables_and_the_keys_in_use() -> None:
+    environ = {
+        "GITHUB_TOKEN": "kv-token-value-1",
+        "LOCAL_LLM_KEY": "kv-local-value-2",
+        "DB_PASSWORD": "kv-password-v-3",
+        "HOME": "/home/someone",
+        "SHORT_TOKEN": "abc",
+    }
+    remember("kv-remembered-key-4")
+    values = secret_values(environ, variables=["LOCAL_LLM_KEY"])
+    assert set(values) >= {
+        "kv-token-value-1",
+        "kv-local-value-2",
+        "kv-password-v-3",
+        "kv-remembered-key-4",
+    }
+    assert "/home/someone" not in values
+    assert "abc" not in values
+    assert list(values) == sorted(values, key=len, reverse=True)
+
+
+def test_scrub_blanks_secrets_whole_and_key_shaped_strings() -> None:
+    text = "a kv-secret-long-one b kv-secret c sk-ant-api03-abcdefgh d"
+    assert scrub(text, ("kv-secret-long-one", "kv-secret")) == (
+        f"a {REDACTED} b {REDACTED} c {REDACTED} d"
+    )
+
+
+def test_scrub_bytes_keeps_every_other_byte() -> None:
+    body = b"\xff\xfe\x00 kv-secret-7788 \x80\x81 sk-proj-0123456789abcdef"
+    assert scrub_bytes(body, ("kv-secret-7788",)) == b"\xff\xfe\x00 REDACTED \x80\x81 REDACTED"
+
+
+def test_debug_tracebacks_and_error_lines_never_show_a_key_a_server_echoed(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path
+) -> None:
+    monkeypatch.setenv("LOOP_KEY", KEY)
+    echo = anthropic_error(400, "invalid_request_error")
+    echo.body["error"]["message"] = f"x-api-key {KEY} is not valid for this model"
+    with scripted_server([echo]) as server:
+        config = tmp_path / "loop.toml"
+        config.write_text(
+            'provider = "loop"\n[providers.loop]\nkind = "anthropic"\nmodel = "m"\n'
+            f'base_url = "{server.url}"\napi_key_env = "LOOP_KEY"\n'
+        )
+        result = invoke("--debug", "run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr
+    assert "is not valid for this model" in result.stderr
+    assert KEY not in result.stdout + result.stderr
+    assert f"x-api-key {REDACTED} is not valid" in result.stderr
