@@ -15,7 +15,7 @@ import specrun.runner
 from specrun.answers import judge_answer, read_answer
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
-from specrun.providers import Answer
+from specrun.providers import UNREADABLE, Answer
 
 
 class Verdict(BaseModel):
@@ -80,8 +80,14 @@ def test_schema_breaches_of_any_model_are_located_by_path() -> None:
             "The model declined to answer (stop reason refusal).",
             "I cannot help with that.",
         ),
+        (
+            Answer('{"id": "c", "choices": []}', stop_reason=UNREADABLE),
+            "answer",
+            "The provider's response held no answer where its API puts one.",
+            '{"id": "c", "choices": []}',
+        ),
     ],
-    ids=["not-json", "empty", "cut-off", "cut-off-openai", "declined"],
+    ids=["not-json", "empty", "cut-off", "cut-off-openai", "declined", "unreadable-response"],
 )
 def test_an_unreadable_answer_is_one_located_violation(
     answer: Answer, location: str, message: str, evidence: str

@@ -10,7 +10,7 @@ from specrun.config import RetryPolicy
 from specrun.errors import ProviderError
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
-from specrun.providers import TransientProviderError
+from specrun.providers import UNREADABLE, Answer, TransientProviderError, Usage
 from specrun.reask import FIRST_REQUEST, Outcome, run_attempts
 
 SYSTEM = "the system prompt"
@@ -162,3 +162,15 @@ def test_a_permanent_provider_error_stops_the_run(
     with pytest.raises(ProviderError, match="authentication failed"):
         attempts(provider, rules, uncertain)
     assert len(provider.requests) == 1
+
+
+def test_an_unreadable_response_is_not_replayed_to_the_model_as_its_answer(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    body = Answer('{"id": "odd", "choices": []}', Usage(), UNREADABLE)
+    provider = ScriptedProvider(body, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert outcome.attempts[0].answer.raw == body.raw
+    assert provider.requests[1].turns[1].text == "(no answer)"
+    assert "held no answer" in provider.requests[1].turns[2].text
