@@ -1,9 +1,9 @@
 """From a model's raw answer to a verdict: one path, for ``run``, ``check`` and the judge.
 
 ``judge_answer`` turns an answer (a model's, or a result file's text) into the result document,
-or None when there is none to judge, and its findings: an answer cut off at the output limit,
-declined, or not JSON is one SC104 violation located at the answer (the line and column where
-the JSON breaks, the text around it as evidence); an answer that breaks the schema gets an SC104
+or None when there is none to judge, and its findings: a response with no answer in it, or an
+answer cut off at the output limit, declined or not JSON, is one SC104 violation located at the
+answer (the line and column where the JSON breaks, the text around it as evidence); an answer that breaks the schema gets an SC104
 violation for each breach, at the item it concerns; a readable document gets every rule check.
 ``run`` re-asks with exactly these findings and keeps them in the run record, and ``check``
 prints them, so both judge the same JSON the same way.
