@@ -99,6 +99,25 @@ def test_an_unreadable_answer_is_one_located_violation(
     assert violation.evidence == evidence
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 100_000 + "]" * 100_000, '{"verdicts": ' + "9" * 5_000 + "}"],
+    ids=["deep", "long"],
+)
+def test_an_answer_too_deep_or_too_long_to_decode_is_a_violation_not_a_crash(raw: str) -> None:
+    document, [violation] = read_answer(Answer(raw), Verdicts)
+    assert document is None
+    assert violation.message == "The answer nests too deeply or holds a number too long to read."
+    assert len(violation.evidence) <= 80
+
+
+def test_evidence_never_holds_a_lone_surrogate() -> None:
+    _, [violation] = read_answer(Answer('{"verdicts": "\ud800 x"'), Verdicts)
+    assert "\ud800" not in violation.evidence
+    _, [breach] = read_answer(Answer('{"verdicts": ["\ud800"]}'), Verdicts)
+    assert breach.evidence == "\ufffd"
+
+
 def test_a_complete_answer_counts_whatever_the_stop_reason() -> None:
     raw = '{"verdicts": []}'
     assert read_answer(Answer(raw, stop_reason="max_tokens"), Verdicts)[0] == Verdicts(verdicts=[])

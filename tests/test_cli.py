@@ -1,6 +1,7 @@
 """The offline commands through the real CLI: output streams, exit codes, messages."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,149 @@ def test_offline_commands_never_import_a_provider_sdk() -> None:
         check=True,
     )
     assert completed.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_check_of_a_fifo_exits_2_without_blocking(invoke: Invoke, tmp_path: Path) -> None:
+    fifo = tmp_path / "result.json"
+    os.mkfifo(fifo)
+    for command in ("check", "render"):
+        result = invoke(command, fifo)
+        assert result.exit_code == 2
+        assert f"result file {fifo} cannot be read (not a regular file)" in result.stderr
+        assert result.stdout == ""
+
+
+def test_render_of_a_device_exits_2_without_reading_it(invoke: Invoke) -> None:
+    result = invoke("render", "/dev/zero")
+    assert result.exit_code == 2
+    assert "cannot be read (not a regular file)" in result.stderr
+
+
+def test_check_of_deeply_nested_json_is_one_line(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    result = invoke("check", path, "--repo", EXAMPLE)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"specrun: error: result file {path} is nested too deeply (more than 200 levels); "
+        "pass a result JSON written by specrun run --format json"
+    ]
+
+
+def test_check_of_a_5000_digit_spec_number_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+    text = VALID.read_text().replace('"spec_number": null', '"spec_number": ' + "1" * 5000, 1)
+    path = tmp_path / "huge.json"
+    path.write_text(text)
+    result = invoke("check", path, "--repo", EXAMPLE)
+    assert result.exit_code == 2
+    assert "holds a number too long to read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_of_a_4000_digit_spec_number_is_a_schema_violation(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    text = VALID.read_text().replace('"spec_number": null', '"spec_number": ' + "1" * 4000, 1)
+    path = tmp_path / "huge.json"
+    path.write_text(text)
+    result = invoke("check", path, "--repo", EXAMPLE)
+    assert result.exit_code == 1
+    assert "SC104 Candidate A > spec_number" in result.stdout
+    assert "at most 6 digits" in result.stdout
+    assert "1111111111" not in result.stdout + result.stderr
+
+
+def test_check_of_markdown_is_not_supported_yet(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "candidates.md"
+    path.write_text("# Spec candidates\n")
+    result = invoke("check", path, "--repo", EXAMPLE)
+    assert result.exit_code == 2
+    assert "Markdown results are not supported yet; pass the JSON result" in result.stderr
+
+
+def test_check_with_an_oversized_file_names_the_limit(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_RESULT_BYTES", "1000")
+    result = invoke("check", VALID, "--repo", EXAMPLE)
+    assert result.exit_code == 2
+    assert "is larger than 1,000 bytes" in result.stderr
+
+
+def test_check_with_an_unreadable_specs_directory(
+    invoke: Invoke, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: root lists directories whatever their mode."""
+    specs = example_repo / "specs"
+    real_iterdir = Path.iterdir
+
+    def denying(path: Path) -> Any:
+        if path == specs:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", denying)
+    for args in (("check", VALID), ("context",)):
+        result = invoke(*args, "--repo", example_repo)
+        assert result.exit_code == 2
+        assert f"cannot read the spec directory {specs} (Permission denied)" in result.stderr
+        assert result.stdout == ""
+
+
+def test_context_with_an_unreadable_prompt_file(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: root reads files whatever their mode."""
+    prompt = tmp_path / "mine.md"
+    prompt.write_text("Do it.\n")
+    rules = ROOT / "prompts" / "tenantpilot.spec-candidates.rules.toml"
+    (tmp_path / "mine.rules.toml").write_bytes(rules.read_bytes())
+    real_open = Path.open
+
+    def denying(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == prompt:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denying)
+    result = invoke("context", "--repo", EXAMPLE, "--prompt", prompt)
+    assert result.exit_code == 2
+    assert f"prompt file {prompt} cannot be read: Permission denied" in result.stderr
+
+
+def test_context_warns_when_the_prompt_exceeds_the_context_window(
+    invoke: Invoke, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "context window" not in invoke("context", "--repo", example_repo).stderr
+    (example_repo / "specs/111-findings-workflow-sla/spec.md").write_text("word " * 200_000)
+    monkeypatch.setenv("SPECRUN_MODEL", "qwen2.5:7b")
+    result = invoke("context", "--repo", example_repo)
+    assert result.exit_code == 0
+    assert "warning: the system prompt is about 2" in result.stderr
+    assert "more than qwen2.5:7b's context window of 32,768 tokens" in result.stderr
+    assert "warning" not in result.stdout
+
+
+def test_render_and_check_survive_a_lone_surrogate(tmp_path: Path) -> None:
+    """In a subprocess: stdout is a real UTF-8 stream that cannot encode a surrogate."""
+    document = json.loads(VALID.read_text())
+    document["candidates"][0]["summary"] += " \ud800"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    for args in (["render", str(path)], ["render", str(path), "--format", "json"]):
+        completed = subprocess.run(
+            [sys.executable, "-m", "specrun", *args],
+            capture_output=True,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert "\ufffd".encode() in completed.stdout
+    completed = subprocess.run(
+        [sys.executable, "-m", "specrun", "check", str(path), "--repo", str(EXAMPLE), "--json"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["valid"] is True

@@ -3,11 +3,13 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from specrun.context import assemble_context
+from specrun.context import assemble_context, context_window_warning
 from specrun.errors import InputError
+from specrun.limits import Limits
 from specrun.prompt_pack import PromptPack, load_prompt_pack
 
 CONSTITUTION = "docs/audits/tenantpilot-architecture-audit-constitution.md"
@@ -124,3 +126,52 @@ def test_missing_repository_is_an_input_error(tmp_path: Path, pack: PromptPack) 
 def test_repository_that_is_a_file_is_an_input_error(tmp_path: Path, pack: PromptPack) -> None:
     (tmp_path / "file").write_text("x")
     assert "not a directory" in assemble_error(tmp_path / "file", pack)
+
+
+def test_an_oversized_binding_file_is_named_without_reading_it_whole(
+    example_repo: Path, pack: PromptPack
+) -> None:
+    (example_repo / SPEC_111).write_bytes(b"x" * 3_000_001)
+    message = assemble_error(example_repo, pack)
+    assert f"{SPEC_111} (larger than 2 MB; SPECRUN_MAX_BINDING_BYTES raises the limit)" in message
+
+
+def test_a_fifo_binding_file_is_refused_without_blocking(
+    example_repo: Path, pack: PromptPack
+) -> None:
+    (example_repo / SPEC_111).unlink()
+    os.mkfifo(example_repo / SPEC_111)
+    assert f"{SPEC_111} (not a regular file)" in assemble_error(example_repo, pack)
+
+
+def test_an_unreadable_binding_file_is_named(
+    example_repo: Path, pack: PromptPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: root reads files whatever their mode."""
+    real_open = os.open
+
+    def denying(path: Any, flags: int, *args: Any) -> int:
+        if str(path).endswith(SPEC_111):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", denying)
+    assert f"{SPEC_111} (unreadable: Permission denied)" in assemble_error(example_repo, pack)
+
+
+def test_the_system_prompt_has_a_size_cap(example_repo: Path, pack: PromptPack) -> None:
+    with pytest.raises(InputError, match="raise SPECRUN_MAX_PROMPT_BYTES") as caught:
+        assemble_context(example_repo, pack, Limits(prompt_bytes=10_000))
+    assert "over the limit of 10,000 bytes" in str(caught.value)
+
+
+def test_a_prompt_larger_than_the_context_window_is_warned_about(
+    example_repo: Path, pack: PromptPack
+) -> None:
+    context = assemble_context(example_repo, pack)
+    assert context_window_warning(context, "claude-sonnet-5-5") is None
+    (example_repo / SPEC_111).write_text("word " * 300_000)
+    large = assemble_context(example_repo, pack, Limits(binding_bytes=10**7, prompt_bytes=10**7))
+    warning = context_window_warning(large, "qwen2.5:32b")
+    assert warning is not None
+    assert "more than qwen2.5:32b's context window of 32,768 tokens" in warning

@@ -1,7 +1,10 @@
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from support import git
 
+from specrun.errors import InputError
 from specrun.numbering import gather_numbering_evidence
 
 
@@ -47,3 +50,24 @@ def test_non_spec_directories_and_files_are_ignored(example_repo: Path) -> None:
     (example_repo / "specs" / "templates").mkdir()
     (example_repo / "specs" / "150-notes.md").write_text("not a directory")
     assert gather_numbering_evidence(example_repo).in_use == (110, 111, 134, 138)
+
+
+def test_an_unreadable_specs_directory_is_one_clear_error(
+    example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated: root lists directories whatever their mode."""
+    specs = example_repo / "specs"
+    real_iterdir = Path.iterdir
+
+    def denying(path: Path) -> Iterator[Path]:
+        if path == specs:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", denying)
+    with pytest.raises(InputError) as caught:
+        gather_numbering_evidence(example_repo)
+    assert str(caught.value) == (
+        f"cannot read the spec directory {specs} (Permission denied); "
+        "make it readable, since the numbering evidence comes from it"
+    )

@@ -1,6 +1,7 @@
 """The validate-and-re-ask loop, driven by a scripted provider."""
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -174,3 +175,29 @@ def test_an_unreadable_response_is_not_replayed_to_the_model_as_its_answer(
     assert outcome.attempts[0].answer.raw == body.raw
     assert provider.requests[1].turns[1].text == "(no answer)"
     assert "held no answer" in provider.requests[1].turns[2].text
+
+
+def test_an_oversized_answer_is_unusable_and_not_repeated_back(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    provider = ScriptedProvider(valid_document, valid_document)
+    outcome = run_attempts(
+        provider,
+        SYSTEM,
+        rules,
+        uncertain,
+        2,
+        RetryPolicy(max_retries=0),
+        max_answer_bytes=len(json.dumps(valid_document)) - 1,
+    )
+    assert outcome.document is None
+    first = outcome.attempts[0]
+    assert first.document is None
+    [oversized] = first.violations
+    assert (oversized.code, oversized.location) == ("SC104", "answer")
+    assert "over the limit of" in oversized.message
+    assert "SPECRUN_MAX_ANSWER_BYTES" in oversized.message
+    assert first.answer.raw == json.dumps(valid_document)
+    _, repeated, reask = provider.requests[1].turns
+    assert repeated.text == "(the previous answer was too large to repeat)"
+    assert "could not be used:\n- SC104 at answer: The answer is" in reask.text

@@ -3,6 +3,7 @@ server on loopback speaking each wire format."""
 
 import copy
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_exhaustion_exits_1_with_the_remaining_violations(
     assert result.stdout == ""
     [record_path] = isolated_environment.glob("*.json")
     record = json.loads(record_path.read_text())
-    assert record["outcome"] == "invalid"
+    assert record["status"] == "invalid"
     assert len(record["attempts"]) == 2
     assert json.loads(record["attempts"][0]["raw"]) == broken
     assert record["best_draft"] == broken
@@ -228,3 +229,104 @@ def test_missing_key_is_refused_before_any_request(
     assert result.exit_code == 2
     assert "set the environment variable LOOP_KEY" in result.stderr
     assert server.requests == []
+
+
+def test_a_provider_failure_after_a_paid_answer_keeps_it_in_the_record(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    sleeps: list[float],
+    isolated_environment: Path,
+) -> None:
+    broken = without_livewire_statement(valid_document)
+    replies = [
+        anthropic_json_answer(broken),
+        *(anthropic_error(500, "api_error") for _ in range(3)),
+    ]
+    out = tmp_path / "result.md"
+    result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
+    assert result.exit_code == 3
+    assert len(server.requests) == 4
+    [record_path] = isolated_environment.glob("*.json")
+    assert f"run record: {record_path}" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("specrun: error: the provider kept")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "provider-failure"
+    assert "kept failing (HTTP 500" in record["error"]
+    [attempt] = record["attempts"]
+    assert json.loads(attempt["raw"]) == broken
+    assert [v["code"] for v in attempt["violations"]] == ["SC302"]
+    assert set(attempt["violations"][0]) >= {"code", "location", "message", "hint", "evidence"}
+    assert record["best_draft"] == broken
+    assert record["usage"]["output_tokens"] == 3104
+    assert not out.exists()
+    assert not leaked(result, isolated_environment)
+
+
+def test_a_failed_first_request_still_leaves_a_record(
+    invoke: Invoke, tmp_path: Path, isolated_environment: Path
+) -> None:
+    result, _ = run_against(invoke, tmp_path, "openai", [openai_error(401, "invalid_api_key")])
+    assert result.exit_code == 3
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "provider-failure"
+    assert record["attempts"] == []
+    assert f"run record: {record_path}" in result.stderr
+    assert not leaked(result, isolated_environment)
+
+
+@pytest.mark.parametrize("setup", ["file", "read-only"])
+def test_an_unusable_runs_directory_is_refused_before_any_request(
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    valid_document: dict[str, Any],
+    setup: str,
+) -> None:
+    runs = tmp_path / "runs-here"
+    if setup == "file":
+        runs.write_text("not a directory")
+        expected = f"the runs directory {runs} is not a directory"
+    else:
+        runs.mkdir()
+        real = tempfile.TemporaryFile
+
+        def denied(*args: Any, **kwargs: Any) -> Any:
+            if Path(str(kwargs.get("dir"))) == runs:
+                raise PermissionError(13, "Permission denied")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+        expected = f"the runs directory {runs} is not writable (Permission denied)"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    result, server = run_against(
+        invoke, tmp_path, "anthropic", [anthropic_json_answer(valid_document)]
+    )
+    assert result.exit_code == 2
+    assert f"specrun: error: {expected}; set SPECRUN_RUNS_DIR to a writable directory" in (
+        result.stderr
+    )
+    assert server.requests == []
+
+
+def test_an_oversized_answer_is_re_asked_and_kept(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+) -> None:
+    padded = copy.deepcopy(valid_document)
+    padded["numbering_strategy"] += " padding" * 5_000
+    monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "40000")
+    replies = [anthropic_json_answer(padded), anthropic_json_answer(valid_document)]
+    result, server = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 0, result.stderr
+    assert "unusable: answer: The answer is" in result.stderr
+    assert "over the limit of 40,000 bytes" in result.stderr
+    resent = server.requests[1].body["messages"]
+    assert "too large to repeat" in json.dumps(resent)
+    [record_path] = isolated_environment.glob("*.json")
+    first = json.loads(record_path.read_text())["attempts"][0]
+    assert json.loads(first["raw"]) == padded

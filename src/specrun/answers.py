@@ -1,16 +1,17 @@
-"""From a model's raw answer to a verdict: one path, for ``run``, ``check`` and the judge.
+"""From a model's raw answer to a verdict: one path, for ``run`` and the judge.
 
-``judge_answer`` turns an answer (a model's, or a result file's text) into the result document,
-or None when there is none to judge, and its findings: a response with no answer in it, or an
-answer cut off at the output limit, declined or not JSON, is one SC104 violation located at the
-answer (the line and column where the JSON breaks, the text around it as evidence); an answer that breaks the schema gets an SC104
-violation for each breach, at the item it concerns; a readable document gets every rule check.
-``run`` re-asks with exactly these findings and keeps them in the run record, and ``check``
-prints them, so both judge the same JSON the same way.
+``judge_answer`` turns an answer into the result document, or None when there is none to judge,
+and its findings. A response with no answer in it, or an answer cut off at the output limit,
+declined, too deep or not JSON, is one SC104 violation located at the answer (the line and
+column where the JSON breaks, the text around it as evidence). Decoded JSON goes on to
+``validation.validate_document``, the function ``check`` gives a result file's JSON: a breach of
+the schema is an SC104 violation at the item it concerns, a readable document gets every rule
+check. So ``run`` (which re-asks with exactly these findings and keeps them in the run record)
+and ``check`` judge the same JSON the same way; ``check`` alone refuses a file that is not a
+JSON object as an input error.
 
 ``read_answer`` is the same reading for any response model (the judge's verdicts, say), with
-locations as dotted paths; ``validate_document`` is the rest of the path for data already
-decoded.
+locations as dotted paths.
 """
 
 import json
@@ -19,7 +20,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from specrun.document import SpecCandidates
+from specrun.document import SpecCandidates, without_lone_surrogates
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer
@@ -39,7 +40,7 @@ def dotted(path: tuple[int | str, ...]) -> str:
 
 
 def _around(text: str, position: int) -> str:
-    return text[max(0, position - CONTEXT) : position + CONTEXT]
+    return without_lone_surrogates(text[max(0, position - CONTEXT) : position + CONTEXT])
 
 
 def decode(answer: Answer) -> tuple[object, Violation | None]:
@@ -50,7 +51,7 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             ANSWER,
             "The provider's response held no answer where its API puts one.",
             REWRITE,
-            answer.raw[: 2 * CONTEXT],
+            _around(answer.raw, CONTEXT),
         )
     if answer.declined:
         return None, Violation(
@@ -58,7 +59,7 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             ANSWER,
             f"The model declined to answer (stop reason {answer.stop_reason}).",
             REWRITE,
-            answer.raw[: 2 * CONTEXT],
+            _around(answer.raw, CONTEXT),
         )
     try:
         return json.loads(answer.raw), None
@@ -70,7 +71,7 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
                 "The answer was cut off at the output limit before the JSON was complete "
                 f"(stop reason {answer.stop_reason}).",
                 f"{REWRITE} Keep every item concise so the whole document fits.",
-                answer.raw[-2 * CONTEXT :],
+                _around(answer.raw, len(answer.raw) - CONTEXT),
             )
         if not answer.raw.strip():
             return None, Violation("SC104", ANSWER, "The answer is empty.", REWRITE)
@@ -80,6 +81,14 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             f"The answer is not valid JSON: {error.msg}.",
             REWRITE,
             _around(answer.raw, error.pos),
+        )
+    except (RecursionError, ValueError):
+        return None, Violation(
+            "SC104",
+            ANSWER,
+            "The answer nests too deeply or holds a number too long to read.",
+            REWRITE,
+            _around(answer.raw, 0),
         )
 
 

@@ -1,12 +1,13 @@
 """The ``specrun`` command line: thin typer commands over the library.
 
 Results go to stdout, progress and diagnostics to stderr. Library errors are mapped to exit
-codes once, in ``reports_errors``. Commands import what they need when they run, so ``--help``
-and the offline commands never load a provider SDK.
+codes once, in ``reports_errors``; SIGTERM is handled as Ctrl-C. Commands import what they need
+when they run, so ``--help`` and the offline commands never load a provider SDK.
 """
 
 import functools
 import json
+import signal
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -71,7 +72,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             typer.echo(scrub(f"specrun: error: {error}"), err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            typer.echo("specrun: interrupted; nothing was written", err=True)
+            typer.echo("specrun: interrupted; no result was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
@@ -121,16 +122,17 @@ def run(
     import os
 
     from specrun.config import describe_settings, find_config, ignored_variables, resolve_settings
-    from specrun.context import resolve_repository
+    from specrun.context import Context, resolve_repository
+    from specrun.document import SpecCandidates
     from specrun.errors import InputError
-    from specrun.output import refuse_existing, write_atomically
+    from specrun.output import check_destination
     from specrun.render import Provenance, render_json, render_markdown
     from specrun.runner import Recording, execute_run
 
     if record and cassette is None:
         raise InputError("--record needs --cassette FILE to record into")
     if out is not None:
-        refuse_existing(out, force)
+        check_destination(out, force)
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
@@ -139,10 +141,20 @@ def run(
     report(describe_settings(settings))
     for notice in ignored_variables(os.environ):
         report(f"note: {notice}")
-    result = execute_run(root, prompt, settings, os.environ, report, recording)
-    report(f"run record: {result.record_path}")
-    document = result.outcome.document
-    if document is None:
+
+    def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
+        if output_format is Format.json:
+            rendered = render_json(document)
+        else:
+            rendered = render_markdown(document, Provenance.of(context))
+        if out is None:
+            typer.echo(rendered, nl=False)
+        else:
+            deliver(rendered, out, force, record_path.with_suffix(f".result.{output_format}"))
+            report(f"wrote {out}")
+
+    result = execute_run(root, prompt, settings, os.environ, report, recording, publish=publish)
+    if result.outcome.document is None:
         best = result.outcome.best
         for violation in best.violations:
             report(f"  {violation}")
@@ -151,15 +163,26 @@ def run(
             f"draft (attempt {best.number}) and every answer are in the run record"
         )
         raise typer.Exit(1)
-    if output_format is Format.json:
-        rendered = render_json(document)
-    else:
-        rendered = render_markdown(document, Provenance.of(result.context))
-    if out is None:
+
+
+def deliver(rendered: str, out: Path, force: bool, fallback: Path) -> None:
+    """Write the paid-for result to ``out``; when that fails, keep it elsewhere and say where."""
+    from specrun.errors import InputError
+    from specrun.output import DestinationTaken, keep_elsewhere, write_atomically
+
+    data = rendered.encode("utf-8")
+    try:
+        write_atomically(out, data, replace=force)
+        return
+    except DestinationTaken:
+        problem = f"{out} was created by someone else meanwhile"
+    except OSError as error:
+        problem = f"cannot write {out} ({error.strerror or error})"
+    kept = keep_elsewhere(data, fallback)
+    if kept is None:
         typer.echo(rendered, nl=False)
-    else:
-        write_atomically(out, rendered)
-        report(f"wrote {out}")
+        raise InputError(f"{problem}; the valid result was printed to stdout instead")
+    raise InputError(f"{problem}; the valid result is kept in {kept}")
 
 
 @app.command()
@@ -174,11 +197,17 @@ def context(
 
     Example: specrun context --repo examples/tenantatlas
     """
-    from specrun.context import assemble_context
+    import os
+
+    from specrun.context import assemble_context, context_window_warning
+    from specrun.limits import Limits
     from specrun.numbering import listing
     from specrun.prompt_pack import load_prompt_pack
 
-    assembled = assemble_context(repo, load_prompt_pack(prompt, repo))
+    limits = Limits.from_environ(os.environ)
+    assembled = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
+    if warning := context_window_warning(assembled, configured_model(repo)):
+        typer.echo(warning, err=True)
     if as_json:
         summary: dict[str, object] = {
             "prompt": assembled.pack.name,
@@ -212,6 +241,20 @@ def context(
     typer.echo("\n".join(lines))
 
 
+def configured_model(repo: Path) -> str:
+    """The model ``run`` would use here; the built-in default when the config cannot be read
+    (``run`` reports that error itself)."""
+    import os
+
+    from specrun.config import Config, find_config, resolve_settings
+
+    try:
+        loaded, source = find_config(None, repo, Path.cwd())
+        return resolve_settings(loaded, source, os.environ).profile.model
+    except SpecrunError:
+        return resolve_settings(Config(), "built-in defaults", {}).profile.model
+
+
 @app.command()
 @reports_errors
 def check(
@@ -224,17 +267,19 @@ def check(
 
     Example: specrun check result.json --repo examples/tenantatlas
     """
-    from specrun.answers import judge_answer
+    import os
+
     from specrun.context import resolve_repository
-    from specrun.document import read_result_text
+    from specrun.document import read_result_file
+    from specrun.limits import Limits
     from specrun.numbering import gather_numbering_evidence
     from specrun.prompt_pack import load_prompt_pack
-    from specrun.providers import Answer
+    from specrun.validation import validate_document
 
-    text = read_result_text(file)
+    data = read_result_file(file, Limits.from_environ(os.environ))
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    _, findings = judge_answer(Answer(text), pack.rules, gather_numbering_evidence(root))
+    _, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
     violations = findings.violations
     if as_json:
         report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}
@@ -258,14 +303,18 @@ def render(
 
     Example: specrun render result.json > candidates.md
     """
+    import os
+
     from pydantic import ValidationError
 
     from specrun.document import SpecCandidates, read_result_file
     from specrun.errors import InputError
+    from specrun.limits import Limits
     from specrun.render import render_json, render_markdown
 
+    data = read_result_file(file, Limits.from_environ(os.environ))
     try:
-        document = SpecCandidates.model_validate(read_result_file(file))
+        document = SpecCandidates.model_validate(data)
     except ValidationError as error:
         raise InputError(
             f"{file} does not match the result schema ({error.error_count()} problem(s)); "
@@ -311,5 +360,11 @@ def schema() -> None:
     typer.echo(json.dumps(result_json_schema(), indent=2))
 
 
+def interrupt(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C: temporary files are removed and the run record kept."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, interrupt)
     app()

@@ -4,7 +4,8 @@ The system prompt is the prompt's body, then each binding file delimited with it
 sha256 of its bytes on disk, then the numbering evidence. Nothing in it varies between runs on
 the same inputs (no clock, no absolute paths), so it is byte-identical across re-asks, cacheable
 by the provider and matchable in cassettes. Every binding file is checked before anything else,
-and every offender is named in one error.
+and every offender is named in one error. Each binding file and the system prompt as a whole are
+bounded in size (``specrun.limits``).
 """
 
 import hashlib
@@ -13,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specrun.errors import InputError
+from specrun.limits import Limits, TooLarge, context_window, read_regular_file, size_text
 from specrun.numbering import NumberingEvidence, gather_numbering_evidence, listing
 from specrun.prompt_pack import PromptPack
 
 CHARACTERS_PER_TOKEN = 4
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,7 @@ def resolve_repository(repo: Path) -> Path:
     return repo.resolve()
 
 
-def _read_binding_file(root: Path, relative: str) -> BindingFile | str:
-    """The file, or why it cannot be used."""
-    path = root / relative
+def _path_problem(root: Path, path: Path) -> str | None:
     if not path.exists() and not path.is_symlink():
         return "missing"
     if path.is_symlink() and not path.exists():
@@ -58,10 +59,20 @@ def _read_binding_file(root: Path, relative: str) -> BindingFile | str:
         return "outside the repository once symlinks are resolved"
     if not path.is_file():
         return "not a regular file"
+    return None
+
+
+def _read_binding_file(root: Path, relative: str, limit: int) -> BindingFile | str:
+    """The file, or why it cannot be used."""
+    path = root / relative
     try:
-        raw = path.read_bytes()
+        if problem := _path_problem(root, path):
+            return problem
+        raw = read_regular_file(path, limit)
+    except TooLarge:
+        return f"larger than {size_text(limit)}; SPECRUN_MAX_BINDING_BYTES raises the limit"
     except OSError as error:
-        return f"unreadable: {error.strerror}"
+        return f"unreadable: {error.strerror or error}"
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -72,8 +83,10 @@ def _read_binding_file(root: Path, relative: str) -> BindingFile | str:
     return BindingFile(relative, text, hashlib.sha256(raw).hexdigest(), len(raw))
 
 
-def read_binding_files(root: Path, relatives: list[str]) -> tuple[BindingFile, ...]:
-    results = {relative: _read_binding_file(root, relative) for relative in relatives}
+def read_binding_files(
+    root: Path, relatives: list[str], limit: int = DEFAULT_LIMITS.binding_bytes
+) -> tuple[BindingFile, ...]:
+    results = {relative: _read_binding_file(root, relative, limit) for relative in relatives}
     problems = [f"{rel} ({why})" for rel, why in results.items() if isinstance(why, str)]
     if problems:
         raise InputError(
@@ -119,8 +132,27 @@ def build_system_prompt(
     return "\n".join(parts)
 
 
-def assemble_context(repo: Path, pack: PromptPack) -> Context:
+def assemble_context(repo: Path, pack: PromptPack, limits: Limits = DEFAULT_LIMITS) -> Context:
     root = resolve_repository(repo)
-    files = read_binding_files(root, pack.rules.binding_files)
+    files = read_binding_files(root, pack.rules.binding_files, limits.binding_bytes)
     evidence = gather_numbering_evidence(root)
-    return Context(pack, files, evidence, build_system_prompt(pack, files, evidence))
+    system_prompt = build_system_prompt(pack, files, evidence)
+    size = len(system_prompt.encode("utf-8", "surrogatepass"))
+    if size > limits.prompt_bytes:
+        raise InputError(
+            f"the system prompt would be {size:,} bytes, over the limit of "
+            f"{size_text(limits.prompt_bytes)}; shorten the prompt or binding files, or raise "
+            "SPECRUN_MAX_PROMPT_BYTES"
+        )
+    return Context(pack, files, evidence, system_prompt)
+
+
+def context_window_warning(context: Context, model: str) -> str | None:
+    """Why the system prompt may not fit the model, or None when it fits."""
+    window = context_window(model)
+    if context.token_estimate <= window:
+        return None
+    return (
+        f"warning: the system prompt is about {context.token_estimate:,} tokens, more than "
+        f"{model}'s context window of {window:,} tokens; the provider may refuse or truncate it"
+    )

@@ -9,12 +9,15 @@ field is required and nullable fields are explicit, as strict structured outputs
 """
 
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from specrun.errors import InputError
+from specrun.limits import Limits, TooLarge, read_regular_file, size_text
 
 THEMES = (
     "queued-execution-reauthorization",
@@ -26,6 +29,22 @@ STATUSES = ("Proposed",)
 DELIVERY_RECOMMENDATIONS = ("hotfix", "dedicated spec", "phased spec")
 PRIORITIES = ("Critical", "High", "Medium")
 FOUR: dict[str, Any] = {"minItems": 4, "maxItems": 4}
+MAX_NESTING = 200
+LARGEST_SPEC_NUMBER = 999_999
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+DEFAULT_LIMITS = Limits()
+MARKDOWN_REFUSAL = (
+    "{path} is Markdown: Markdown results are not supported yet; pass the JSON result "
+    "(specrun run --format json)"
+)
+
+
+def _plausible_spec_number(value: int | None) -> int | None:
+    """A number no repository could use is unreadable, not a rule violation: it keeps
+    thousand-digit integers away from every message that would print them."""
+    if value is not None and abs(value) > LARGEST_SPEC_NUMBER:
+        raise ValueError(f"a spec number has at most {len(str(LARGEST_SPEC_NUMBER))} digits")
+    return value
 
 
 Theme = Annotated[str, WithJsonSchema({"type": "string", "enum": list(THEMES)})]
@@ -68,7 +87,7 @@ class ExplicitStatements(Strict):
 
 class SpecCandidate(Strict):
     label: str = Field(description="'Candidate A'..'Candidate D', or 'Spec NNN' when proven.")
-    spec_number: int | None = Field(
+    spec_number: Annotated[int | None, AfterValidator(_plausible_spec_number)] = Field(
         description="The proven-available spec number, or null when numbering is uncertain."
     )
     theme: Theme = Field(description="The candidate's theme, one per candidate, in order.")
@@ -122,39 +141,78 @@ def result_json_schema() -> dict[str, Any]:
     return SpecCandidates.model_json_schema()
 
 
-def read_result_text(path: Path) -> str:
-    """The text of a result file holding a JSON object; anything else is an input error."""
+def without_lone_surrogates(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (JSON allows ``"\\ud800"``) becomes
+    U+FFFD. A valid pair is already one character once parsed, so only lone halves match."""
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
+def nesting_depth(data: object) -> int:
+    """How deeply containers nest in parsed JSON, counted without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The JSON object in a result file; anything else is an input error."""
     if path.suffix.lower() in (".md", ".markdown"):
-        raise InputError(
-            f"{path} is Markdown; checking Markdown results is not supported yet, "
-            "check the JSON result instead (specrun run --format json)"
-        )
+        raise InputError(MARKDOWN_REFUSAL.format(path=path))
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular_file(path, limits.result_bytes).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except TooLarge:
         raise InputError(
-            f"result file {path} cannot be read ({error}); pass a UTF-8 JSON file"
+            f"result file {path} is larger than {size_text(limits.result_bytes)}; pass a result "
+            "JSON written by specrun run, or raise SPECRUN_MAX_RESULT_BYTES"
         ) from None
+    except OSError as error:
+        raise InputError(
+            f"result file {path} cannot be read ({error.strerror or error}); "
+            "pass a regular UTF-8 JSON file"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"result file {path} is not UTF-8; pass a UTF-8 JSON file") from None
     if not text.strip():
         raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
+        if text.lstrip().startswith("#"):
+            raise InputError(MARKDOWN_REFUSAL.format(path=path)) from None
         raise InputError(
             f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); pass a result JSON written by specrun run --format json"
         ) from None
+    except RecursionError:
+        data = None
+    except ValueError:
+        raise InputError(
+            f"result file {path} holds a number too long to read; "
+            "pass a result JSON written by specrun run --format json"
+        ) from None
+    if data is None or nesting_depth(data) > MAX_NESTING:
+        raise InputError(
+            f"result file {path} is nested too deeply (more than {MAX_NESTING} levels); "
+            "pass a result JSON written by specrun run --format json"
+        )
     if not isinstance(data, dict):
         raise InputError(
             f"result file {path} holds a JSON {type(data).__name__}, not a result object; "
             "pass a result JSON written by specrun run --format json"
         )
-    return text
-
-
-def read_result_file(path: Path) -> dict[str, Any]:
-    """The JSON object in a result file; anything else is an input error."""
-    data: dict[str, Any] = json.loads(read_result_text(path))
-    return data
+    sanitized: dict[str, Any] = json.loads(
+        without_lone_surrogates(json.dumps(data, ensure_ascii=False))
+    )
+    return sanitized

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from specrun.errors import InputError
+
 SPEC_NUMBER = re.compile(r"^(\d{3})-")
 AVAILABLE_COUNT = 4
 
@@ -47,7 +49,13 @@ def _spec_directory_names(repo: Path) -> list[str]:
     specs = repo / "specs"
     if not specs.is_dir():
         return []
-    return [entry.name for entry in specs.iterdir() if entry.is_dir()]
+    try:
+        return [entry.name for entry in specs.iterdir() if entry.is_dir()]
+    except OSError as error:
+        raise InputError(
+            f"cannot read the spec directory {specs} ({error.strerror or error}); "
+            "make it readable, since the numbering evidence comes from it"
+        ) from None
 
 
 def _git(repo: Path, *args: str) -> str | None:

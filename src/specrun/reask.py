@@ -3,7 +3,8 @@
 Each attempt asks the provider for the result document, judges the raw answer
 (``specrun.answers``) and, when it breaks any rule, re-asks with the previous answer and its
 violations (code, location, message, evidence, hint). An answer that is cut off, not JSON or off
-the schema is judged the same way: its SC104 violations say where. The system prompt is the same
+the schema is judged the same way: its SC104 violations say where. An oversized answer is one
+SC104 violation too, neither judged nor repeated back to the model. The system prompt is the same
 on every attempt; only the conversation after it changes. The loop stops at the first valid
 answer or when ``max_attempts`` answers have been judged.
 """
@@ -17,6 +18,7 @@ from functools import partial
 from specrun.answers import judge_answer
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
+from specrun.limits import Limits, size_text
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
@@ -81,6 +83,37 @@ def reask_message(attempt: Attempt) -> str:
     )
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _judge(
+    answer: Answer, rules: PackRules, numbering: NumberingEvidence, limit: int
+) -> tuple[SpecCandidates | None, tuple[Violation, ...]]:
+    """The document and its violations; an answer over ``limit`` bytes is not read at all."""
+    size = _size(answer.raw)
+    if size > limit:
+        oversized = Violation(
+            "SC104",
+            "answer",
+            f"The answer is {size:,} bytes, over the limit of {size_text(limit)} "
+            "(SPECRUN_MAX_ANSWER_BYTES).",
+            "Return the result document alone, with every item concise.",
+        )
+        return None, (oversized,)
+    document, findings = judge_answer(answer, rules, numbering)
+    return document, findings.violations
+
+
+def _repeatable(answer: Answer, limit: int) -> str:
+    """The previous answer as the re-ask repeats it: an oversized or unreadable one is left out."""
+    if _size(answer.raw) > limit:
+        return "(the previous answer was too large to repeat)"
+    if answer.unreadable:
+        return "(no answer)"
+    return answer.raw or "(no answer)"
+
+
 def run_attempts(
     provider: Provider,
     system_prompt: str,
@@ -91,6 +124,7 @@ def run_attempts(
     on_attempt: Callable[[Attempt], None] = lambda attempt: None,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = Limits().answer_bytes,
 ) -> Outcome:
     attempts: list[Attempt] = []
     turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
@@ -98,15 +132,15 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
-        document, findings = judge_answer(answer, rules, numbering)
-        attempt = Attempt(number, answer, document, findings.violations, time.monotonic() - started)
+        document, violations = _judge(answer, rules, numbering, max_answer_bytes)
+        attempt = Attempt(number, answer, document, violations, time.monotonic() - started)
         attempts.append(attempt)
         on_attempt(attempt)
         if attempt.valid:
             break
         turns = (
             turns[0],
-            Turn("assistant", "(no answer)" if answer.unreadable else answer.raw or "(no answer)"),
+            Turn("assistant", _repeatable(answer, max_answer_bytes)),
             Turn("user", reask_message(attempt)),
         )
     return Outcome(tuple(attempts))

@@ -2,14 +2,15 @@
 
 Per candidate, the seventeen numbered items of the prompt's output requirements, with the
 explicit statements written out; then the closing sections A to D. A run adds a provenance
-header (prompt, binding files with sha256, numbering status) from its context.
+header (prompt, binding files with sha256, numbering status) from its context. A lone
+surrogate in the document's text, which UTF-8 cannot encode, is shown as U+FFFD.
 """
 
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from specrun.document import SpecCandidate, SpecCandidates
+from specrun.document import SpecCandidate, SpecCandidates, without_lone_surrogates
 
 if TYPE_CHECKING:
     from specrun.context import Context
@@ -101,8 +102,9 @@ def render_markdown(document: SpecCandidates, provenance: Provenance | None = No
         f"{document.start_first.rationale}\n",
         f"## D. Numbering strategy\n\n{document.numbering_strategy}\n",
     ]
-    return "\n".join(parts)
+    return without_lone_surrogates("\n".join(parts))
 
 
 def render_json(document: SpecCandidates) -> str:
-    return json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return without_lone_surrogates(text)

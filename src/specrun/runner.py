@@ -1,27 +1,33 @@
 """One ``specrun run``, start to finish: context → provider → attempts → run record.
 
-The context is assembled and the key looked up before any SDK is imported, so input errors
-cost nothing. With a cassette the provider answers from the recording (no key needed) or records
-live traffic into it. Progress is reported through ``report`` as plain lines.
+The context is assembled, the key looked up and the runs directory checked before any SDK is
+imported, so input errors cost nothing. The run record is written before the first request and
+after every attempt, and finished however the run ends; its path is reported either way. With a
+cassette the provider answers from the recording (no key needed) or records live traffic into
+it. Progress is reported through ``report`` as plain lines.
 """
 
 import time
-from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from specrun import recording as cassettes
 from specrun.config import Settings
-from specrun.context import Context, assemble_context
+from specrun.context import Context, assemble_context, context_window_warning
 from specrun.credentials import secret_values
+from specrun.document import SpecCandidates
+from specrun.errors import ProviderError
+from specrun.limits import Limits
 from specrun.prompt_pack import load_prompt_pack
 from specrun.providers import Provider, TransientProviderError, api_key_for, build_provider
 from specrun.reask import Attempt, Outcome, run_attempts
-from specrun.run_record import build_record, runs_directory, write_run_record
+from specrun.run_record import RunRecord, Status, prepare_runs_directory, runs_directory
 
 Report = Callable[[str], None]
+Publish = Callable[[SpecCandidates, Context, Path], None]
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,16 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def ending(error: BaseException) -> tuple[Status, str | None]:
+    """The record's status for a run stopped by ``error``; only specrun's own provider messages
+    are kept, since another exception's text could quote a server's echo of a key."""
+    if isinstance(error, ProviderError):
+        return "provider-failure", str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", None
+    return "failed", type(error).__name__
+
+
 def execute_run(
     repo: Path,
     prompt: str,
@@ -77,12 +93,43 @@ def execute_run(
     recording: Recording | None = None,
     http_client: Any = None,
     sleep: Callable[[float], None] | None = None,
+    publish: Publish | None = None,
 ) -> RunResult:
-    """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own."""
-    context = assemble_context(repo, load_prompt_pack(prompt, repo))
+    """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own.
+    ``publish`` gets a valid result before the record is finished, so the output is written
+    first."""
+    limits = Limits.from_environ(environ)
+    context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
+    if warning := context_window_warning(context, settings.profile.model):
+        report(warning)
     replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
+    runs = runs_directory(environ)
+    prepare_runs_directory(runs)
+    record = RunRecord(runs, context, settings)
+
+    def keep(update: Callable[[], None]) -> None:
+        """A record that cannot be written is reported, never a reason to stop a paid run."""
+        try:
+            update()
+        except OSError as error:
+            report(f"warning: could not write the run record {record.path} ({error})")
+
+    def finish(status: Status, error: str | None = None) -> None:
+        keep(lambda: record.finish(status, error))
+        report(f"run record: {record.path}")
+
+    @contextmanager
+    def finished_on_error() -> Iterator[None]:
+        """However the run stops, a record that was begun is finished with the reason."""
+        try:
+            yield
+        except BaseException as error:
+            if record.begun:
+                finish(*ending(error))
+            raise
+
     tape = (
         cassettes.cassette(
             recording.path, recording.record, secrets=(api_key, *secret_values(environ))
@@ -91,7 +138,7 @@ def execute_run(
         else nullcontext()
     )
     profile = settings.profile
-    with tape as recorded:
+    with finished_on_error(), tape as recorded:
         model: Provider = build_provider(profile, api_key, http_client)
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path)
@@ -101,12 +148,14 @@ def execute_run(
             report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
         def attempted(attempt: Attempt) -> None:
+            keep(lambda: record.add(attempt))
             report(describe_attempt(attempt, profile.model))
             if not attempt.valid and attempt.number < settings.max_attempts:
                 for violation in attempt.violations:
                     report(f"  {violation}")
                 report(f"re-asking {profile.model} with the violations")
 
+        keep(record.begin)
         outcome = run_attempts(
             model,
             context.system_prompt,
@@ -117,12 +166,16 @@ def execute_run(
             on_attempt=attempted,
             on_retry=retrying,
             sleep=sleep or time.sleep,
+            max_answer_bytes=limits.answer_bytes,
         )
     unplayed = 0
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
         report(f"replayed {recorded.play_count} of {len(recorded)} recorded interactions")
     report(describe_usage(outcome))
-    record = build_record(context, settings, outcome)
-    record_path = write_run_record(runs_directory(environ), record)
-    return RunResult(context, outcome, record_path, unplayed)
+    try:
+        if outcome.document is not None and publish is not None:
+            publish(outcome.document, context, record.path)
+    finally:
+        finish("valid" if outcome.document is not None else "invalid")
+    return RunResult(context, outcome, record.path, unplayed)

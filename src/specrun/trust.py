@@ -59,7 +59,8 @@ def record_trust(path: Path, sha256: str, environ: Mapping[str, str]) -> Path:
     )
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(store, json.dumps({"trusted": records}, indent=2) + "\n")
+        text = json.dumps({"trusted": records}, indent=2) + "\n"
+        write_atomically(store, text.encode("utf-8"), replace=True, mode=0o600)
     except OSError as error:
         raise InputError(f"cannot record the trust in {store}: {error.strerror}") from None
     return store

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from specrun.document import SpecCandidates
+from specrun.document import SpecCandidates, without_lone_surrogates
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
@@ -48,6 +48,7 @@ CHECKS: tuple[Check, ...] = (
     structure.check_closing,
 )
 EVIDENCE_LIMIT = 160
+LONG_NUMBER = 10**20
 SCHEMA_MESSAGES = {
     "missing": "The item is missing.",
     "extra_forbidden": "The field is not part of the result schema.",
@@ -66,11 +67,13 @@ def schema_location(path: tuple[int | str, ...]) -> str:
 
 
 def _evidence(detail: Any) -> str:
-    """The offending value, shortened; nothing for a missing item."""
-    if detail["type"] == "missing":
-        return ""
+    """The offending value, shortened; nothing for a missing item or an implausibly long
+    number, which no message repeats."""
     value = detail["input"]
+    if detail["type"] == "missing" or (isinstance(value, int) and abs(value) >= LONG_NUMBER):
+        return ""
     shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    shown = without_lone_surrogates(shown)
     return shown if len(shown) <= EVIDENCE_LIMIT else shown[: EVIDENCE_LIMIT - 1] + "…"
 
 
