@@ -380,6 +380,57 @@ def test_a_fifo_as_config_flag_exits_2_without_hanging(invoke: Invoke, tmp_path:
     )
 
 
+def test_specrun_model_applies_to_the_configured_profile_only(tmp_path: Path) -> None:
+    environ = {"SPECRUN_MODEL": "claude-opus-5"}
+    configured = resolve_settings(Config(), "defaults", environ)
+    assert (configured.profile_name, configured.profile.model) == ("anthropic", "claude-opus-5")
+    flagged = resolve_settings(Config(), "defaults", environ, "openai")
+    assert (flagged.profile_name, flagged.profile.model) == ("openai", "gpt-5.5")
+    with_model = resolve_settings(Config(), "defaults", environ, "openai", "gpt-4.1")
+    assert with_model.profile.model == "gpt-4.1"
+
+
+def test_specrun_model_follows_specrun_provider() -> None:
+    environ = {"SPECRUN_PROVIDER": "local", "SPECRUN_MODEL": "llama3.3"}
+    settings = resolve_settings(Config(), "defaults", environ)
+    assert (settings.profile_name, settings.profile.model) == ("local", "llama3.3")
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ({"kind": "openai"}, "max_completion_tokens"),
+        ({"kind": "openai", "base_url": "https://api.openai.com/v1"}, "max_completion_tokens"),
+        ({"kind": "openai", "base_url": "http://127.0.0.1:11434/v1"}, "max_tokens"),
+        (
+            {
+                "kind": "openai",
+                "base_url": "https://gw.example/v1",
+                "token_parameter": "max_completion_tokens",
+            },
+            "max_completion_tokens",
+        ),
+        ({"kind": "openai", "token_parameter": "max_tokens"}, "max_tokens"),
+        ({"kind": "anthropic"}, "max_tokens"),
+    ],
+)
+def test_the_token_parameter_is_a_property_of_the_profile(
+    profile: dict[str, str], expected: str
+) -> None:
+    parsed = ProviderProfile.model_validate({"model": "m", **profile})
+    assert parsed.output_token_parameter == expected
+
+
+def test_a_wrong_token_parameter_is_an_error_naming_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, LOCAL + 'token_parameter = "max_output_tokens"\n')
+    assert "providers.local.token_parameter:" in config_error(path)
+    anthropic = (
+        '[providers.a]\nkind = "anthropic"\nmodel = "m"\n'
+        'token_parameter = "max_completion_tokens"\n'
+    )
+    assert "only max_tokens" in config_error(write(tmp_path, anthropic))
+
+
 def test_every_built_in_profile_defaults_to_native_structured_output() -> None:
     config = Config()
     for name in ("anthropic", "openai", "local"):

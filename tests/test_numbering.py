@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import git
+from support import Invoke, git
 
 from specrun.errors import InputError
 from specrun.numbering import gather_numbering_evidence
@@ -71,3 +71,36 @@ def test_an_unreadable_specs_directory_is_one_clear_error(
         f"cannot read the spec directory {specs} (Permission denied); "
         "make it readable, since the numbering evidence comes from it"
     )
+
+
+def push_and_forget(repo: Path, remote: Path, *branches: str) -> None:
+    """Branches that exist only on the remote, seen here as remote-tracking branches."""
+    git(repo, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    for branch in branches:
+        git(repo, "branch", branch)
+    git(repo, "push", "-q", "origin", "main", *branches)
+    git(repo, "branch", "-D", *branches)
+
+
+def test_prefixed_remote_branches_are_numbers_in_use(git_repo: Path, tmp_path: Path) -> None:
+    push_and_forget(git_repo, tmp_path / "remote.git", "feature/139-x", "user/spec/145-y")
+    evidence = gather_numbering_evidence(git_repo)
+    assert evidence.status == "proven"
+    assert evidence.in_use == (110, 111, 134, 138, 139, 145)
+    assert evidence.available == (146, 147, 148, 149)
+
+
+def test_prefixed_local_branches_are_numbers_in_use(git_repo: Path) -> None:
+    for branch in ("feature/139-x", "spec/140-y", "user/141-z", "feature/no-number", "9-short"):
+        git(git_repo, "branch", branch)
+    assert gather_numbering_evidence(git_repo).in_use == (110, 111, 134, 138, 139, 140, 141)
+
+
+def test_context_no_longer_offers_a_number_on_a_prefixed_branch(
+    git_repo: Path, tmp_path: Path, invoke: Invoke
+) -> None:
+    push_and_forget(git_repo, tmp_path / "remote.git", "feature/139-x")
+    result = invoke("context", "--repo", git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "in use: 110, 111, 134, 138, 139; available: 140, 141, 142, 143" in result.stdout

@@ -24,7 +24,7 @@ from wire import (
 from specrun.config import BUILT_IN_PROFILES, RetryPolicy, Settings
 from specrun.credentials import scrub
 from specrun.document import SpecCandidates
-from specrun.recording import cassette
+from specrun.recording import cassette, recorded_profile
 from specrun.runner import Recording, RunResult, execute_run
 
 CASSETTES = ROOT / "cassettes"
@@ -392,3 +392,98 @@ def test_response_bytes_that_are_not_utf8_replay_exactly_with_the_key_scrubbed(
     assert recorded == RawBytes.body
     assert replayed == RawBytes.body.replace(KEY.encode(), b"REDACTED")
     assert KEY not in path.read_text(encoding="utf-8")
+
+
+DEMO = CASSETTES / "anthropic-reask.yaml"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "model", "base_url", "parameter"),
+    [
+        ("anthropic-reask", "anthropic", "claude-sonnet-5-5", None, "max_tokens"),
+        ("openai-reask", "openai", "gpt-5.5", None, "max_completion_tokens"),
+        ("local-reask", "openai", "qwen2.5:32b", "http://127.0.0.1:11434/v1", "max_tokens"),
+    ],
+)
+def test_a_cassette_knows_the_profile_it_was_recorded_with(
+    name: str, kind: str, model: str, base_url: str | None, parameter: str
+) -> None:
+    profile = recorded_profile(CASSETTES / f"{name}.yaml")
+    assert profile is not None
+    assert (profile.kind, profile.model, profile.base_url) == (kind, model, base_url)
+    assert (profile.output_token_parameter, profile.max_tokens) == (parameter, 16000)
+
+
+def test_an_unreadable_cassette_knows_no_profile(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("interactions: [{request: {uri: 3}}]\n")
+    assert recorded_profile(broken) is None
+    assert recorded_profile(tmp_path / "absent.yaml") is None
+
+
+def test_the_demo_replays_whatever_specrun_model_says(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_MODEL", "claude-opus-5")
+    monkeypatch.setenv("SPECRUN_PROVIDER", "openai")
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
+        "replaying with that instead of openai" in result.stderr
+    )
+    assert "replayed 2 of 2 recorded interactions" in result.stderr
+
+
+def test_the_demo_replays_whatever_the_repositorys_config_says(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    (example_repo / "specrun.toml").write_text(
+        'provider = "openai"\n\n[providers.openai]\nmodel = "gpt-4.1"\nmax_tokens = 8000\n'
+    )
+    result = invoke("run", "--repo", example_repo, "--cassette", DEMO)
+    assert result.exit_code == 0, result.stderr
+    assert "replaying with that instead of openai" in result.stderr
+    assert result.stdout.startswith("# Spec candidates")
+
+
+def test_a_silent_replay_when_the_config_already_matches(invoke: Invoke) -> None:
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    assert result.exit_code == 0, result.stderr
+    assert "was recorded for" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "asked"),
+    [
+        (("--provider", "openai"), "openai gpt-5.5 at https://api.openai.com/v1"),
+        (("--model", "claude-opus-5"), "anthropic claude-opus-5 at https://api.anthropic.com"),
+        (
+            ("--provider", "local"),
+            "openai qwen2.5:32b at http://127.0.0.1:11434/v1",
+        ),
+    ],
+)
+def test_replaying_with_another_provider_or_model_names_both(
+    invoke: Invoke, tmp_path: Path, flags: tuple[str, ...], asked: str
+) -> None:
+    out = tmp_path / "result.md"
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, *flags, "--out", out)
+    assert result.exit_code == 3
+    assert (
+        f"cassette {DEMO} was recorded for anthropic claude-sonnet-5-5 at "
+        f"https://api.anthropic.com, but this run asks {asked}; replay it without --provider"
+    ) in result.stderr
+    assert "changed since it was recorded" not in result.stderr
+    assert not out.exists()
+
+
+def test_specrun_model_does_not_leak_into_a_provider_chosen_by_flag(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, this asked for openai/claude-sonnet-5-5 and found no recording."""
+    monkeypatch.setenv("SPECRUN_MODEL", "claude-sonnet-5-5")
+    cassette = CASSETTES / "openai-reask.yaml"
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", cassette, "--provider", "openai")
+    assert result.exit_code == 0, result.stderr
+    assert "attempt 1: gpt-5.5" in result.stderr

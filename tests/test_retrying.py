@@ -1,5 +1,7 @@
 """Transient faults: backoff honouring Retry-After, bounded in retries and in total waiting."""
 
+import math
+import time
 from itertools import pairwise
 
 import pytest
@@ -7,7 +9,7 @@ import pytest
 from specrun.config import RetryPolicy
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
-from specrun.providers.calls import retry_after_seconds
+from specrun.providers.faults import retry_after_seconds
 from specrun.retrying import with_retries
 
 
@@ -65,3 +67,48 @@ def test_retry_after_headers_in_seconds_milliseconds_and_dates() -> None:
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None
+
+
+def test_time_spent_in_calls_does_not_count_against_max_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A timed-out call takes the whole timeout (300 s by default): longer than max_wait, yet
+    it is still retried, since max_wait bounds the waiting between tries."""
+    clock = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+
+    def timing_out() -> str:
+        clock[0] += 300.0
+        return call()
+
+    call = Flaky(TransientProviderError("timed out"), TransientProviderError("timed out"))
+    waits: list[float] = []
+    assert with_retries(timing_out, RetryPolicy(max_wait=60), sleep=waits.append) == "answer"
+    assert call.calls == 3
+    assert len(waits) == 2
+
+
+def test_max_wait_bounds_the_sum_of_waits() -> None:
+    call = Flaky(*(TransientProviderError("HTTP 503") for _ in range(10)))
+    waits: list[float] = []
+    with pytest.raises(ProviderError, match=r"after \d tries and \d+s of waiting"):
+        with_retries(call, RetryPolicy(max_retries=10, max_wait=10), sleep=waits.append)
+    assert sum(waits) <= 10
+    assert len(waits) >= 2
+
+
+@pytest.mark.parametrize("asked", [math.nan, math.inf, -math.inf, -5.0])
+def test_nonsense_retry_after_falls_back_to_backoff(asked: float) -> None:
+    waits: list[float] = []
+    call = Flaky(TransientProviderError("HTTP 429", retry_after=asked))
+    assert with_retries(call, RetryPolicy(), sleep=waits.append) == "answer"
+    assert len(waits) == 1
+    assert 0 < waits[0] <= 3
+
+
+def test_a_huge_retry_after_gives_up_without_waiting() -> None:
+    waits: list[float] = []
+    call = Flaky(TransientProviderError("HTTP 429", retry_after=1e300))
+    with pytest.raises(ProviderError, match=r"it asked to wait \d+s, beyond \[retries\] max_wait"):
+        with_retries(call, RetryPolicy(), sleep=waits.append)
+    assert waits == []

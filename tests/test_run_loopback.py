@@ -330,3 +330,21 @@ def test_an_oversized_answer_is_re_asked_and_kept(
     [record_path] = isolated_environment.glob("*.json")
     first = json.loads(record_path.read_text())["attempts"][0]
     assert json.loads(first["raw"]) == padded
+
+
+@pytest.mark.parametrize(
+    ("setting", "sent"),
+    [("", "max_tokens"), ('token_parameter = "max_completion_tokens"\n', "max_completion_tokens")],
+)
+def test_the_profile_decides_the_openai_token_parameter(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], setting: str, sent: str
+) -> None:
+    with scripted_server([openai_json_answer(valid_document)]) as server:
+        config = loopback_config(tmp_path, "openai", server)
+        config.write_text(config.read_text() + setting)
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 0, result.stderr
+    body = server.requests[0].body
+    assert body[sent] == 16000
+    [other] = {"max_tokens", "max_completion_tokens"} - {sent}
+    assert other not in body

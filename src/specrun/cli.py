@@ -136,7 +136,8 @@ def run(
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
-    recording = Recording(cassette, record) if cassette is not None else None
+    chosen = provider is not None or model is not None
+    recording = Recording(cassette, record, chosen) if cassette is not None else None
     report = functools.partial(typer.echo, err=True)
     report(describe_settings(settings))
     for notice in ignored_variables(os.environ):

@@ -4,8 +4,10 @@ Files are laid over the built-in profiles in this order, each later one winning 
 the user's own config (``$XDG_CONFIG_HOME/specrun/config.toml``, default
 ``~/.config/specrun/config.toml``), then ``--config FILE``, else ``specrun.toml`` in the target
 repository, else in the current directory. ``SPECRUN_PROVIDER`` / ``SPECRUN_MODEL`` override the
-files, and flags override both. Every table forbids unknown keys, so a typo is an error naming
-the key, and every limit has an upper bound.
+files, and flags override both; ``SPECRUN_MODEL`` names a model of the profile the files or
+``SPECRUN_PROVIDER`` chose, so it does not apply to a profile picked with ``--provider``. Every
+table forbids unknown keys, so a typo is an error naming the key, and every limit has an upper
+bound.
 
 The user config and ``--config`` are the user's own. A ``specrun.toml`` found in the repository
 or the current directory is not: it may tune a run (model, attempts, limits), but it may not
@@ -24,7 +26,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from specrun.errors import InputError
 from specrun.trust import is_trusted
@@ -38,6 +47,7 @@ VENDOR_ENDPOINTS = {
     "openai": "https://api.openai.com/v1",
 }
 REROUTING_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
+TokenParameter = Literal["max_tokens", "max_completion_tokens"]
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
 # Capitals only: a pasted key (mixed case, dashes) never passes for a variable's name.
 VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
@@ -82,6 +92,9 @@ class ProviderProfile(Options):
         description="How the answer is constrained to the schema: the provider's native "
         "structured output, or a strict forced tool.",
     )
+    token_parameter: TokenParameter | None = Field(
+        default=None, description="How an OpenAI-kind endpoint takes the output limit."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -99,6 +112,22 @@ class ProviderProfile(Options):
                 "underscores (such as LOCAL_LLM_KEY), never the key itself"
             )
         return value
+
+    @model_validator(mode="after")
+    def _anthropic_takes_max_tokens(self) -> "ProviderProfile":
+        if self.kind == "anthropic" and self.token_parameter == "max_completion_tokens":
+            raise ValueError("token_parameter: the Anthropic API takes only max_tokens")
+        return self
+
+    @property
+    def output_token_parameter(self) -> TokenParameter:
+        """OpenAI's own endpoint takes ``max_completion_tokens`` (reasoning models refuse
+        ``max_tokens``); Anthropic and most OpenAI-compatible servers know only ``max_tokens``.
+        Azure and gateways vary, so a profile may say."""
+        if self.token_parameter is not None:
+            return self.token_parameter
+        own = is_vendor_endpoint(self)
+        return "max_completion_tokens" if self.kind == "openai" and own else "max_tokens"
 
 
 class RetryPolicy(Options):
@@ -320,7 +349,8 @@ def resolve_settings(
     max_attempts: int | None = None,
 ) -> Settings:
     """Flags win over the environment, which wins over the files. ``provider`` may be
-    ``NAME/MODEL``, such as ``openai/gpt-4.1``."""
+    ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
+    files or ``SPECRUN_PROVIDER`` chose: a ``--provider`` flag keeps its own profile's model."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
     name, _, inline_model = chosen.partition("/")
@@ -329,7 +359,8 @@ def resolve_settings(
             f"unknown provider {name!r}; known profiles: {', '.join(sorted(profiles))} "
             f"(add [providers.{name}] to {user_config_path(environ)})"
         )
-    chosen_model = model or inline_model or environ.get("SPECRUN_MODEL")
+    environment_model = None if provider else environ.get("SPECRUN_MODEL")
+    chosen_model = model or inline_model or environment_model
     profile = profiles[name]
     if chosen_model:
         profile = profile.model_copy(update={"model": chosen_model})

@@ -2,8 +2,10 @@
 
 Numbers come from ``specs/NNN-*`` directories and, where the repository root is itself the root
 of a git work tree, from local and remote-tracking branch names ``NNN-*`` (spec-kit's
-convention). Only remote-tracking branches show what other people have in flight, so only with
-them is the evidence ``proven``; the four numbers after the highest in use are then available.
+convention), also behind a prefix such as ``feature/139-x`` or ``user/139-x``: the number is
+read after the last ``/``. Only remote-tracking branches show what other people have in flight,
+so only with them is the evidence ``proven``; the four numbers after the highest in use are then
+available.
 """
 
 import re
@@ -42,7 +44,12 @@ def listing(numbers: tuple[int, ...] | list[int], empty: str = "none") -> str:
 
 
 def _numbers(names: list[str]) -> set[int]:
-    return {int(match.group(1)) for name in names if (match := SPEC_NUMBER.match(name))}
+    """``139-x``, ``feature/139-x`` and ``user/spec/139-x`` all use 139."""
+    return {
+        int(match.group(1))
+        for name in names
+        if (match := SPEC_NUMBER.match(name.rpartition("/")[2]))
+    }
 
 
 def _spec_directory_names(repo: Path) -> list[str]:

@@ -8,13 +8,21 @@ that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, 
 prompt, repository or option does not match an old recording. vcrpy reads cassettes with its
 safe YAML loader; a cassette it cannot read, or a path that is not a regular file, is an input
 error, and a recording that fails leaves no file behind.
+
+A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
+endpoint and output limit back from its first request, so a replay can use them whatever the
+user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
+it asked another provider, model or endpoint than the recording did.
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specrun.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
 from specrun.credentials import scrub, scrub_bytes
 from specrun.errors import InputError, ProviderError
 from specrun.providers import Answer, Provider, Request, TransientProviderError
@@ -34,6 +42,67 @@ SECRET_HEADERS = frozenset(
 )
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
 REPLAY_KEY = "replayed-no-key"
+REQUEST_PATHS = {"anthropic": "/v1/messages", "openai": "/chat/completions"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request is addressed to: provider kind, model and base URL."""
+
+    kind: str
+    model: str
+    endpoint: str
+
+    @classmethod
+    def of(cls, profile: ProviderProfile) -> "Target":
+        return cls(profile.kind, profile.model, endpoint_url(profile).rstrip("/"))
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.model} at {self.endpoint}"
+
+
+def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
+    import yaml
+
+    if not path.is_file():  # a FIFO or device would block; ``cassette`` names the problem
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        request = data["interactions"][0]["request"]
+        body = json.loads(request["body"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, LookupError, TypeError, ValueError):
+        return None
+    if not isinstance(request.get("uri"), str) or not isinstance(body, dict):
+        return None
+    return request["uri"], body
+
+
+def recorded_profile(path: Path) -> ProviderProfile | None:
+    """The profile the cassette's first request was made with, as far as the request shows it
+    (None when the cassette holds no readable request)."""
+    found = _first_request(path)
+    if found is None:
+        return None
+    uri, body = found
+    kind = next((kind for kind, tail in REQUEST_PATHS.items() if uri.endswith(tail)), None)
+    if kind is None or not isinstance(body.get("model"), str):
+        return None
+    base_url = uri.removesuffix(REQUEST_PATHS[kind])
+    parameter = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "model": body["model"],
+        "base_url": None if base_url == VENDOR_ENDPOINTS[kind] else base_url,
+        "temperature": body.get("temperature"),
+    }
+    if isinstance(body.get(parameter), int):
+        fields["max_tokens"] = body[parameter]
+    if kind == "openai":
+        fields["token_parameter"] = parameter
+    try:
+        return ProviderProfile.model_validate(fields)
+    except ValueError:
+        return None
 
 
 def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
@@ -135,20 +204,33 @@ def unmatched_request(error: BaseException) -> bool:
 
 
 class ReplayedProvider:
-    """A provider answering from a cassette: a request with no recording fails at once."""
+    """A provider answering from a cassette: a request with no recording fails at once, naming
+    what the cassette was recorded for when this run asked something else."""
 
-    def __init__(self, provider: Provider, path: Path) -> None:
+    def __init__(self, provider: Provider, path: Path, profile: ProviderProfile) -> None:
         self.provider = provider
         self.path = path
+        self.profile = profile
 
     def complete(self, request: Request) -> Answer:
         try:
             return self.provider.complete(request)
         except TransientProviderError as error:
             if unmatched_request(error):
-                raise ProviderError(
-                    f"cassette {self.path} has no recorded answer for this request: the prompt, "
-                    "the repository or the run options changed since it was recorded; record it "
-                    "again with --record (generated ones: python scripts/generate_cassettes.py)"
-                ) from error
+                raise ProviderError(self._mismatch()) from error
             raise
+
+    def _mismatch(self) -> str:
+        recorded = recorded_profile(self.path)
+        asked = Target.of(self.profile)
+        if recorded is not None and Target.of(recorded) != asked:
+            return (
+                f"cassette {self.path} was recorded for {Target.of(recorded)}, but this run asks "
+                f"{asked}; replay it without --provider and --model to use what it was recorded "
+                "for, or record it again with --record"
+            )
+        return (
+            f"cassette {self.path} has no recorded answer for this request: the prompt, the "
+            "repository or the run options changed since it was recorded; record it again with "
+            "--record (generated ones: python scripts/generate_cassettes.py)"
+        )

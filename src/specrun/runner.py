@@ -4,18 +4,20 @@ The context is assembled, the key looked up and the runs directory checked befor
 imported, so input errors cost nothing. The run record is written before the first request and
 after every attempt, and finished however the run ends; its path is reported either way. With a
 cassette the provider answers from the recording (no key needed) or records live traffic into
-it. Progress is reported through ``report`` as plain lines.
+it. A replay asks what the cassette was recorded for (provider kind, model, endpoint), whatever
+the config or ``SPECRUN_*`` say, unless ``--provider`` or ``--model`` chose otherwise
+(``Recording.chosen``). Progress is reported through ``report`` as plain lines.
 """
 
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from specrun import recording as cassettes
-from specrun.config import Settings
+from specrun.config import ProviderProfile, Settings
 from specrun.context import Context, assemble_context, context_window_warning
 from specrun.credentials import secret_values
 from specrun.document import SpecCandidates
@@ -32,8 +34,11 @@ Publish = Callable[[SpecCandidates, Context, Path], None]
 
 @dataclass(frozen=True)
 class Recording:
+    """``chosen``: the run's provider or model came from a flag, so a replay keeps them."""
+
     path: Path
     record: bool
+    chosen: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,28 @@ def describe_usage(outcome: Outcome) -> str:
     )
 
 
+def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with."""
+    recorded = cassettes.recorded_profile(path)
+    if recorded is None or _asks(recorded) == _asks(settings.profile):
+        return settings
+    report(
+        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
+        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+    )
+    return replace(settings, profile_name="recorded", profile=recorded)
+
+
+def _asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        cassettes.Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
 def ending(error: BaseException) -> tuple[Status, str | None]:
     """The record's status for a run stopped by ``error``; only specrun's own provider messages
     are kept, since another exception's text could quote a server's echo of a key."""
@@ -101,9 +128,11 @@ def execute_run(
     limits = Limits.from_environ(environ)
     context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
+    replaying = recording is not None and not recording.record
+    if recording is not None and replaying and not recording.chosen:
+        settings = _as_recorded(settings, recording.path, report)
     if warning := context_window_warning(context, settings.profile.model):
         report(warning)
-    replaying = recording is not None and not recording.record
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
@@ -139,9 +168,9 @@ def execute_run(
     )
     profile = settings.profile
     with finished_on_error(), tape as recorded:
-        model: Provider = build_provider(profile, api_key, http_client)
+        model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
         if recording is not None and replaying:
-            model = cassettes.ReplayedProvider(model, recording.path)
+            model = cassettes.ReplayedProvider(model, recording.path, profile)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
 
         def retrying(error: TransientProviderError, wait: float) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile, is_vendor_endpoint
+from specrun.config import ProviderProfile, endpoint_url, is_vendor_endpoint
 from specrun.credentials import remember
 from specrun.document import SpecCandidates
 from specrun.errors import InputError, ProviderError
@@ -140,6 +140,14 @@ def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
     return remember(value)
 
 
-def build_provider(profile: ProviderProfile, api_key: str, http_client: Any = None) -> Provider:
-    """``http_client`` (an ``httpx2.Client``) replaces the SDK's own, e.g. to reroute traffic."""
+def build_provider(
+    profile: ProviderProfile, api_key: str, http_client: Any = None, name: str = "custom"
+) -> Provider:
+    """The adapter for profile ``name``. Its SDK talks through ``http_client`` (an
+    ``httpx2.Client``, e.g. to reroute traffic), by default one that gives each request a
+    wall-clock deadline of the profile's timeout (``specrun.providers.transport``)."""
+    if http_client is None:
+        from specrun.providers.transport import DeadlineClient
+
+        http_client = DeadlineClient(profile.timeout, name, endpoint_url(profile))
     return ADAPTERS[profile.kind](profile, api_key, http_client)

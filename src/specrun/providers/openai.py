@@ -84,7 +84,7 @@ class OpenAIProvider:
     def __init__(self, profile: ProviderProfile, api_key: str, http_client: Any = None) -> None:
         self.profile = profile
         self.client = openai.OpenAI(**sdk_options(profile, api_key, http_client))
-        self.limit_parameter = "max_tokens" if profile.base_url else "max_completion_tokens"
+        self.limit_parameter = profile.output_token_parameter
 
     def complete(self, request: Request) -> Answer:
         messages = [{"role": "system", "content": request.system}]

@@ -1,17 +1,190 @@
-"""The HTTP client the vendor SDKs speak through when none is injected: it follows no redirect.
+"""The HTTP client the vendor SDKs speak through: a wall-clock deadline per attempt, no
+redirects, and a refused connection named by its profile.
+
+httpx's timeouts bound each socket operation, not a request: a server that trickles its answer
+one byte a second, or never ends its stream, resets the read timeout with every byte and holds
+the run forever. So each request gets a deadline (the profile's ``timeout``) that starts when
+the request is handed to the transport, and every socket operation of that request (connect,
+TLS, sending, the status line and headers, every read of the body) waits at most until it. When
+it passes, the operation fails with ``DeadlineExceeded``, which ``faults.translate`` reports as a
+transient fault naming the deadline.
+
+The bound sits in the network backend, below HTTP parsing, because that is the only layer every
+byte passes through; a thread that abandons a blocked call would leave the socket and the thread
+behind. httpx2 does not let a transport choose its network backend, so ``DeadlineTransport``
+wraps the one its connection pool was built with (``_pool._network_backend``, stable since
+httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It stays an
+``httpx2.HTTPTransport``, so vcrpy records and replays through it. ``DeadlineClient`` puts it
+wherever httpx2 builds a transport (``_init_transport``, and ``_init_proxy_transport`` for a
+proxy from the environment such as ``HTTPS_PROXY``), with TCP keepalive as the SDKs set it.
 
 The SDKs' own clients follow redirects, and a 307 re-posts the whole prompt (and the key
-header) to wherever the server points. Here a redirect response stops the request before
-anything more is sent: the response hook raises ``RedirectRefused``, a ``ProviderError`` naming
-the host it pointed to (exit 3, not retried). The SDKs wrap the hook's exception as a connection
-error; ``specrun.providers.calls.translate`` unwraps it again.
+header) to wherever the server points. ``DeadlineClient`` follows none: a redirect response stops
+the request before anything more is sent, as ``RedirectRefused``, a ``ProviderError`` naming the
+host it pointed to (exit 3, not retried). The SDKs wrap it as a connection error;
+``faults.translate`` unwraps it again.
 """
 
+import math
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import httpcore2
 import httpx2
 
 from specrun.errors import ProviderError
+from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
+
+Clock = Callable[[], float]
+LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)  # httpx2's default
+
+
+class Deadline:
+    """The end of the current request's time, shared by the transport and its sockets. A
+    synchronous request runs in one thread from start to last byte, so each thread keeps its
+    own end: requests sharing a client from several threads do not cut each other short."""
+
+    def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.current = threading.local()
+
+    def start(self) -> None:
+        self.current.ends = self.clock() + self.seconds
+
+    def left(self) -> float:
+        ends: float = getattr(self.current, "ends", math.inf)
+        return ends - self.clock()
+
+    def passed(self) -> bool:
+        return self.left() <= 0
+
+    def bound(self, timeout: float | None) -> float | None:
+        """``timeout`` for one socket operation, cut to the time left."""
+        left = self.left()
+        if left <= 0:
+            raise DeadlineExceeded(self.seconds)
+        if math.isinf(left):
+            return timeout
+        return left if timeout is None else min(timeout, left)
+
+    def call(self, operation: Callable[[float | None], Any], timeout: float | None) -> Any:
+        try:
+            return operation(self.bound(timeout))
+        except httpcore2.TimeoutException as error:
+            if self.passed():
+                raise DeadlineExceeded(self.seconds) from error
+            raise
+
+
+class _Stream(httpcore2.NetworkStream):
+    def __init__(self, stream: httpcore2.NetworkStream, deadline: Deadline) -> None:
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self.deadline.call(lambda left: self.stream.read(max_bytes, left), timeout)
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.deadline.call(lambda left: self.stream.write(buffer, left), timeout)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
+        secured = self.deadline.call(
+            lambda left: self.stream.start_tls(ssl_context, server_hostname, left), timeout
+        )
+        return _Stream(secured, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _Backend(httpcore2.NetworkBackend):
+    def __init__(self, backend: httpcore2.NetworkBackend, deadline: Deadline) -> None:
+        self.backend = backend
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        stream = self.deadline.call(
+            lambda left: self.backend.connect_tcp(host, port, left, local_address, socket_options),
+            timeout,
+        )
+        return _Stream(stream, self.deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
+        stream = self.deadline.call(
+            lambda left: self.backend.connect_unix_socket(path, left, socket_options), timeout
+        )
+        return _Stream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+def _refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _keepalive() -> list[tuple[int, int, int]]:
+    """TCP keepalive as the vendor SDKs' own clients set it, so that a connection waiting for a
+    long answer is not dropped by an idle NAT or load balancer."""
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 60), ("TCP_KEEPCNT", 5)):
+        if hasattr(socket, name):
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
+
+
+class DeadlineTransport(httpx2.HTTPTransport):
+    """An ``httpx2.HTTPTransport`` whose every request ends by ``seconds`` of wall-clock time.
+    A refused connection is raised as ``Refused``, naming ``profile`` and its base URL."""
+
+    def __init__(
+        self,
+        seconds: float,
+        profile: str | None,
+        base_url: str | None,
+        clock: Clock = time.monotonic,
+        **options: Any,
+    ) -> None:
+        super().__init__(socket_options=_keepalive(), **options)
+        self.deadline = Deadline(seconds, clock)
+        self.profile = profile
+        self.base_url = base_url
+        self._pool._network_backend = _Backend(self._pool._network_backend, self.deadline)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.deadline.start()
+        try:
+            return super().handle_request(request)
+        except httpx2.ConnectError as error:
+            if _refused(error):
+                origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+                raise Refused(Endpoint(self.profile, self.base_url or origin)) from error
+            raise
 
 
 class RedirectRefused(ProviderError):
@@ -36,6 +209,47 @@ def _refuse_redirects(response: httpx2.Response) -> None:
     )
 
 
-def unredirected_client() -> Any:
-    """An ``httpx2.Client`` for one SDK client: no redirects, the SDK's timeouts per request."""
-    return httpx2.Client(follow_redirects=False, event_hooks={"response": [_refuse_redirects]})
+class DeadlineClient(httpx2.Client):
+    """The HTTP client a vendor SDK is given: proxies from the environment as the SDKs take
+    them, the deadline transport wherever httpx2 builds a transport, and no redirects."""
+
+    def __init__(self, seconds: float, profile: str | None, base_url: str | None) -> None:
+        self.endpoint = (seconds, profile, base_url)
+        super().__init__(follow_redirects=False, event_hooks={"response": [_refuse_redirects]})
+
+    def _init_transport(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx2.Limits = LIMITS,
+        transport: httpx2.BaseTransport | None = None,
+    ) -> httpx2.BaseTransport:
+        return transport or self._deadline_transport(
+            verify=verify, cert=cert, trust_env=trust_env, http1=http1, http2=http2, limits=limits
+        )
+
+    def _init_proxy_transport(
+        self,
+        proxy: httpx2.Proxy,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx2.Limits = LIMITS,
+    ) -> httpx2.BaseTransport:
+        return self._deadline_transport(
+            proxy=proxy,
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
+        )
+
+    def _deadline_transport(self, **options: Any) -> DeadlineTransport:
+        return DeadlineTransport(*self.endpoint, **options)
