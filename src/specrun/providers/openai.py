@@ -10,9 +10,9 @@ is transformed for strict mode by ``providers.schemas``.
 The SDK is called directly: instructor 1.17 cannot send ``strict`` through ``create()``.
 Reading the answer is ``specrun.answers``' job, so nothing here parses it.
 
-OpenAI itself takes the output limit as ``max_completion_tokens``; servers of one's own (a
-``base_url``) as ``max_tokens``, the only name many of them know. The SDK's own retries are off:
-transient faults are retried by ``specrun.retrying``.
+The output limit goes under the profile's token parameter (``max_completion_tokens`` on
+OpenAI's own endpoint, ``max_tokens`` elsewhere, unless the profile says otherwise). The SDK's
+own retries are off: transient faults are retried by ``specrun.retrying``.
 """
 
 from typing import Any
