@@ -90,6 +90,7 @@ def test_check_prints_each_violation_and_exits_1(invoke: Invoke, tmp_path: Path)
     lines = result.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines] == ["SC102", "SC302"]
     assert "Hint:" in lines[1]
+    assert "Evidence: 'Draft'" in lines[0]
     assert "2 violation(s)" in result.stderr
 
 
@@ -104,9 +105,63 @@ def test_check_json_reports_violations(invoke: Invoke, tmp_path: Path) -> None:
         "code": "SC105",
         "location": "Candidate C > implementation_priority",
         "message": "'Low' is not one of Critical, High, Medium.",
-        "evidence": "",
+        "evidence": "Low",
         "hint": "Choose exactly one of: Critical, High, Medium.",
     }
+    assert report["needs_review"] == []
+
+
+UNSURE_BOUNDARY = (
+    "Builds the server-side enforcement on top of the workflow states that Spec 111 defines."
+)
+
+
+def unsure_document(tmp_path: Path) -> Path:
+    """A valid document whose C boundary never says how it avoids duplicating Spec 111."""
+    document = json.loads(VALID.read_text())
+    document["candidates"][2]["boundary_to_existing_specs"] = [
+        {"spec": "Spec 111", "relationship": "extends", "statement": UNSURE_BOUNDARY}
+    ]
+    return write(tmp_path / "r.json", document)
+
+
+def test_check_lists_items_for_review_and_still_exits_0(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("check", unsure_document(tmp_path), "--repo", EXAMPLE)
+    assert result.exit_code == 0, result.stdout
+    [line] = result.stdout.strip().splitlines()
+    assert line.startswith("SC401 Candidate C > boundary_to_existing_specs: needs review:")
+    assert UNSURE_BOUNDARY in line
+    assert "valid (0 violation(s), 1 item(s) need review)" in result.stderr
+
+
+def test_check_strict_fails_on_items_left_for_review(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("check", unsure_document(tmp_path), "--repo", EXAMPLE, "--strict")
+    assert result.exit_code == 1
+    assert "invalid: 0 violation(s), 1 item(s) need review" in result.stderr
+
+
+def test_check_passes_a_genuine_strong_answer(invoke: Invoke) -> None:
+    result = invoke("check", FIXTURES / "answers" / "strong-2.json", "--repo", EXAMPLE)
+    assert result.exit_code == 0, result.stdout
+    assert all(": needs review: " in line for line in result.stdout.strip().splitlines())
+
+
+def test_check_strict_accepts_a_document_with_nothing_to_review(invoke: Invoke) -> None:
+    assert invoke("check", VALID, "--repo", EXAMPLE, "--strict").exit_code == 0
+
+
+def test_check_json_lists_items_for_review(invoke: Invoke, tmp_path: Path) -> None:
+    path = unsure_document(tmp_path)
+    report = json.loads(invoke("check", path, "--repo", EXAMPLE, "--json").stdout)
+    assert report["valid"] is True
+    assert report["violations"] == []
+    [item] = report["needs_review"]
+    assert set(item) == {"code", "location", "message", "hint", "evidence"}
+    assert item["code"] == "SC401"
+    assert UNSURE_BOUNDARY in item["evidence"]
+    strict = invoke("check", path, "--repo", EXAMPLE, "--json", "--strict")
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["valid"] is False
 
 
 def test_check_reports_wrong_shape_as_violations(invoke: Invoke, tmp_path: Path) -> None:
@@ -195,6 +250,24 @@ def test_offline_commands_never_import_a_provider_sdk() -> None:
         check=True,
     )
     assert completed.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_commands_that_check_no_language_never_import_the_language_detector() -> None:
+    probe = (
+        "import sys; from specrun.cli import app\n"
+        "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
+        " ['render', sys.argv[2]]):\n"
+        "    try: app(argv)\n"
+        "    except SystemExit: pass\n"
+        "print('langdetect' in sys.modules, file=sys.stderr)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stderr.strip().splitlines()[-1] == "False"
 
 
 def test_check_of_a_fifo_exits_2_without_blocking(invoke: Invoke, tmp_path: Path) -> None:

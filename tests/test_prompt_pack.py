@@ -126,6 +126,91 @@ def test_malformed_rules_data_is_an_input_error(tmp_path: Path) -> None:
     assert "rules data" in pack_error(str(tmp_path / "mine.md"), tmp_path)
 
 
+RULES = BUNDLED.with_name("tenantpilot.spec-candidates.rules.toml")
+
+
+def edited_pack(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the bundled pack with one edit to its rules data (every occurrence)."""
+    text = RULES.read_text(encoding="utf-8")
+    assert old in text
+    shutil.copy(BUNDLED, tmp_path / "mine.md")
+    (tmp_path / "mine.rules.toml").write_text(text.replace(old, new), encoding="utf-8")
+    return tmp_path / "mine.md"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        (
+            "[statements.livewire_public_state_untrusted",
+            "[statements.livewire_public_state_untrustd",
+            "statements.livewire_public_state_untrustd is not an explicit statement",
+        ),
+        ('required_for = ["A", "D"]', 'required_for = ["A", "d"]', "required_for[1]"),
+        ('required_for = ["A", "D"]', 'required_for = ["A", "E"]', "names unknown ['E']"),
+        ('letter = "B"', 'letter = "b"', "candidates[1].letter"),
+        ('letter = "B"', 'letter = "C"', "candidates[1].letter is 'C', expected 'B'"),
+        (
+            'theme = "tenant-owned-query-canon"',
+            'theme = "tenant-owned-query-canons"',
+            "candidates[1].theme is 'tenant-owned-query-canons'",
+        ),
+        ('candidate = "C"', 'candidate = "c"', "required_boundaries[0].candidate"),
+        ('hedges = ["maybe",', 'hedges = ["", "maybe",', "hedges[0]: a term must not be empty"),
+        ('asserts = ["untrusted",', 'asserts = [" - ",', "asserts[0]: a term must not be empty"),
+        ("prose_min_words = 3", "prose_min_word = 3", "prose_min_word: unknown key"),
+        ('code = "SC301"', 'code = "sc301"', "statements.ui_only_authorization_insufficient.code"),
+    ],
+    ids=[
+        "statement-key-typo",
+        "lower-case-letter",
+        "unknown-letter",
+        "lower-case-candidate-letter",
+        "letters-out-of-order",
+        "theme-typo",
+        "lower-case-boundary-letter",
+        "empty-hedge",
+        "blank-assertion",
+        "unknown-key",
+        "malformed-code",
+    ],
+)
+def test_rules_data_that_would_drift_is_refused_naming_the_key(
+    tmp_path: Path, old: str, new: str, named: str
+) -> None:
+    message = pack_error(str(edited_pack(tmp_path, old, new)), tmp_path)
+    assert named in message
+    assert len(message.splitlines()) == 1
+    assert message.endswith("fix the file")
+
+
+def test_check_with_broken_rules_data_exits_2_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    prompt = edited_pack(tmp_path, 'hedges = ["maybe",', 'hedges = ["", "maybe",')
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "specrun",
+            "check",
+            str(ROOT / "tests" / "fixtures" / "valid-result.json"),
+            "--repo",
+            str(ROOT / "examples" / "tenantatlas"),
+            "--prompt",
+            str(prompt),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    [line] = completed.stderr.strip().splitlines()
+    assert "hedges[0]: a term must not be empty" in line
+    assert "Traceback" not in completed.stderr
+
+
 def repo_prompt(repo: Path, name: str = "mine") -> Path:
     prompts = repo / ".codex" / "prompts"
     prompts.mkdir(parents=True, exist_ok=True)

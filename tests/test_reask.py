@@ -72,6 +72,18 @@ def test_violations_are_sent_back_with_the_previous_answer(
     assert "complete result document" in reask.text
 
 
+def test_the_reask_quotes_the_text_each_violation_judged(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    broken["candidates"][1]["summary"] = "Queries should perhaps be scoped to the acting tenant."
+    provider = ScriptedProvider(broken, valid_document)
+    attempts(provider, rules, uncertain)
+    reask = provider.requests[1].turns[2].text
+    assert "SC602 at Candidate B > summary" in reask
+    assert "The text judged: 'Queries should perhaps be scoped to the acting tenant.'" in reask
+
+
 def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
@@ -82,7 +94,7 @@ def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     reask = provider.requests[1].turns[2].text
     assert reask.startswith("Your previous answer could not be used:\n")
     assert "- SC104 at answer, line 1, column 17: The answer is not valid JSON" in reask
-    assert 'Evidence: "{\\"candidates\\": [".' in reask
+    assert "The text judged: '{\"candidates\": ['." in reask
     assert outcome.attempts[0].document is None
     assert [v.code for v in outcome.attempts[0].violations] == ["SC104"]
 
@@ -101,7 +113,7 @@ def test_schema_breaches_are_re_asked_with_their_locations_and_evidence(
     assert "- SC104 at Candidate B > slug: The item is missing. Fix:" in reask
     assert (
         "- SC104 at Candidate C > goals: The item is malformed: Input should be a valid list. "
-        'Evidence: "one goal". Fix:'
+        "The text judged: 'one goal'. Fix:"
     ) in reask
 
 

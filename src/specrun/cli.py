@@ -262,9 +262,14 @@ def check(
     file: Annotated[Path, typer.Argument(help="A result JSON file.")],
     repo: RepoOption = Path(),
     prompt: PromptOption = DEFAULT_PROMPT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on items left for review, too.")
+    ] = False,
 ) -> None:
     """Validate a result file against the schema and every rule; exit 1 on violations.
+
+    What the rules cannot decide is listed as "needs review"; it fails only with --strict.
 
     Example: specrun check result.json --repo examples/tenantatlas
     """
@@ -281,17 +286,23 @@ def check(
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
     _, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
-    violations = findings.violations
+    violations, unsure = findings.violations, findings.needs_review
+    failed = bool(violations) or (strict and bool(unsure))
     if as_json:
-        report = {"valid": not violations, "violations": [v.as_dict() for v in violations]}
+        report = {
+            "valid": not failed,
+            "violations": [v.as_dict() for v in violations],
+            "needs_review": [item.as_dict() for item in unsure],
+        }
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        for violation in violations:
-            typer.echo(str(violation))
-    if violations:
-        typer.echo(f"{file}: {len(violations)} violation(s)", err=True)
+        for verdict in (*violations, *unsure):
+            typer.echo(str(verdict))
+    summary = f"{len(violations)} violation(s), {len(unsure)} item(s) need review"
+    if failed:
+        typer.echo(f"{file}: invalid: {summary}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{file}: valid", err=True)
+    typer.echo(f"{file}: valid" + (f" ({summary})" if unsure else ""), err=True)
 
 
 @app.command()

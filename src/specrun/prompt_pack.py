@@ -16,17 +16,32 @@ is a regular file, so a FIFO cannot hang the run.
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from specrun.bundled import bundled_dir
+from specrun.document import THEMES, ExplicitStatements
 from specrun.errors import InputError
-from specrun.phrases import Concept, StatementConcept
+from specrun.phrases import Concept, StatementConcept, Term, Terms
 
 RULES_SUFFIX = ".rules.toml"
 PROMPT_MAX_BYTES = 1_000_000
 FRONT_MATTER_MAX_CHARS = 64_000
+
+
+LETTERS = tuple(chr(ord("A") + index) for index in range(len(THEMES)))
+STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
+Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
+Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Rules(BaseModel):
@@ -34,39 +49,72 @@ class Rules(BaseModel):
 
 
 class StatementRule(Rules):
-    code: str
-    required_for: list[str]
+    code: str = Field(pattern=r"^SC\d{3}$")
+    required_for: list[Letter]
     concept: StatementConcept
 
 
 class CandidateRules(Rules):
-    letter: str
+    letter: Letter
     theme: str
-    signatures: list[str] = Field(min_length=1)
+    signatures: Terms
+    theme_markers: list[Concept] = []
     directions: list[Concept] = Field(min_length=1)
 
 
 class RequiredBoundary(Rules):
-    candidate: str
+    candidate: Letter
     spec: int
-    relationship: list[str] = Field(min_length=1)
+    relationship: Terms
+    owned: list[Concept] = []
 
 
 class PackRules(Rules):
-    """Everything the validators need to know about one prompt, as data."""
+    """Everything the validators need to know about one prompt, as data, checked against the
+    result document's model when the pack loads, so a typo cannot silently disable a rule."""
 
     binding_files: list[str] = Field(min_length=1)
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
     required_boundaries: list[RequiredBoundary] = []
-    non_duplication: list[str] = []
-    placeholders: list[str] = []
-    prose_min_words: int = 3
-    hedges: list[str] = []
-    umbrella_exemptions: list[str] = []
-    english_function_words: list[str] = Field(min_length=1)
-    english_min_share: float = Field(gt=0, lt=1)
-    english_min_words: int = 12
+    non_duplication: list[Term] = []
+    duplication_verbs: list[Term] = []
+    replacement_claims: list[Term] = []
+    placeholders: list[Placeholder] = []
+    prose_min_words: int = Field(default=3, ge=1)
+    hedges: list[Term] = []
+    soft_hedges: list[Term] = []
+    umbrella_exemptions: list[Term] = []
+    english_min_words: int = Field(default=20, ge=1)
+    english_min_confidence: float = Field(default=0.9, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _agrees_with_the_document(self) -> "PackRules":
+        for index, rule in enumerate(self.candidates):
+            position = f"candidates[{index}]"
+            if index >= len(THEMES):
+                raise ValueError(f"{position}: the result document has only {len(THEMES)} themes")
+            if rule.letter != LETTERS[index]:
+                raise ValueError(
+                    f"{position}.letter is {rule.letter!r}, expected {LETTERS[index]!r}"
+                )
+            if rule.theme != THEMES[index]:
+                raise ValueError(f"{position}.theme is {rule.theme!r}, expected {THEMES[index]!r}")
+        letters = {rule.letter for rule in self.candidates}
+        for key, statement in self.statements.items():
+            if key not in STATEMENT_KEYS:
+                raise ValueError(
+                    f"statements.{key} is not an explicit statement of the result document "
+                    f"({', '.join(STATEMENT_KEYS)})"
+                )
+            if strangers := sorted(set(statement.required_for) - letters):
+                raise ValueError(f"statements.{key}.required_for names unknown {strangers}")
+        for index, boundary in enumerate(self.required_boundaries):
+            if boundary.candidate not in letters:
+                raise ValueError(
+                    f"required_boundaries[{index}].candidate {boundary.candidate!r} is unknown"
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -169,9 +217,26 @@ def load_rules(path: Path, repo: Path | None = None) -> PackRules:
     text = read_pack_file(path, repo, "rules data")
     try:
         return PackRules.model_validate(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, ValidationError) as error:
-        first = str(error).splitlines()[0]
-        raise InputError(f"rules data {path} is malformed ({first}); fix the file") from error
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"rules data {path} is malformed ({error}); fix the file") from None
+    except ValidationError as error:
+        raise InputError(
+            f"rules data {path} is malformed: {_first_problem(error)}; fix the file"
+        ) from None
+
+
+def _first_problem(error: ValidationError) -> str:
+    """The first problem on one line, naming the key it sits at."""
+    detail = error.errors()[0]
+    key = ".".join(
+        f"[{part}]" if isinstance(part, int) else str(part) for part in detail["loc"]
+    ).replace(".[", "[")
+    message = detail["msg"].removeprefix("Value error, ")
+    if detail["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif detail["type"] == "missing":
+        message = "missing key"
+    return f"{key}: {message}" if key else message
 
 
 def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:

@@ -2,14 +2,13 @@
 
 Each attempt asks the provider for the result document, judges the raw answer
 (``specrun.answers``) and, when it breaks any rule, re-asks with the previous answer and its
-violations (code, location, message, evidence, hint). An answer that is cut off, not JSON or off
-the schema is judged the same way: its SC104 violations say where. An oversized answer is one
-SC104 violation too, neither judged nor repeated back to the model. The system prompt is the same
-on every attempt; only the conversation after it changes. The loop stops at the first valid
+violations (code, location, message, the text judged, hint). An answer that is cut off, not JSON
+or off the schema is judged the same way: its SC104 violations say where. An oversized answer is
+one SC104 violation too, neither judged nor repeated back to the model. The system prompt is the
+same on every attempt; only the conversation after it changes. The loop stops at the first valid
 answer or when ``max_attempts`` answers have been judged.
 """
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ class Outcome:
 def reask_message(attempt: Attempt) -> str:
     listed = "\n".join(
         f"- {v.code} at {v.location}: {v.message}"
-        + (f" Evidence: {json.dumps(v.evidence, ensure_ascii=False)}." if v.evidence else "")
+        + (f" The text judged: {v.evidence!r}." if v.evidence else "")
         + f" Fix: {v.hint}"
         for v in attempt.violations
     )

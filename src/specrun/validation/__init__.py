@@ -8,14 +8,13 @@ back in rule-code order, then document order. A model's raw answer, or a result 
 reaches them through ``specrun.answers``.
 """
 
-import json
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from pydantic import ValidationError
 
 from specrun.document import SpecCandidates, without_lone_surrogates
 from specrun.numbering import NumberingEvidence
+from specrun.phrases import excerpt
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
@@ -47,8 +46,7 @@ CHECKS: tuple[Check, ...] = (
     language.check_register,
     structure.check_closing,
 )
-EVIDENCE_LIMIT = 160
-LONG_NUMBER = 10**20
+SCHEMA_EVIDENCE_LIMIT = 120
 SCHEMA_MESSAGES = {
     "missing": "The item is missing.",
     "extra_forbidden": "The field is not part of the result schema.",
@@ -66,15 +64,11 @@ def schema_location(path: tuple[int | str, ...]) -> str:
     return f"{CLOSING} > {field}"
 
 
-def _evidence(detail: Any) -> str:
-    """The offending value, shortened; nothing for a missing item or an implausibly long
-    number, which no message repeats."""
-    value = detail["input"]
-    if detail["type"] == "missing" or (isinstance(value, int) and abs(value) >= LONG_NUMBER):
-        return ""
-    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    shown = without_lone_surrogates(shown)
-    return shown if len(shown) <= EVIDENCE_LIMIT else shown[: EVIDENCE_LIMIT - 1] + "…"
+def _schema_evidence(value: object) -> str:
+    """The offending value, short; a huge number is described, never echoed."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a number of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    return without_lone_surrogates(excerpt(str(value), SCHEMA_EVIDENCE_LIMIT))
 
 
 def schema_violations(
@@ -87,7 +81,7 @@ def schema_violations(
             locate(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
-            _evidence(detail),
+            "" if detail["type"] == "missing" else _schema_evidence(detail["input"]),
         )
         for detail in error.errors()
     ]

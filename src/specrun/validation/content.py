@@ -1,43 +1,72 @@
 """Content rules: the explicit statements (SC301–SC304), boundaries to existing specs (SC401),
 no umbrella (SC402) and each candidate's specific direction (SC501). Which candidate needs
-what comes from the pack's rules data."""
+what, and the words that decide it, come from the pack's rules data.
+
+Only certainty makes a violation: a required statement null, waved away or contradicted; a
+boundary to a spec that does not exist, or none at all where one is required; a scope item that
+names another candidate's theme unmistakably. Whatever the terms cannot decide (a statement
+whose assertion they do not recognise, a boundary that never uses a non-duplication phrase, a
+direction point they do not find, a scope item that only resembles another theme) is left for
+review.
+"""
 
 from collections.abc import Iterator
 
+from specrun.document import SpecCandidate
 from specrun.numbering import listing
-from specrun.phrases import Judgement, Verdict, affirmed_term, judge_statement, mentions, normalise
-from specrun.validation.model import Review, Violation, candidate_texts, where
+from specrun.phrases import (
+    CERTAIN_BREACHES,
+    Judgement,
+    Verdict,
+    affirmed_term,
+    coverage,
+    covers,
+    excerpt,
+    judge_statement,
+    negated_term,
+    normalise,
+    sentences,
+    windows,
+)
+from specrun.prompt_pack import CandidateRules, RequiredBoundary
+from specrun.validation.model import Review, ReviewItem, Violation, where
 from specrun.validation.numbering_rules import spec_numbers_named
 
 VERDICT_MESSAGES = {
     Verdict.MISSING: "The statement is missing.",
-    Verdict.DISMISSED: "The statement waves the point away ({evidence!r}).",
-    Verdict.CONTRADICTED: "The statement says the opposite ({evidence!r}).",
-    Verdict.NOT_ASSERTED: "The statement does not explicitly assert it.",
+    Verdict.DISMISSED: "The statement waves the point away ({term!r}).",
+    Verdict.CONTRADICTED: "The statement says the opposite ({term!r}).",
+    Verdict.UNCLEAR: "The statement asserts it but also says {term!r}, which may take it back.",
+    Verdict.NOT_ASSERTED: "The terms do not recognise an explicit assertion.",
 }
+# Fields where a candidate states what it will do. Problems, risks and statements describe, and
+# non_goals exclude, so none of them counts towards a direction or as a claim on another theme.
+DIRECTION_FIELDS = ("summary", "goals", "scope", "target_model", "key_requirements")
+CLAIM_FIELDS = ("scope", "goals", "key_requirements")
 
 
-def check_statements(review: Review) -> Iterator[Violation]:
+def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC301–SC304: required explicit statements really assert their concept."""
     for field, rule in review.rules.statements.items():
         for letter, candidate in review.candidates():
             if letter not in rule.required_for:
                 continue
-            judgement: Judgement = judge_statement(
-                getattr(candidate.explicit_statements, field), rule.concept
-            )
+            text = getattr(candidate.explicit_statements, field)
+            judgement: Judgement = judge_statement(text, rule.concept)
             if judgement.verdict is Verdict.ASSERTED:
                 continue
-            message = VERDICT_MESSAGES[judgement.verdict].format(evidence=judgement.evidence)
-            yield Violation(
+            verdict = Violation if judgement.verdict in CERTAIN_BREACHES else ReviewItem
+            message = VERDICT_MESSAGES[judgement.verdict].format(term=judgement.term)
+            yield verdict(
                 rule.code,
                 where(letter, f"explicit_statements.{field}"),
                 f"Candidate {letter} must state that {rule.concept.name}. {message}",
                 f"State explicitly, in this candidate's terms, that {rule.concept.name}.",
+                excerpt(judgement.evidence or (text or "null")),
             )
 
 
-def check_boundaries(review: Review) -> Iterator[Violation]:
+def check_boundaries(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC401: boundaries name only existing specs; required boundaries are drawn explicitly."""
     existing = set(review.numbering.in_use)
     for letter, candidate in review.candidates():
@@ -49,78 +78,173 @@ def check_boundaries(review: Review) -> Iterator[Violation]:
                     where(letter, f"boundary_to_existing_specs[{index}].spec"),
                     f"{boundary.spec!r} is not an existing spec of the repository.",
                     f"Name an existing spec as 'Spec NNN' ({listing(sorted(existing))}).",
+                    excerpt(boundary.spec),
                 )
     by_letter = dict(review.candidates())
     for required in review.rules.required_boundaries:
-        if required.candidate not in by_letter:
-            continue
-        matching = [
-            boundary
-            for boundary in by_letter[required.candidate].boundary_to_existing_specs
-            if required.spec in spec_numbers_named(f"Spec {boundary.spec}")
-        ]
-        location = where(required.candidate, "boundary_to_existing_specs")
-        relationship = required.relationship[0]
-        if not any(
-            affirmed_term(normalise(b.relationship), required.relationship) for b in matching
-        ):
-            yield Violation(
+        if required.candidate in by_letter:
+            yield from _required_boundary(review, required.candidate, by_letter, required)
+
+
+def _required_boundary(
+    review: Review, letter: str, by_letter: dict[str, SpecCandidate], required: RequiredBoundary
+) -> Iterator[Violation | ReviewItem]:
+    rules, spec = review.rules, required.spec
+    matching = [
+        boundary
+        for boundary in by_letter[letter].boundary_to_existing_specs
+        if spec in spec_numbers_named(f"Spec {boundary.spec}")
+    ]
+    location = where(letter, "boundary_to_existing_specs")
+    relationship = required.relationship[0]
+    if not matching:
+        yield Violation(
+            "SC401",
+            location,
+            f"Candidate {letter} draws no boundary to Spec {spec}; it must state that it "
+            f"{relationship}s it.",
+            f"Add a boundary to Spec {spec} whose relationship is '{relationship}s'.",
+            excerpt("; ".join(b.spec for b in by_letter[letter].boundary_to_existing_specs)),
+        )
+        return
+    yield from _taken_over(review, letter, by_letter[letter], required)
+    said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
+    if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The terms do not find that Candidate {letter} {relationship}s Spec {spec}.",
+            f"State in the boundary to Spec {spec} that the candidate {relationship}s it.",
+            excerpt(said),
+        )
+    replacement = affirmed_term(said, rules.replacement_claims)
+    if replacement is not None:
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The boundary to Spec {spec} may claim to replace it ({replacement!r}).",
+            f"Build on Spec {spec} instead of replacing it; say what stays there.",
+            excerpt(_sentence_with(said, replacement)),
+        )
+    elif (
+        affirmed_term(said, rules.non_duplication) is None
+        and negated_term(said, rules.duplication_verbs) is None
+    ):
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The terms do not find how Candidate {letter} avoids duplicating Spec {spec}.",
+            f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
+            excerpt(said),
+        )
+
+
+def _taken_over(
+    review: Review, letter: str, candidate: SpecCandidate, required: RequiredBoundary
+) -> Iterator[ReviewItem]:
+    """Items that take on what the extended spec already specifies, without deferring to it."""
+    keeps = [
+        *review.rules.non_duplication,
+        *review.rules.umbrella_exemptions,
+        f"spec {required.spec}",
+    ]
+    for field in CLAIM_FIELDS:
+        for index, item in enumerate(getattr(candidate, field)):
+            said = normalise(item)
+            owned = next((c for c in required.owned if covers(said, c)), None)
+            if owned is None or affirmed_term(said, keeps) is not None:
+                continue
+            yield ReviewItem(
                 "SC401",
-                location,
-                f"Candidate {required.candidate} must state that it {relationship}s "
-                f"Spec {required.spec}.",
-                f"Add a boundary to Spec {required.spec} whose relationship is '{relationship}s'.",
-            )
-        elif not any(
-            affirmed_term(
-                normalise(f"{b.relationship}. {b.statement}"), review.rules.non_duplication
-            )
-            for b in matching
-        ):
-            yield Violation(
-                "SC401",
-                location,
-                f"The boundary to Spec {required.spec} does not say how Candidate "
-                f"{required.candidate} avoids duplicating it.",
-                f"Say what stays in Spec {required.spec} and that this candidate does not "
-                "duplicate it.",
+                where(letter, f"{field}[{index}]"),
+                f"The item may re-specify what Spec {required.spec} already owns ({owned.name}).",
+                f"Leave {owned.name} to Spec {required.spec}; reference it instead of "
+                "specifying it again.",
+                excerpt(item),
             )
 
 
-def check_umbrella(review: Review) -> Iterator[Violation]:
+def _sentence_with(text: str, term: str) -> str:
+    for sentence in sentences(text):
+        if affirmed_term(sentence, [term]) is not None:
+            return sentence
+    return text
+
+
+def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC402: no candidate claims another candidate's theme as its own scope."""
-    signatures = {rule.letter: rule.signatures for rule in review.rules.candidates}
-    exemptions = review.rules.umbrella_exemptions
+    rules = review.rules
     for letter, candidate in review.candidates():
         claims = [("working_title", candidate.working_title)]
-        for field in ("scope", "goals"):
+        for field in CLAIM_FIELDS:
             claims += [(f"{field}[{i}]", item) for i, item in enumerate(getattr(candidate, field))]
         for field, text in claims:
             said = normalise(text)
-            if affirmed_term(said, exemptions) is not None and field != "working_title":
-                continue
-            for other, terms in signatures.items():
-                if other != letter and (term := affirmed_term(said, terms)) is not None:
-                    yield Violation(
-                        "SC402",
-                        where(letter, field),
-                        f"Candidate {letter} claims Candidate {other}'s theme ({term!r}).",
-                        f"Leave that theme to Candidate {other}; reference it as a dependency "
-                        "instead of scoping it in.",
-                    )
+            for other in rules.candidates:
+                if other.letter == letter:
+                    continue
+                exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+                if field != "working_title" and affirmed_term(said, exemptions) is not None:
+                    continue
+                yield from _claim(letter, field, text, other)
 
 
-def check_directions(review: Review) -> Iterator[Violation]:
-    """SC501: each candidate covers its candidate-specific direction."""
+def _claim(
+    letter: str, field: str, text: str, other: CandidateRules
+) -> Iterator[Violation | ReviewItem]:
+    hint = (
+        f"Leave that theme to Candidate {other.letter}; reference it as a dependency instead "
+        "of scoping it in."
+    )
+    if (term := affirmed_term(text, other.signatures)) is not None:
+        yield Violation(
+            "SC402",
+            where(letter, field),
+            f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
+            hint,
+            excerpt(text),
+        )
+        return
+    said = normalise(text)
+    for marker in other.theme_markers:
+        if covers(said, marker):
+            yield ReviewItem(
+                "SC402",
+                where(letter, field),
+                f"Candidate {letter} may claim Candidate {other.letter}'s theme ({marker.name}).",
+                hint,
+                excerpt(text),
+            )
+            return
+
+
+def direction_passages(candidate: SpecCandidate) -> list[str]:
+    """The candidate's sentences and list items in reading order, non-goals left out."""
+    passages: list[str] = []
+    for field in DIRECTION_FIELDS:
+        value = getattr(candidate, field)
+        for text in value if isinstance(value, list) else [value]:
+            passages += sentences(text)
+    return passages
+
+
+def check_directions(review: Review) -> Iterator[ReviewItem]:
+    """SC501: each candidate covers its candidate-specific direction, judged over single and
+    adjacent sentences and items. Terms can miss a paraphrase, so a point not found is left
+    for review."""
     directions = {rule.letter: rule.directions for rule in review.rules.candidates}
     for letter, candidate in review.candidates():
-        text = "\n".join(text for _, text in candidate_texts(candidate))
-        missing = [d.name for d in directions.get(letter, []) if not mentions(text, d)]
-        if missing:
-            yield Violation(
+        passages = direction_passages(candidate)
+        spans = list(zip(windows(passages), windows([normalise(p) for p in passages]), strict=True))
+        for direction in directions.get(letter, []):
+            if any(covers(folded, direction) for _, folded in spans):
+                continue
+            closest = max(spans, key=lambda span: coverage(span[1], direction), default=("", ""))[0]
+            yield ReviewItem(
                 "SC501",
                 where(letter, "direction"),
-                f"Candidate {letter} does not cover: {'; '.join(missing)}.",
+                f"The terms do not find that Candidate {letter} covers: {direction.name}.",
                 "Address each point of the candidate-specific direction in the scope or the "
                 "key requirements.",
+                excerpt(closest or candidate.working_title),
             )

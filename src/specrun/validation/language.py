@@ -1,11 +1,25 @@
-"""Language rules: the text is English (SC601) in a formal register (SC602)."""
+"""Language rules: the text is English (SC601) in a formal register (SC602).
+
+SC601 asks langdetect (a port of Google's language-detection library, pure Python) about each
+candidate's whole prose and the closing sections' prose at once, then about each prose field
+(not list item) long enough to carry signal alone: short items such as noun phrases ("Jobs MUST
+carry actor id, workspace id and tenant id.") are never judged on their own. Only a confident
+non-English verdict is a violation, one per candidate. langdetect samples at random,
+so its seed is fixed for reproducible verdicts, and it is imported only when a document is
+checked.
+
+SC602 distinguishes hedges that are certain ("maybe", "perhaps", "should probably", "to be
+decided") from words with an ordinary non-hedging reading ("possibly", "probably", "kind of"),
+which are left for review.
+"""
 
 import re
 from collections.abc import Iterator
 
-from specrun.phrases import affirmed_term, normalise
+from specrun.phrases import affirmed_term, excerpt, sentences
 from specrun.validation.model import (
     Review,
+    ReviewItem,
     Violation,
     candidate_texts,
     closing,
@@ -13,12 +27,21 @@ from specrun.validation.model import (
     where,
 )
 
-WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-FIRST_PERSON_CAPITAL = re.compile(r"(?<![\w'])I(?:'m|'ve|'d|'ll)?(?![\w'])")
+FIRST_PERSON_CAPITAL = re.compile(r"(?<![\w'/\-])I(?:'m|'ve|'d|'ll)?(?![\w'/\-])")
 FIRST_PERSON = re.compile(r"\b(?:me|my|mine|myself)\b", re.IGNORECASE)
-NUMERAL_BEFORE_I = re.compile(r"(?:phase|tier|stage|part|level|type|class|wave)\s+$", re.IGNORECASE)
+# "Article I", "Phase I": a roman numeral, not the first person.
+NUMERAL_BEFORE_I = re.compile(
+    r"(?:article|section|chapter|part|annex|appendix|phase|tier|stage|level|type|class|wave)"
+    r"\s+$",
+    re.IGNORECASE,
+)
 EXCLAMATION = re.compile(r"!(?=\s|$|[\"')\]])")
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
+WORD = re.compile(r"[^\W\d_]+")
+# langdetect samples features from the text; a few thousand characters decide as well as the
+# whole, and keep the cost of a long answer flat.
+SAMPLE_CHARS = 4000
+REGISTER_HINT = "Use formal, impersonal enterprise spec language: state decisions as requirements."
 
 
 def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
@@ -29,50 +52,89 @@ def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
         yield closing(field), text
 
 
-def check_english(review: Review) -> Iterator[Violation]:
-    """SC601: long passages read as English, judged by their share of English function words."""
-    function_words = set(review.rules.english_function_words)
+def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
+    """Each candidate's prose as one text, the closing sections' likewise, then every field long
+    enough to be judged alone (a German problem statement inside English prose)."""
+    for letter, candidate in review.candidates():
+        yield where(letter, "prose"), "\n".join(text for _, text in candidate_texts(candidate))
+    yield closing("prose"), "\n".join(text for _, text in closing_texts(review.document))
     for location, text in _all_texts(review):
-        words = [word.casefold() for word in WORD.findall(text)]
-        if len(words) < review.rules.english_min_words:
+        if "[" not in location.rsplit(" > ", 1)[-1].split(".")[0]:
+            yield location, text
+
+
+def detected_language(text: str) -> tuple[str, float]:
+    """The most probable language of the text and its probability."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        best = detect_langs(text)[0]
+    except LangDetectException:
+        return "unknown", 0.0
+    return str(best.lang), float(best.prob)
+
+
+def check_english(review: Review) -> Iterator[Violation]:
+    """SC601: each candidate's prose, and the closing sections', read as English."""
+    rules = review.rules
+    flagged: set[str] = set()
+    for location, text in _prose_units(review):
+        unit = location.split(" > ")[0]
+        if unit in flagged or len(WORD.findall(text)) < rules.english_min_words:
             continue
-        share = sum(word in function_words for word in words) / len(words)
-        if share < review.rules.english_min_share:
+        language, probability = detected_language(text[:SAMPLE_CHARS])
+        if language != "en" and probability >= rules.english_min_confidence:
+            flagged.add(unit)
             yield Violation(
                 "SC601",
                 location,
-                "The text does not read as English.",
+                f"The text reads as {language!r}, not English ({probability:.0%} confident).",
                 "Write every item in English.",
+                excerpt(text),
             )
 
 
 def _first_person(text: str) -> str | None:
     for match in FIRST_PERSON_CAPITAL.finditer(text):
-        if not NUMERAL_BEFORE_I.search(text[: match.start()]):
+        if not NUMERAL_BEFORE_I.search(text[max(0, match.start() - 12) : match.start()]):
             return match.group(0)
     pronoun = FIRST_PERSON.search(text)
     return pronoun.group(0) if pronoun else None
 
 
-def _register_problem(text: str, hedges: list[str]) -> str | None:
-    if word := _first_person(text):
+def _certain_problem(sentence: str, hedges: list[str]) -> str | None:
+    if word := _first_person(sentence):
         return f"first person singular ({word!r})"
-    if hedge := affirmed_term(normalise(text), hedges):
+    if hedge := affirmed_term(sentence, hedges):
         return f"hedging ({hedge!r})"
-    if EXCLAMATION.search(text):
+    if EXCLAMATION.search(sentence):
         return "an exclamation mark"
-    if emoji := EMOJI.search(text):
+    if emoji := EMOJI.search(sentence):
         return f"an emoji ({emoji.group(0)!r})"
     return None
 
 
-def check_register(review: Review) -> Iterator[Violation]:
+def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC602: no first person singular, hedging, exclamation marks or emoji."""
+    rules = review.rules
     for location, text in _all_texts(review):
-        if problem := _register_problem(text, review.rules.hedges):
-            yield Violation(
-                "SC602",
-                location,
-                f"The text uses {problem}.",
-                "Use formal, impersonal enterprise spec language: state decisions as requirements.",
-            )
+        unsure: ReviewItem | None = None
+        for sentence in sentences(text):
+            if problem := _certain_problem(sentence, rules.hedges):
+                yield Violation(
+                    "SC602", location, f"The text uses {problem}.", REGISTER_HINT, excerpt(sentence)
+                )
+                break
+            if unsure is None and (word := affirmed_term(sentence, rules.soft_hedges)):
+                unsure = ReviewItem(
+                    "SC602",
+                    location,
+                    f"{word!r} may hedge a decision, or may describe a real possibility.",
+                    REGISTER_HINT,
+                    excerpt(sentence),
+                )
+        else:
+            if unsure is not None:
+                yield unsure

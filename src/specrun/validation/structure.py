@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from specrun.document import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, SpecCandidate
+from specrun.phrases import excerpt
 from specrun.validation.model import LETTERS, Review, Violation, closing, where
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -28,6 +29,7 @@ def check_candidate_set(review: Review) -> Iterator[Violation]:
             "candidates",
             f"There are {count} candidates; exactly {len(LETTERS)} are required.",
             "Give exactly one candidate per theme, in the order A, B, C, D.",
+            excerpt(", ".join(review.labels())),
         )
     expected = [rule.theme for rule in review.rules.candidates]
     for (letter, candidate), theme in zip(review.candidates(), expected, strict=False):
@@ -37,6 +39,7 @@ def check_candidate_set(review: Review) -> Iterator[Violation]:
                 where(letter, "theme"),
                 f"Theme is {candidate.theme!r}; position {letter} is {theme!r}.",
                 "Keep the order A–D and give each candidate its own theme.",
+                candidate.theme,
             )
 
 
@@ -49,6 +52,7 @@ def check_status(review: Review) -> Iterator[Violation]:
                 where(letter, "status"),
                 f"Status is {candidate.status!r}.",
                 "Set the status to 'Proposed'.",
+                excerpt(candidate.status),
             )
 
 
@@ -62,6 +66,7 @@ def check_identity(review: Review) -> Iterator[Violation]:
                 where(letter, "slug"),
                 f"Slug {candidate.slug!r} is not lowercase kebab-case.",
                 "Use lowercase words joined by single hyphens, e.g. 'queued-execution-trust'.",
+                excerpt(candidate.slug),
             )
     for field in ("slug", "working_title"):
         seen = Counter(getattr(candidate, field).strip().casefold() for _, candidate in candidates)
@@ -72,6 +77,7 @@ def check_identity(review: Review) -> Iterator[Violation]:
                     where(letter, field),
                     f"{field} {getattr(candidate, field)!r} is shared with another candidate.",
                     "Give every candidate its own slug and working title.",
+                    excerpt(getattr(candidate, field)),
                 )
 
 
@@ -86,38 +92,40 @@ def _substance_problem(text: str, review: Review, min_words: int) -> str | None:
     return None
 
 
-def _item_problems(candidate: SpecCandidate, review: Review) -> Iterator[tuple[str, str]]:
+def _item_problems(candidate: SpecCandidate, review: Review) -> Iterator[tuple[str, str, str]]:
     min_words = review.rules.prose_min_words
     for field in ("working_title", *PROSE_FIELDS):
         problem = _substance_problem(getattr(candidate, field), review, 1)
         if problem is None and field != "working_title":
             problem = _substance_problem(getattr(candidate, field), review, min_words)
         if problem:
-            yield field, problem
+            yield field, problem, getattr(candidate, field)
     for field in LIST_FIELDS:
         items = getattr(candidate, field)
         if not items:
-            yield field, "is an empty list"
+            yield field, "is an empty list", "[]"
         for index, item in enumerate(items):
             if problem := _substance_problem(item, review, 1):
-                yield f"{field}[{index}]", problem
+                yield f"{field}[{index}]", problem, item
     if not candidate.boundary_to_existing_specs:
-        yield "boundary_to_existing_specs", "is an empty list"
+        yield "boundary_to_existing_specs", "is an empty list", "[]"
     for index, boundary in enumerate(candidate.boundary_to_existing_specs):
         for part, words in (("spec", 1), ("relationship", 1), ("statement", min_words)):
-            if problem := _substance_problem(getattr(boundary, part), review, words):
-                yield f"boundary_to_existing_specs[{index}].{part}", problem
+            text = getattr(boundary, part)
+            if problem := _substance_problem(text, review, words):
+                yield f"boundary_to_existing_specs[{index}].{part}", problem, text
 
 
 def check_substance(review: Review) -> Iterator[Violation]:
     """SC104: every item present and substantive."""
     for letter, candidate in review.candidates():
-        for field, problem in _item_problems(candidate, review):
+        for field, problem, text in _item_problems(candidate, review):
             yield Violation(
                 "SC104",
                 where(letter, field),
                 f"The item {problem}.",
                 "Write the item out in concrete, formal spec language.",
+                excerpt(text),
             )
 
 
@@ -135,6 +143,7 @@ def check_fixed_sets(review: Review) -> Iterator[Violation]:
                     where(letter, field),
                     f"{value!r} is not one of {', '.join(allowed)}.",
                     f"Choose exactly one of: {', '.join(allowed)}.",
+                    excerpt(value),
                 )
 
 
@@ -148,6 +157,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
             closing("recommended_implementation_order"),
             f"The order {order} is not a permutation of the labels {labels}.",
             "List each of the four candidate labels exactly once.",
+            excerpt(", ".join(order)),
         )
     if not document.parallel_tracks:
         yield Violation(
@@ -164,6 +174,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
                 closing(f"parallel_tracks[{index}]"),
                 f"The track names {strangers or 'no candidates'}, not the four labels.",
                 f"Name only these labels: {', '.join(labels)}.",
+                excerpt(", ".join(track.candidates)),
             )
         if not track.rationale.strip():
             yield Violation(
@@ -171,6 +182,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
                 closing(f"parallel_tracks[{index}].rationale"),
                 "The track has no rationale.",
                 "Say why these candidates can run in parallel.",
+                excerpt(", ".join(track.candidates)),
             )
     start = document.start_first
     if not order or start.candidate != order[0]:
@@ -180,6 +192,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
             f"start_first is {start.candidate!r} but the order begins with "
             f"{order[0] if order else 'nothing'!r}.",
             "Start first with the first candidate of the recommended order.",
+            excerpt(f"start_first: {start.candidate}; order: {', '.join(order)}"),
         )
     if len(start.rationale.split()) < review.rules.prose_min_words:
         yield Violation(
@@ -187,6 +200,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
             closing("start_first.rationale"),
             "The start-first choice has no substantive rationale.",
             "Explain why this candidate should start first.",
+            excerpt(start.rationale),
         )
     uncertain = review.numbering.status == "uncertain"
     if uncertain and len(document.numbering_strategy.split()) < review.rules.prose_min_words:
@@ -195,4 +209,5 @@ def check_closing(review: Review) -> Iterator[Violation]:
             closing("numbering_strategy"),
             "Numbering is uncertain but no numbering strategy is recommended.",
             "Recommend how to assign spec numbers once the active numbering is known.",
+            excerpt(document.numbering_strategy),
         )
