@@ -26,9 +26,18 @@ from wire import (
 
 from specrun.config import BUILT_IN_PROFILES, ProviderProfile, RetryPolicy, Settings
 from specrun.document import SpecCandidates
-from specrun.errors import InputError
-from specrun.providers import KEYLESS, Answer, Request, Turn, api_key_for, build_provider
-from specrun.providers.calls import undecoded_body, unreadable
+from specrun.errors import InputError, ProviderError
+from specrun.providers import (
+    KEYLESS,
+    Answer,
+    Request,
+    TransientProviderError,
+    Turn,
+    api_key_for,
+    build_provider,
+)
+from specrun.providers.calls import call_sdk, undecoded_body, unreadable
+from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
 from specrun.runner import execute_run
 
 OPENAI_KEY = "kv-openai-key-3e8b"
@@ -421,3 +430,27 @@ def test_a_response_of_another_shape_is_an_unreadable_answer_not_a_crash(
         assert json.loads(answer.raw)["choices"] == "x"
     else:
         assert answer.raw == expected
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected", "transient"),
+    [
+        (
+            Refused(Endpoint("local", "http://127.0.0.1:11434/v1")),
+            "cannot connect to http://127.0.0.1:11434/v1 (profile local): is the server running?",
+            False,
+        ),
+        (DeadlineExceeded(0.5), "no complete answer within the 0.5s deadline", True),
+    ],
+    ids=["refused", "deadline"],
+)
+def test_a_transport_fault_the_sdk_leaves_unwrapped_is_translated(
+    fault: Exception, expected: str, transient: bool
+) -> None:
+    def create(**options: Any) -> Any:
+        raise fault
+
+    with pytest.raises(ProviderError) as caught:
+        call_sdk(create, BUILT_IN_PROFILES["local"], {}, (openai.APIError,))
+    assert expected in str(caught.value)
+    assert isinstance(caught.value, TransientProviderError) is transient

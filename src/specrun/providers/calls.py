@@ -44,15 +44,18 @@ def call_sdk(
     sdk_errors: tuple[type[Exception], ...],
 ) -> T | str:
     """One SDK call with the profile's model and temperature, its errors translated; a body the
-    SDK could not decode comes back as its text."""
+    SDK could not decode comes back as its text. Newer SDK releases wrap only their HTTP
+    library's errors, so the transport's own (a refused connection, a passed deadline) can
+    arrive unwrapped and are translated here too."""
     options = {"model": profile.model, **request_options}
     if profile.temperature is not None:
         options["temperature"] = profile.temperature
+    faults: tuple[type[Exception], ...] = (ConnectionError, TimeoutError, *sdk_errors)
     try:
         return create(**options)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         return undecoded_body(error)
-    except sdk_errors as error:
+    except faults as error:
         raise translate(error) from error
 
 
