@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support import EXAMPLE, load_fixture  # noqa: E402
 
 from specrun.config import RetryPolicy  # noqa: E402
-from specrun.document import SpecCandidates  # noqa: E402
 from specrun.numbering import gather_numbering_evidence  # noqa: E402
 from specrun.prompt_pack import load_prompt_pack  # noqa: E402
 from specrun.providers import Answer, Request  # noqa: E402
@@ -73,7 +72,7 @@ def main() -> None:
         took, said = seconds([SPECRUN, "context", "--repo", str(repo)])
         print(f"context, {megabytes} MB binding file: {took:.2f}s  {said}")
 
-        answer = Answer(json.dumps(document), SpecCandidates.model_validate(document))
+        answer = Answer(json.dumps(document), stop_reason="end_turn")
         rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
         started = time.perf_counter()
         outcome = run_attempts(
@@ -86,7 +85,7 @@ def main() -> None:
         )
         took = time.perf_counter() - started
         print(
-            f"re-ask loop, 3 answers of {megabytes} MB: {took:.2f}s  {outcome.best.answer.problem}"
+            f"re-ask loop, 3 answers of {megabytes} MB: {took:.2f}s  {outcome.best.violations[0]}"
         )
     finally:
         shutil.rmtree(folder)

@@ -6,9 +6,9 @@ Run from the checkout with the project's virtual environment:
 
 Each command runs N times (after one warm-up run); the table shows the median wall time and
 its ratio to the baselines. The replayed run answers from a cassette, so it measures specrun's
-own overhead on top of the SDK imports, not a model. "instructor Anthropic client + vcrpy" is
-the floor under that run which specrun does not control: building instructor's Anthropic client
-imports its handlers (and more of openai's types), and replaying imports vcrpy.
+own overhead on top of the SDK imports, not a model. "Anthropic client + vcrpy" is the floor
+under that run which specrun does not control: building the SDK's client imports its resources,
+and replaying imports vcrpy.
 """
 
 import argparse
@@ -26,13 +26,10 @@ PYTHON = sys.executable
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "import openai, anthropic": [PYTHON, "-c", "import openai, anthropic"],
-    "import instructor, openai, anthropic": [PYTHON, "-c", "import instructor, openai, anthropic"],
-    "instructor Anthropic client + vcrpy": [
+    "Anthropic client + vcrpy": [
         PYTHON,
         "-c",
-        "import instructor, anthropic, vcr; "
-        "instructor.from_anthropic(anthropic.Anthropic(api_key='benchmark'), "
-        "mode=instructor.Mode.TOOLS)",
+        "import anthropic, vcr; anthropic.Anthropic(api_key='benchmark').messages",
     ],
     "specrun --help": [str(BIN / "specrun"), "--help"],
     "specrun context": [str(BIN / "specrun"), "context", "--repo", EXAMPLE],
@@ -65,11 +62,11 @@ def main() -> None:
     runs = parser.parse_args().runs
     medians = {name: median_seconds(command, runs) for name, command in COMMANDS.items()}
     sdk = medians["import openai, anthropic"]
-    stack = medians["import instructor, openai, anthropic"]
+    floor = medians["Anthropic client + vcrpy"]
     print(f"median of {runs} runs on {sys.platform}, Python {sys.version.split()[0]}")
-    print(f"{'command':36} {'median s':>9} {'x SDKs':>7} {'x SDKs+instructor':>18}")
+    print(f"{'command':36} {'median s':>9} {'x SDKs':>7} {'x floor':>8}")
     for name, seconds in medians.items():
-        print(f"{name:36} {seconds:9.3f} {seconds / sdk:7.2f} {seconds / stack:18.2f}")
+        print(f"{name:36} {seconds:9.3f} {seconds / sdk:7.2f} {seconds / floor:8.2f}")
 
 
 if __name__ == "__main__":

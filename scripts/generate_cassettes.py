@@ -1,15 +1,15 @@
 """Generate the shipped cassettes: real SDK traffic against a scripted loopback server.
 
 No live API is reachable where these are made, so each cassette is generated: specrun's real run
-path, with the same built-in profile a replay uses (instructor and the vendor SDK), sends its
-requests to the provider's own URL; a transport reroutes them to ``tests/wire.py``'s scripted
-server, which answers in the provider's documented wire format with documents built from
-``tests/fixtures/``. Whatever the rules leave for review goes to the judge, and the scripted
-server's judge decides every item it is asked about (holds, unless the scenario says which items
-are broken), quoting the answer. vcrpy records the exchange, and the loopback URLs are written
-back to the provider's own. ``check --judge`` scenarios record the judge's call for a result
-file in the same way. Every cassette says it was generated. Regenerate after changing the
-prompt, its rules or the example repository:
+path, with the same built-in profile a replay uses (the vendor SDK, with the provider's native
+structured output), sends its requests to the provider's own URL; a transport reroutes them to
+``tests/wire.py``'s scripted server, which answers in the provider's documented wire format with
+documents built from ``tests/fixtures/``. Whatever the rules leave for review goes to the judge,
+and the scripted server's judge decides every item it is asked about (holds, unless the scenario
+says which items are broken), quoting the answer. vcrpy records the exchange, and the loopback
+URLs are written back to the provider's own. ``check --judge`` scenarios record the judge's call
+for a result file in the same way. Every cassette says it was generated. Regenerate after
+changing the prompt, its rules, the example repository or the request's form:
 
     .venv/bin/python scripts/generate_cassettes.py [--out DIR]
 """
@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from wire import (  # noqa: E402
     Reply,
     anthropic_error,
-    anthropic_tool_answer,
-    openai_tool_answer,
+    anthropic_json_answer,
+    openai_json_answer,
     scripted_judge,
     scripted_server,
 )
@@ -140,15 +140,15 @@ SCENARIOS = (
     Scenario(
         "anthropic-single",
         "anthropic",
-        lambda: [anthropic_tool_answer(valid(), cache_write=4338)],
+        lambda: [anthropic_json_answer(valid(), cache_write=4338)],
         "https://api.anthropic.com",
     ),
     Scenario(
         "anthropic-reask",
         "anthropic",
         lambda: [
-            anthropic_tool_answer(breaking_sc302_and_sc201(unsure_boundary()), cache_write=4338),
-            anthropic_tool_answer(valid(), cache_read=4338),
+            anthropic_json_answer(breaking_sc302_and_sc201(unsure_boundary()), cache_write=4338),
+            anthropic_json_answer(valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -156,8 +156,8 @@ SCENARIOS = (
         "anthropic-judge-clears",
         "anthropic",
         lambda: [
-            anthropic_tool_answer(unsure_boundary(), cache_write=4338),
-            anthropic_tool_answer(valid(), cache_read=4338),
+            anthropic_json_answer(unsure_boundary(), cache_write=4338),
+            anthropic_json_answer(valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -165,8 +165,8 @@ SCENARIOS = (
         "anthropic-judge-confirms",
         "anthropic",
         lambda: [
-            anthropic_tool_answer(replacing_spec_111(), cache_write=4338),
-            anthropic_tool_answer(valid(), cache_read=4338),
+            anthropic_json_answer(replacing_spec_111(), cache_write=4338),
+            anthropic_json_answer(valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
         broken=candidate_c_boundary,
@@ -175,9 +175,9 @@ SCENARIOS = (
         "anthropic-exhausted",
         "anthropic",
         lambda: [
-            anthropic_tool_answer(breaking_sc302_and_sc201(), cache_write=4338),
-            anthropic_tool_answer(breaking_sc302_and_sc201(), cache_read=4338),
-            anthropic_tool_answer(breaking_sc302_and_sc201(), cache_read=4338),
+            anthropic_json_answer(breaking_sc302_and_sc201(), cache_write=4338),
+            anthropic_json_answer(breaking_sc302_and_sc201(), cache_read=4338),
+            anthropic_json_answer(breaking_sc302_and_sc201(), cache_read=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -188,7 +188,7 @@ SCENARIOS = (
             anthropic_error(429, "rate_limit_error", {"retry-after": "2"}),
             anthropic_error(500, "api_error"),
             anthropic_error(529, "overloaded_error"),
-            anthropic_tool_answer(valid(), cache_write=4338),
+            anthropic_json_answer(valid(), cache_write=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -196,8 +196,8 @@ SCENARIOS = (
         "openai-reask",
         "openai",
         lambda: [
-            openai_tool_answer(breaking_sc303_and_sc401()),
-            openai_tool_answer(valid()),
+            openai_json_answer(breaking_sc303_and_sc401()),
+            openai_json_answer(valid()),
         ],
         "https://api.openai.com",
         broken=candidate_c_boundary,
@@ -206,8 +206,10 @@ SCENARIOS = (
         "local-reask",
         "local",
         lambda: [
-            openai_tool_answer(None, arguments='{"candidates": [{"label": "Candidate A", '),
-            openai_tool_answer(valid()),
+            openai_json_answer(
+                None, content='{"candidates": [{"label": "Candidate A", ', finish_reason="length"
+            ),
+            openai_json_answer(valid()),
         ],
         "http://127.0.0.1:11434",
     ),

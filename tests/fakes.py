@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from specrun.document import SpecCandidates
 from specrun.judge import JudgeVerdict, JudgeVerdicts
 from specrun.providers import Answer, Request, Usage
 from specrun.validation import ReviewItem
@@ -15,8 +14,8 @@ ScriptItem = dict[str, Any] | str | Answer | BaseException
 
 
 class ScriptedProvider:
-    """Each ``complete`` takes the next item: a document (dict), unreadable text (str), a ready
-    ``Answer``, or an exception to raise. Every request is kept for inspection."""
+    """Each ``complete`` takes the next item: a document (dict), any other answer text (str), a
+    ready ``Answer``, or an exception to raise. Every request is kept for inspection."""
 
     def __init__(self, *script: ScriptItem) -> None:
         self.script = list(script)
@@ -31,8 +30,8 @@ class ScriptedProvider:
             return item
         if isinstance(item, dict):
             usage = Usage(input_tokens=100, output_tokens=50, cache_read_tokens=80)
-            return Answer(json.dumps(item), SpecCandidates.model_validate(item), usage=usage)
-        return Answer(item, None, "the answer is not JSON")
+            return Answer(json.dumps(item), usage, "end_turn")
+        return Answer(item, Usage(), "end_turn")
 
 
 D_BOUNDARY = "Candidate D > boundary_to_existing_specs"
@@ -62,4 +61,4 @@ def verdicts(*given: tuple[str, str, str], raw: str = "") -> Answer:
             for item, verdict, quote in given
         ]
     )
-    return Answer(raw or document.model_dump_json(), document, usage=Usage(40, 10))
+    return Answer(raw or document.model_dump_json(), Usage(40, 10), "end_turn")

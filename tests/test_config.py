@@ -482,3 +482,20 @@ def test_a_wrong_token_parameter_is_an_error_naming_the_key(tmp_path: Path) -> N
         'token_parameter = "max_completion_tokens"\n'
     )
     assert "only max_tokens" in config_error(write(tmp_path, anthropic))
+
+
+def test_every_built_in_profile_defaults_to_native_structured_output() -> None:
+    config = Config()
+    for name in ("anthropic", "openai", "local"):
+        settings = resolve_settings(config, "built-in defaults", {}, provider=name)
+        assert settings.profile.output == "native"
+
+
+def test_a_profile_may_ask_for_a_strict_tool_instead(tmp_path: Path) -> None:
+    path = write(tmp_path, LOCAL + 'output = "tool"\n')
+    assert resolve_settings(read_config(path), "file", {}).profile.output == "tool"
+
+
+def test_an_unknown_output_form_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    message = config_error(write(tmp_path, LOCAL + 'output = "json"\n'))
+    assert "providers.local.output: Input should be 'native' or 'tool'" in message

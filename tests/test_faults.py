@@ -14,7 +14,7 @@ import httpx2
 import openai
 import pytest
 from support import EXAMPLE, Invoke
-from wire import Reply, anthropic_error, anthropic_tool_answer, openai_tool_answer, scripted_server
+from wire import Reply, anthropic_error, anthropic_json_answer, openai_json_answer, scripted_server
 
 from specrun.errors import ProviderError
 from specrun.providers import TransientProviderError
@@ -281,7 +281,7 @@ def test_a_timeout_or_dropped_connection_is_retried_without_using_an_attempt(
     valid_document: dict[str, Any],
     sleeps: list[float],
 ) -> None:
-    answer = (openai_tool_answer if kind == "openai" else anthropic_tool_answer)(valid_document)
+    answer = (openai_json_answer if kind == "openai" else anthropic_json_answer)(valid_document)
     with fault_first(fault, answer) as (url, seen):
         base_url = url + ("/v1" if kind == "openai" else "")
         result = invoke("run", "--repo", EXAMPLE, "--config", config(tmp_path, kind, base_url))
@@ -301,7 +301,7 @@ def test_retry_after_nan_is_ignored_over_the_wire(
     replies = [
         anthropic_error(429, "rate_limit_error", {"retry-after": "nan"}),
         anthropic_error(429, "rate_limit_error", {"retry-after": "-3"}),
-        anthropic_tool_answer(valid_document),
+        anthropic_json_answer(valid_document),
     ]
     with scripted_server(replies) as server:
         result = invoke(

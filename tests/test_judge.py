@@ -12,7 +12,7 @@ from specrun.document import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.judge import JudgedFindings, JudgeVerdicts, describe_judgement, judge_findings
 from specrun.prompt_pack import PackRules
-from specrun.providers import Answer, TransientProviderError
+from specrun.providers import Answer, TransientProviderError, Usage
 from specrun.validation import Findings, ReviewItem, Violation
 
 D_STATEMENT = "Spec 138 owns the OnboardingDraft identity"
@@ -136,14 +136,27 @@ def test_an_item_without_a_verdict_stays_for_review(
 def test_an_unreadable_answer_leaves_every_item_for_review(
     document: SpecCandidates, rules: PackRules
 ) -> None:
-    unreadable = Answer('{"verdicts": "all fine"}', None, "the answer could not be read")
+    unreadable = Answer('{"verdicts": "all fine"}', Usage(40, 10), "end_turn")
     result, _ = judged(document, rules, unreadable, BOUNDARY)
-    assert result.problem == "the answer could not be read"
+    assert result.problem == "verdicts: The item is malformed: Input should be a valid list."
     assert result.findings == Findings((CERTAIN,), (BOUNDARY,))
+    assert result.usage == Usage(40, 10)
+    assert result.raw == unreadable.raw
     assert describe_judgement(result) == [
-        "judge: judge-model could not decide (the answer could not be read); "
-        "1 item(s) left for review"
+        f"judge: judge-model could not decide ({result.problem}); 1 item(s) left for review"
     ]
+
+
+def test_a_judgement_cut_off_at_the_output_limit_is_a_problem_not_a_verdict(
+    document: SpecCandidates, rules: PackRules
+) -> None:
+    whole = verdicts(("R1", "broken", D_STATEMENT)).raw
+    cut = Answer(whole[: len(whole) // 2], Usage(40, 4096), "max_tokens")
+    result, _ = judged(document, rules, cut, BOUNDARY)
+    assert result.problem is not None
+    assert result.problem.startswith("answer: The answer was cut off at the output limit")
+    assert result.findings == Findings((CERTAIN,), (BOUNDARY,))
+    assert result.rulings == ()
 
 
 def test_transient_faults_are_retried_and_lasting_ones_raised(
@@ -242,8 +255,9 @@ def test_only_the_first_verdict_for_an_item_counts_even_when_it_is_discarded(
 def test_the_reason_reaches_the_terminal_as_one_printable_line(
     document: SpecCandidates, rules: PackRules
 ) -> None:
-    answer = verdicts(("R1", "holds", D_STATEMENT))
-    answer.document.verdicts[0].reason = "Fine.\x1b[2J\nReally " + "fine " * 100
+    verdict = {"item": "R1", "verdict": "holds", "quote": D_STATEMENT}
+    reason = "Fine.\x1b[2J\nReally " + "fine " * 100
+    answer = Answer(json.dumps({"verdicts": [{**verdict, "reason": reason}]}), Usage(), "end_turn")
     result, _ = judged(document, rules, answer, BOUNDARY)
     reason = result.rulings[0].reason
     assert "\x1b" not in reason

@@ -13,7 +13,7 @@ from specrun.errors import ProviderError
 from specrun.judge import JudgedFindings
 from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
-from specrun.providers import Answer, TransientProviderError
+from specrun.providers import UNREADABLE, Answer, TransientProviderError, Usage
 from specrun.reask import FIRST_REQUEST, Attempt, Judge, Outcome, run_attempts
 from specrun.runner import judge_with
 from specrun.validation import Findings
@@ -95,7 +95,30 @@ def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     outcome = attempts(provider, rules, uncertain)
     assert outcome.document is not None
     assert len(outcome.attempts) == 2
-    assert "could not be used: the answer is not JSON" in provider.requests[1].turns[2].text
+    reask = provider.requests[1].turns[2].text
+    assert reask.startswith("Your previous answer could not be used:\n")
+    assert "- SC104 at answer, line 1, column 17: The answer is not valid JSON" in reask
+    assert "The text judged: '{\"candidates\": ['." in reask
+    assert outcome.attempts[0].document is None
+    assert [v.code for v in outcome.attempts[0].violations] == ["SC104"]
+
+
+def test_schema_breaches_are_re_asked_with_their_locations_and_evidence(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    del broken["candidates"][1]["slug"]
+    broken["candidates"][2]["goals"] = "one goal"
+    provider = ScriptedProvider(broken, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    reask = provider.requests[1].turns[2].text
+    assert "could not be read" not in reask
+    assert "- SC104 at Candidate B > slug: The item is missing. Fix:" in reask
+    assert (
+        "- SC104 at Candidate C > goals: The item is malformed: Input should be a valid list. "
+        "The text judged: 'one goal'. Fix:"
+    ) in reask
 
 
 def test_only_the_latest_answer_is_re_sent(
@@ -232,7 +255,7 @@ def test_a_judge_that_fails_for_good_leaves_the_items_for_review(
 def test_an_unreadable_judgement_leaves_the_items_and_the_answer_stands(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
-    judge = ScriptedProvider(Answer("not verdicts", None, "the answer is not JSON"))
+    judge = ScriptedProvider(Answer("not verdicts", Usage(), "end_turn"))
     outcome = run_attempts(
         ScriptedProvider(valid_document),
         SYSTEM,
@@ -244,6 +267,18 @@ def test_an_unreadable_judgement_leaves_the_items_and_the_answer_stands(
     )
     assert outcome.document is not None
     assert len(outcome.attempts[0].needs_review) == 1
+
+
+def test_an_unreadable_response_is_not_replayed_to_the_model_as_its_answer(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    body = Answer('{"id": "odd", "choices": []}', Usage(), UNREADABLE)
+    provider = ScriptedProvider(body, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert outcome.attempts[0].answer.raw == body.raw
+    assert provider.requests[1].turns[1].text == "(no answer)"
+    assert "held no answer" in provider.requests[1].turns[2].text
 
 
 def test_an_oversized_answer_is_unusable_and_not_repeated_back(
@@ -261,14 +296,15 @@ def test_an_oversized_answer_is_unusable_and_not_repeated_back(
     )
     assert outcome.document is None
     first = outcome.attempts[0]
-    assert first.answer.problem is not None
-    assert "over the limit of" in first.answer.problem
-    assert "SPECRUN_MAX_ANSWER_BYTES" in first.answer.problem
+    assert first.document is None
+    [oversized] = first.violations
+    assert (oversized.code, oversized.location) == ("SC104", "answer")
+    assert "over the limit of" in oversized.message
+    assert "SPECRUN_MAX_ANSWER_BYTES" in oversized.message
     assert first.answer.raw == json.dumps(valid_document)
-    assert first.violations == ()
     _, repeated, reask = provider.requests[1].turns
     assert repeated.text == "(the previous answer was too large to repeat)"
-    assert "could not be used: the answer is" in reask.text
+    assert "could not be used:\n- SC104 at answer: The answer is" in reask.text
 
 
 @pytest.mark.usefixtures("unsure")
@@ -292,6 +328,6 @@ def test_a_paid_answer_is_reported_even_when_the_judge_is_interrupted(
             judge=interrupted,
         )
     [attempt] = seen
-    assert attempt.answer.document is not None
+    assert attempt.document is not None
     assert [item.code for item in attempt.needs_review] == ["SC401"]
     assert attempt.judged is None

@@ -1,5 +1,6 @@
 """Cassettes: replay of every shipped recording, scrubbing on record, and their failure modes."""
 
+import json
 import os
 import sys
 import threading
@@ -7,13 +8,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import anthropic
+import openai
 import pytest
 import yaml
+from pydantic import BaseModel
 from support import EXAMPLE, ROOT, Invoke
-from wire import anthropic_error, anthropic_tool_answer, openai_tool_answer, scripted_server
+from wire import (
+    Reply,
+    anthropic_error,
+    anthropic_json_answer,
+    openai_json_answer,
+    scripted_server,
+)
 
 from specrun.config import BUILT_IN_PROFILES, Config, RetryPolicy, Settings, resolve_settings
 from specrun.credentials import scrub
+from specrun.document import SpecCandidates
+from specrun.judge import JudgeVerdicts
+from specrun.providers.schemas import strict_schema
 from specrun.recording import cassette, recorded_profile
 from specrun.runner import Recording, RunResult, execute_run
 
@@ -27,6 +40,11 @@ SHIPPED = {
     "anthropic-faults": ("anthropic", True, 1),
     "openai-reask": ("openai", True, 2),
     "local-reask": ("local", True, 2),
+}
+# Every shipped cassette and the provider kind it speaks: the runs, and check --judge.
+KINDS = {
+    **{name: BUILT_IN_PROFILES[profile].kind for name, (profile, _, _) in SHIPPED.items()},
+    "anthropic-judge-check": "anthropic",
 }
 KEY = "kv-recorded-key-7c21"
 
@@ -65,13 +83,14 @@ def test_shipped_cassettes_say_they_were_generated(name: str) -> None:
 
 def exchanges(path: Path) -> list[dict[str, Any]]:
     """What a cassette says was asked and answered, without the SDK's identity headers
-    (user-agent, x-stainless-*, anthropic-version), which change with every SDK release."""
+    (user-agent, x-stainless-*, anthropic-version) and the order it writes a body's keys in,
+    which change with SDK releases. Replay matches JSON bodies by their content too."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         {
             "method": interaction["request"]["method"],
             "uri": interaction["request"]["uri"],
-            "body": interaction["request"]["body"],
+            "body": json.loads(interaction["request"]["body"]),
             "status": interaction["response"]["status"],
             "answer": interaction["response"]["body"],
         }
@@ -112,6 +131,112 @@ def test_staleness_check_sees_a_changed_request(tmp_path: Path) -> None:
     assert exchanges(changed) != exchanges(shipped)
 
 
+def test_staleness_check_ignores_the_order_of_body_keys(tmp_path: Path) -> None:
+    shipped = CASSETTES / "anthropic-single.yaml"
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    request = data["interactions"][0]["request"]
+    request["body"] = json.dumps(json.loads(request["body"]), sort_keys=True)
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert reordered.read_text(encoding="utf-8") != shipped.read_text(encoding="utf-8")
+    assert exchanges(reordered) == exchanges(shipped)
+
+
+def recorded_requests(name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each recorded exchange answered 200: the URI, the request body and the response body."""
+    data = yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
+    return [
+        (
+            interaction["request"]["uri"],
+            json.loads(interaction["request"]["body"]),
+            json.loads(interaction["response"]["body"]["string"]),
+        )
+        for interaction in data["interactions"]
+        if interaction["response"]["status"]["code"] == 200
+    ]
+
+
+def asked_for(body: dict[str, Any]) -> type[BaseModel]:
+    """The response model a recorded request asked for: the result document or the verdicts."""
+    if "output_config" in body:
+        schema = body["output_config"]["format"]["schema"]
+    else:
+        schema = body["response_format"]["json_schema"]["schema"]
+    return JudgeVerdicts if schema["title"] == "JudgeVerdicts" else SpecCandidates
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_recorded_requests_carry_the_native_structured_output(name: str) -> None:
+    kind = KINDS[name]
+    exchanges = recorded_requests(name)
+    assert exchanges
+    for uri, body, _ in exchanges:
+        model = asked_for(body)
+        if kind == "anthropic":
+            assert uri == "https://api.anthropic.com/v1/messages"
+            output_format = body["output_config"]["format"]
+            assert output_format["type"] == "json_schema"
+            assert output_format["schema"] == strict_schema(model, "anthropic")
+            assert output_format["schema"]["additionalProperties"] is False
+            if model is SpecCandidates:
+                assert "minItems" not in output_format["schema"]["properties"]["candidates"]
+            assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+        else:
+            assert uri.endswith("/v1/chat/completions")
+            json_schema = body["response_format"]["json_schema"]
+            assert body["response_format"]["type"] == "json_schema"
+            assert json_schema["strict"] is True
+            assert json_schema["name"] == model.__name__
+            assert json_schema["schema"] == strict_schema(model, "openai")
+            if model is SpecCandidates:
+                assert json_schema["schema"]["properties"]["candidates"]["maxItems"] == 4
+        assert "tools" not in body
+
+
+@pytest.mark.parametrize("name", ["anthropic-reask", "openai-reask", "anthropic-judge-check"])
+def test_the_judge_is_asked_for_its_verdicts_in_the_recordings_that_judge(name: str) -> None:
+    assert JudgeVerdicts in {asked_for(body) for _, body, _ in recorded_requests(name)}
+
+
+def test_the_openai_compatible_cassette_speaks_to_the_local_server() -> None:
+    [(uri, body, _), *_] = recorded_requests("local-reask")
+    assert uri == "http://127.0.0.1:11434/v1/chat/completions"
+    assert body["model"] == "qwen2.5:32b"
+    assert "max_tokens" in body
+
+
+def parsed_by_the_sdk(kind: str, answer: dict[str, Any], model: type[BaseModel]) -> Any:
+    """The recorded answer, served again, as the vendor SDK's own structured-output parser
+    reads it."""
+    with scripted_server([Reply(200, answer)]) as server:
+        messages: Any = [{"role": "user", "content": "answer"}]
+        if kind == "anthropic":
+            client = anthropic.Anthropic(api_key="kv-sdk", base_url=server.url, max_retries=0)
+            return client.messages.parse(
+                model="m", max_tokens=10, messages=messages, output_format=model
+            ).parsed_output
+        sdk = openai.OpenAI(api_key="kv-sdk", base_url=server.url + "/v1", max_retries=0)
+        completion = sdk.chat.completions.parse(model="m", messages=messages, response_format=model)
+        return completion.choices[0].message.parsed
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_the_vendor_sdk_parses_every_recorded_answer(name: str) -> None:
+    kind = KINDS[name]
+    for _, body, answer in recorded_requests(name):
+        model = asked_for(body)
+        if answer.get("choices", [{}])[0].get("finish_reason") == "length":
+            with pytest.raises(openai.LengthFinishReasonError):
+                parsed_by_the_sdk(kind, answer, model)
+            continue
+        text = (
+            answer["content"][0]["text"]
+            if kind == "anthropic"
+            else answer["choices"][0]["message"]["content"]
+        )
+        assert parsed_by_the_sdk(kind, answer, model) == model.model_validate_json(text)
+
+
 def record(
     tmp_path: Path, profile: str, reply: Any, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[str, str]:
@@ -146,7 +271,7 @@ def test_recording_scrubs_keys_and_credential_headers_before_writing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     document = dict(valid_document, numbering_strategy=f"Echoes {KEY} and sk-ant-api03-abcdefgh")
-    reply = (anthropic_tool_answer if profile == "anthropic" else openai_tool_answer)(document)
+    reply = (anthropic_json_answer if profile == "anthropic" else openai_json_answer)(document)
     text, sent = record(tmp_path, profile, reply, monkeypatch)
     assert KEY in sent
     assert KEY not in text

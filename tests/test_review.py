@@ -2,12 +2,20 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import unsure_boundary
 from support import FIXTURES, Invoke
 from typer.testing import Result
-from wire import JUDGE_TOOL, Reply, ScriptedServer, anthropic_error, anthropic_tool_answer
+from wire import (
+    JUDGE_TOOL,
+    Reply,
+    ScriptedServer,
+    anthropic_error,
+    anthropic_json_answer,
+    anthropic_tool_answer,
+)
 from wire import scripted_server as serving
 
 from specrun import validation
@@ -24,27 +32,30 @@ D_QUOTE = "Spec 138 owns the OnboardingDraft identity"
 pytestmark = pytest.mark.usefixtures("unsure")
 
 
+def verdict_document(verdict: str, quote: str = D_QUOTE, item: str = "R1") -> dict[str, Any]:
+    return {"verdicts": [{"item": item, "verdict": verdict, "quote": quote, "reason": "So."}]}
+
+
 def judge_reply(verdict: str, quote: str = D_QUOTE, item: str = "R1") -> Reply:
-    document = {"verdicts": [{"item": item, "verdict": verdict, "quote": quote, "reason": "So."}]}
-    return anthropic_tool_answer(document, name=JUDGE_TOOL)
+    return anthropic_json_answer(verdict_document(verdict, quote, item))
 
 
-def configure(server: ScriptedServer) -> None:
+def configure(server: ScriptedServer, output: str = "native") -> None:
     """The loopback judge, in the user's own config (where endpoints may be set)."""
     user = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text(
         'provider = "loop"\n\n[retries]\nmax_retries = 0\n\n'
         f'[providers.loop]\nkind = "anthropic"\nmodel = "scripted"\nbase_url = "{server.url}"\n'
-        'api_key_env = "LOOP_KEY"\n'
+        f'api_key_env = "LOOP_KEY"\noutput = "{output}"\n'
     )
 
 
 def check_judged(
-    invoke: Invoke, repo: Path, replies: list[Reply], *args: str | Path
+    invoke: Invoke, repo: Path, replies: list[Reply], *args: str | Path, output: str = "native"
 ) -> tuple[Result, ScriptedServer]:
     with serving(replies) as server:
-        configure(server)
+        configure(server, output)
         result = invoke("check", VALID, "--repo", repo, "--judge", *args)
     return result, server
 
@@ -60,9 +71,24 @@ def test_the_judge_clears_an_unsure_item(invoke: Invoke, example_repo: Path) -> 
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
     assert f"SC401 Candidate D > boundary_to_existing_specs: holds: {D_QUOTE!r}" in result.stderr
     assert len(server.requests) == 1
-    assert server.requests[0].body["tools"][0]["name"] == JUDGE_TOOL
-    assert server.requests[0].body["model"] == "scripted"
+    body = server.requests[0].body
+    assert body["output_config"]["format"]["schema"]["title"] == JUDGE_TOOL
+    assert "tools" not in body
+    assert body["model"] == "scripted"
     assert KEY not in result.stdout + result.stderr
+
+
+def test_a_judge_profile_with_tool_output_answers_through_the_strict_tool(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    reply = anthropic_tool_answer(verdict_document("holds"), name=JUDGE_TOOL)
+    result, server = check_judged(invoke, example_repo, [reply], output="tool")
+    assert result.exit_code == 0, result.stderr
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+    [tool] = server.requests[0].body["tools"]
+    assert (tool["name"], tool["strict"]) == (JUDGE_TOOL, True)
+    assert server.requests[0].body["tool_choice"] == {"type": "tool", "name": JUDGE_TOOL}
+    assert "output_config" not in server.requests[0].body
 
 
 def test_a_confirmed_breach_is_a_violation_with_its_evidence(
@@ -86,12 +112,14 @@ def test_a_verdict_whose_quote_is_not_in_the_answer_is_discarded(
 
 
 def test_a_malformed_judgement_is_an_input_error(invoke: Invoke, example_repo: Path) -> None:
-    malformed = anthropic_tool_answer({"verdicts": "all fine"}, name=JUDGE_TOOL)
+    malformed = anthropic_json_answer({"verdicts": "all fine"})
     result, _ = check_judged(invoke, example_repo, [malformed])
     assert result.exit_code == 2
     stated, error = result.stderr.strip().splitlines()
     assert stated.startswith("judge: profile loop (anthropic, model scripted) at http://127.0.0.1")
-    assert error.startswith("specrun: error: the judge's answer could not be used (")
+    assert error.startswith(
+        "specrun: error: the judge's answer could not be used (verdicts: The item is malformed"
+    )
     assert "1 item(s) stay unreviewed" in error
     assert result.stdout == ""
 

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 from support import EXAMPLE, ROOT, Invoke
-from wire import Reply, ScriptedServer, SeenRequest, anthropic_tool_answer
+from wire import Reply, ScriptedServer, SeenRequest, anthropic_json_answer
 
 import specrun.runner
-from specrun.document import SpecCandidates
 from specrun.providers import Answer, Request
 
 DEMO = ROOT / "cassettes" / "anthropic-reask.yaml"
@@ -205,7 +204,7 @@ class Answering:
         if self.during is not None:
             self.during()
         document = self.documents.pop(0)
-        return Answer(json.dumps(document), SpecCandidates.model_validate(document))
+        return Answer(json.dumps(document), stop_reason="end_turn")
 
 
 def use(monkeypatch: pytest.MonkeyPatch, provider: object) -> None:
@@ -333,7 +332,7 @@ def test_sigterm_is_handled_as_ctrl_c(
     broken["candidates"][0]["explicit_statements"]["livewire_public_state_untrusted"] = None
     runs = tmp_path / "runs"
     out = tmp_path / "r.md"
-    with hanging_server([anthropic_tool_answer(broken)]) as server:
+    with hanging_server([anthropic_json_answer(broken)]) as server:
         config = tmp_path / "loop.toml"
         config.write_text(
             'provider = "loop"\n[providers.loop]\nkind = "anthropic"\nmodel = "scripted"\n'

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from support import EXAMPLE, Invoke
 from wire import (
-    JUDGE_TOOL,
     Reply,
     ScriptedServer,
     SeenRequest,
     anthropic_error,
-    anthropic_tool_answer,
+    anthropic_json_answer,
     anthropic_truncated,
     openai_error,
-    openai_tool_answer,
+    openai_json_answer,
     scripted_judge,
     scripted_server,
 )
@@ -67,8 +66,8 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [
-        anthropic_tool_answer(without_livewire_statement(valid_document), cache_write=4000),
-        anthropic_tool_answer(valid_document, cache_read=4000),
+        anthropic_json_answer(without_livewire_statement(valid_document), cache_write=4000),
+        anthropic_json_answer(valid_document, cache_read=4000),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -87,8 +86,8 @@ def test_openai_reask_over_the_wire(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
 ) -> None:
     replies = [
-        openai_tool_answer(without_livewire_statement(valid_document)),
-        openai_tool_answer(valid_document),
+        openai_json_answer(without_livewire_statement(valid_document)),
+        openai_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
@@ -96,41 +95,72 @@ def test_openai_reask_over_the_wire(
     first, second = (request.body for request in server.requests)
     assert first["messages"][0] == second["messages"][0]
     assert first["messages"][0]["role"] == "system"
-    tool = first["tools"][0]["function"]
-    assert tool["parameters"]["additionalProperties"] is False
-    assert first["tool_choice"] == {"type": "function", "function": {"name": tool["name"]}}
+    assert first["response_format"] == second["response_format"]
+    assert first["response_format"]["json_schema"]["strict"] is True
+    assert "SC302 at Candidate A" in second["messages"][3]["content"]
 
 
 def test_truncated_answer_is_re_asked(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
-    replies = [anthropic_truncated(valid_document), anthropic_tool_answer(valid_document)]
+    replies = [anthropic_truncated(valid_document), anthropic_json_answer(valid_document)]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr
-    assert "cut off at max_tokens" in result.stderr
-    assert "cut off at max_tokens" in server.requests[1].body["messages"][2]["content"]
+    assert "unusable: answer: The answer was cut off at the output limit" in result.stderr
+    reask = server.requests[1].body["messages"][2]["content"]
+    assert "SC104 at answer: The answer was cut off" in reask
+    assert "(stop reason max_tokens)" in reask
+    [record_path] = isolated_environment.glob("*.json")
+    first = json.loads(record_path.read_text())["attempts"][0]
+    assert first["stop_reason"] == "max_tokens"
+    assert first["violations"][0]["code"] == "SC104"
     assert not leaked(result, isolated_environment)
 
 
-def test_malformed_json_answer_is_re_asked(
+def test_malformed_json_answer_is_re_asked_with_where_it_breaks(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     replies = [
-        openai_tool_answer(None, arguments='{"candidates": [{"label"'),
-        openai_tool_answer(valid_document),
+        openai_json_answer(None, content='{"candidates": [{"label"'),
+        openai_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
-    assert "could not be used" in server.requests[1].body["messages"][3]["content"]
+    reask = server.requests[1].body["messages"][3]["content"]
+    assert "could not be used" in reask
+    assert "SC104 at answer, line 1, column 25: The answer is not valid JSON" in reask
     assert not leaked(result, isolated_environment)
+
+
+def test_schema_breaches_are_kept_in_the_run_record(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    del broken["candidates"][0]["slug"]
+    replies = [openai_json_answer(broken)]
+    result, _ = run_against(invoke, tmp_path, "openai", replies, "--max-attempts", "1")
+    assert result.exit_code == 1
+    assert "SC104 Candidate A > slug: The item is missing." in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["attempts"][0]["violations"] == [
+        {
+            "code": "SC104",
+            "location": "Candidate A > slug",
+            "message": "The item is missing.",
+            "hint": "Follow the result schema (specrun schema) and fill in every item.",
+            "evidence": "",
+        }
+    ]
+    assert record["best_draft"] is None
 
 
 def test_exhaustion_exits_1_with_the_remaining_violations(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
     broken = without_livewire_statement(valid_document)
-    replies = [anthropic_tool_answer(broken) for _ in range(2)]
+    replies = [anthropic_json_answer(broken) for _ in range(2)]
     out = tmp_path / "result.md"
     result, _ = run_against(
         invoke, tmp_path, "anthropic", replies, "--max-attempts", "2", "--out", str(out)
@@ -184,7 +214,7 @@ def test_rate_limit_retry_after_is_honoured_over_the_wire(
     replies = [
         anthropic_error(429, "rate_limit_error", {"retry-after": "9"}),
         anthropic_error(529, "overloaded_error"),
-        anthropic_tool_answer(valid_document),
+        anthropic_json_answer(valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr
@@ -223,7 +253,7 @@ def run_judged(
 def test_the_judge_clears_an_unsure_item_in_the_first_attempt(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
-    replies = [anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(valid_document)]
     result, server = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
@@ -252,7 +282,7 @@ def test_a_lapse_the_judge_confirms_is_re_asked_over_the_wire(
         calls.append(item)
         return len(calls) == 1
 
-    replies = [anthropic_tool_answer(valid_document), anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(valid_document), anthropic_json_answer(valid_document)]
     judge = scripted_judge("anthropic", first_call_only)
     result, server = run_judged(invoke, tmp_path, replies, judge)
     assert result.exit_code == 0, result.stderr
@@ -272,7 +302,7 @@ def test_a_judge_profile_without_its_key_is_refused_before_any_request(
         '\n[providers.cheap]\nkind = "openai"\nmodel = "small"\napi_key_env = "CHEAP_KEY"\n'
         '\n[judge]\nprofile = "cheap"\n'
     )
-    replies = [anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(valid_document)]
     result, server = run_judged(invoke, tmp_path, replies, scripted_judge("openai"), extra)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
@@ -291,7 +321,7 @@ def test_a_provider_failure_after_a_paid_answer_keeps_it_in_the_record(
 ) -> None:
     broken = without_livewire_statement(valid_document)
     replies = [
-        anthropic_tool_answer(broken),
+        anthropic_json_answer(broken),
         *(anthropic_error(500, "api_error") for _ in range(3)),
     ]
     out = tmp_path / "result.md"
@@ -352,7 +382,7 @@ def test_an_unusable_runs_directory_is_refused_before_any_request(
         expected = f"the runs directory {runs} is not writable (Permission denied)"
     monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
     result, server = run_against(
-        invoke, tmp_path, "anthropic", [anthropic_tool_answer(valid_document)]
+        invoke, tmp_path, "anthropic", [anthropic_json_answer(valid_document)]
     )
     assert result.exit_code == 2
     assert f"specrun: error: {expected}; set SPECRUN_RUNS_DIR to a writable directory" in (
@@ -366,12 +396,12 @@ def test_a_malformed_judgement_leaves_the_item_for_review_and_the_run_valid(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
 ) -> None:
     def malformed(request: SeenRequest) -> Reply:
-        return anthropic_tool_answer({"verdicts": [{"item": "R1"}]}, name=JUDGE_TOOL)
+        return anthropic_json_answer({"verdicts": [{"item": "R1"}]})
 
-    replies = [anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(valid_document)]
     result, server = run_judged(invoke, tmp_path, replies, malformed)
     assert result.exit_code == 0, result.stderr
-    assert "judge: scripted could not decide (the answer could not be read" in result.stderr
+    assert "judge: scripted could not decide (verdicts[0].verdict: " in result.stderr
     assert "1 item(s) left for review" in result.stderr
     assert len(server.requests) == 2
 
@@ -379,7 +409,7 @@ def test_a_malformed_judgement_leaves_the_item_for_review_and_the_run_valid(
 def test_judge_false_sends_no_judge_request(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], unsure: None
 ) -> None:
-    replies = [anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(valid_document)]
     result, server = run_judged(
         invoke, tmp_path, replies, scripted_judge("anthropic"), top="judge = false\n"
     )
@@ -398,10 +428,10 @@ def test_an_oversized_answer_is_re_asked_and_kept(
     padded = copy.deepcopy(valid_document)
     padded["numbering_strategy"] += " padding" * 5_000
     monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "40000")
-    replies = [anthropic_tool_answer(padded), anthropic_tool_answer(valid_document)]
+    replies = [anthropic_json_answer(padded), anthropic_json_answer(valid_document)]
     result, server = run_against(invoke, tmp_path, "anthropic", replies)
     assert result.exit_code == 0, result.stderr
-    assert "unusable: the answer is" in result.stderr
+    assert "unusable: answer: The answer is" in result.stderr
     assert "over the limit of 40,000 bytes" in result.stderr
     resent = server.requests[1].body["messages"]
     assert "too large to repeat" in json.dumps(resent)
@@ -417,7 +447,7 @@ def test_an_oversized_answer_is_re_asked_and_kept(
 def test_the_profile_decides_the_openai_token_parameter(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], setting: str, sent: str
 ) -> None:
-    with scripted_server([openai_tool_answer(valid_document)]) as server:
+    with scripted_server([openai_json_answer(valid_document)]) as server:
         config = loopback_config(tmp_path, "openai", server)
         config.write_text(config.read_text() + setting)
         result = invoke("run", "--repo", EXAMPLE, "--config", config)

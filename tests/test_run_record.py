@@ -53,8 +53,8 @@ def test_each_attempt_rewrites_the_record(tmp_path: Path, context: Context) -> N
     assert read(record)["status"] == "running"
     assert read(record)["attempts"] == []
     assert read(record)["best_draft"] is None
-    unreadable = Answer("{not json", None, "the answer is not JSON", Usage(output_tokens=7))
-    record.add(Attempt(1, unreadable, (), 1.5))
+    unreadable = Answer("{not json", Usage(output_tokens=7), "end_turn")
+    record.add(Attempt(1, unreadable, None, (), 1.5))
     saved = read(record)
     assert saved["status"] == "running"
     assert saved["attempts"][0]["raw"] == "{not json"
@@ -67,7 +67,7 @@ def test_each_attempt_rewrites_the_record(tmp_path: Path, context: Context) -> N
 
 def test_a_record_for_a_surrogate_answer_round_trips(tmp_path: Path, context: Context) -> None:
     record = record_in(tmp_path, context)
-    record.add(Attempt(1, Answer('{"summary": "\ud800"}', None, "unreadable"), (), 0.1))
+    record.add(Attempt(1, Answer('{"summary": "\ud800"}'), None, (), 0.1))
     assert read(record)["attempts"][0]["raw"] == '{"summary": "\ud800"}'
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from support import Invoke
-from wire import ScriptedServer, openai_tool_answer, scripted_server
+from wire import ScriptedServer, openai_json_answer, scripted_server
 
 from specrun.errors import InputError
 from specrun.trust import is_trusted, record_trust, trust_store
@@ -87,7 +87,7 @@ def test_trusting_shows_host_and_variable_and_lets_the_run_use_them_until_an_edi
     isolated_environment: Path,
 ) -> None:
     config = example_repo / "specrun.toml"
-    with scripted_server([openai_tool_answer(valid_document)]) as server:
+    with scripted_server([openai_json_answer(valid_document)]) as server:
         config.write_text(hostile(server))
         trusted = invoke("trust", "--repo", example_repo)
         ran = invoke("run", "--repo", example_repo, "--format", "json")

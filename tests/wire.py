@@ -3,9 +3,11 @@
 ``ScriptedServer`` answers each request with the next scripted ``Reply`` and keeps every request
 it saw; given a ``judge``, it answers the judge's requests with it instead, whenever they come.
 ``anthropic_*`` and ``openai_*`` build replies in the Anthropic Messages API and OpenAI chat
-completions formats; ``scripted_judge`` decides whatever items a judge request lists. The tests
-use it to drive the real SDKs end to end, and ``scripts/generate_cassettes.py`` records
-cassettes against it.
+completions formats: ``*_json_answer`` as each answers under its native structured output
+(Anthropic ``output_config.format``: a text block; OpenAI ``response_format``: the message
+content), ``*_tool_answer`` through a forced tool. ``scripted_judge`` decides whatever items a
+judge request lists. The tests use it to drive the real SDKs end to end, and
+``scripts/generate_cassettes.py`` records cassettes against it.
 """
 
 import json
@@ -47,8 +49,8 @@ class SeenRequest:
     body: dict[str, Any]
 
 
-def anthropic_tool_answer(
-    document: object, *, cache_read: int = 0, cache_write: int = 0, name: str = TOOL_NAME
+def anthropic_message(
+    content: list[dict[str, Any]], stop_reason: str, *, cache_read: int = 0, cache_write: int = 0
 ) -> Reply:
     return Reply(
         200,
@@ -57,10 +59,8 @@ def anthropic_tool_answer(
             "type": "message",
             "role": "assistant",
             "model": "claude-sonnet-5-5",
-            "content": [
-                {"type": "tool_use", "id": "toolu_scripted", "name": name, "input": document}
-            ],
-            "stop_reason": "tool_use",
+            "content": content,
+            "stop_reason": stop_reason,
             "stop_sequence": None,
             "usage": {
                 "input_tokens": 812,
@@ -72,9 +72,26 @@ def anthropic_tool_answer(
     )
 
 
+def anthropic_json_answer(
+    document: object, *, text: str | None = None, cache_read: int = 0, cache_write: int = 0
+) -> Reply:
+    """An answer under ``output_config.format``: the JSON as the text of one text block."""
+    block = {"type": "text", "text": text if text is not None else json.dumps(document)}
+    return anthropic_message([block], "end_turn", cache_read=cache_read, cache_write=cache_write)
+
+
+def anthropic_tool_answer(
+    document: object, *, cache_read: int = 0, cache_write: int = 0, name: str = TOOL_NAME
+) -> Reply:
+    """An answer through the forced tool: the document as the tool call's input."""
+    block = {"type": "tool_use", "id": "toolu_scripted", "name": name, "input": document}
+    return anthropic_message([block], "tool_use", cache_read=cache_read, cache_write=cache_write)
+
+
 def anthropic_truncated(document: object) -> Reply:
-    reply = anthropic_tool_answer(document)
-    return Reply(200, {**reply.body, "stop_reason": "max_tokens"})
+    """A JSON answer cut off halfway at the output limit."""
+    text = json.dumps(document)
+    return anthropic_message([{"type": "text", "text": text[: len(text) // 2]}], "max_tokens")
 
 
 def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = None) -> Reply:
@@ -82,9 +99,7 @@ def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = Non
     return Reply(status, body, headers or {})
 
 
-def openai_tool_answer(
-    document: object, *, arguments: str | None = None, name: str = TOOL_NAME
-) -> Reply:
+def openai_completion(message: dict[str, Any], finish_reason: str) -> Reply:
     return Reply(
         200,
         {
@@ -95,21 +110,8 @@ def openai_tool_answer(
             "choices": [
                 {
                     "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "call_scripted",
-                                "type": "function",
-                                "function": {
-                                    "name": name,
-                                    "arguments": arguments or json.dumps(document),
-                                },
-                            }
-                        ],
-                    },
-                    "finish_reason": "tool_calls",
+                    "message": {"role": "assistant", "refusal": None, **message},
+                    "finish_reason": finish_reason,
                 }
             ],
             "usage": {
@@ -120,6 +122,30 @@ def openai_tool_answer(
             },
         },
     )
+
+
+def openai_json_answer(
+    document: object, *, content: str | None = None, finish_reason: str = "stop"
+) -> Reply:
+    """An answer under ``response_format: json_schema``: the JSON as the message content."""
+    text = content if content is not None else json.dumps(document)
+    return openai_completion({"content": text}, finish_reason)
+
+
+def openai_refusal(text: str) -> Reply:
+    return openai_completion({"content": None, "refusal": text}, "stop")
+
+
+def openai_tool_answer(
+    document: object, *, arguments: str | None = None, name: str = TOOL_NAME
+) -> Reply:
+    """An answer through the forced function tool: the document as the call's arguments."""
+    call = {
+        "id": "call_scripted",
+        "type": "function",
+        "function": {"name": name, "arguments": arguments or json.dumps(document)},
+    }
+    return openai_completion({"content": None, "tool_calls": [call]}, "tool_calls")
 
 
 def openai_error(status: int, code: str, headers: dict[str, str] | None = None) -> Reply:
@@ -169,11 +195,19 @@ def scripted_judge(
             }
             for item in items
         ]
+        judgement = {"verdicts": verdicts}
+        tool = "tools" in request.body
         if kind == "anthropic":
-            reply = anthropic_tool_answer({"verdicts": verdicts}, name=JUDGE_TOOL)
+            if tool:
+                reply = anthropic_tool_answer(judgement, name=JUDGE_TOOL)
+            else:
+                reply = anthropic_json_answer(judgement)
             reply.body.update(model="claude-haiku-4-5", usage=JUDGE_USAGE["anthropic"])
         else:
-            reply = openai_tool_answer({"verdicts": verdicts}, name=JUDGE_TOOL)
+            if tool:
+                reply = openai_tool_answer(judgement, name=JUDGE_TOOL)
+            else:
+                reply = openai_json_answer(judgement)
             reply.body.update(model="gpt-5.5-mini", usage=JUDGE_USAGE["openai"])
         return reply
 
@@ -233,7 +267,7 @@ def scripted_server(
     replies: list[Reply], judge: Callable[[SeenRequest], Reply] | None = None
 ) -> Iterator[ScriptedServer]:
     server = ScriptedServer(replies, judge)
-    thread = threading.Thread(target=server._server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server._server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield server

@@ -159,8 +159,6 @@ def run(
         best = result.outcome.best
         for violation in best.violations:
             report(f"  {violation}")
-        if best.answer.problem:
-            report(f"  {best.answer.problem}")
         report(
             f"specrun: no valid result after {len(result.outcome.attempts)} attempt(s); the best "
             f"draft (attempt {best.number}) and every answer are in the run record"

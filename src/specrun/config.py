@@ -90,6 +90,11 @@ class ProviderProfile(Options):
     max_tokens: int = Field(default=16000, gt=0, le=1_000_000)
     temperature: float | None = Field(default=None, ge=0, le=2)
     timeout: float = Field(default=300.0, gt=0, le=3600, description="Seconds for one request.")
+    output: Literal["native", "tool"] = Field(
+        default="native",
+        description="How the answer is constrained to the schema: the provider's native "
+        "structured output, or a strict forced tool.",
+    )
     token_parameter: TokenParameter | None = Field(
         default=None, description="How an OpenAI-kind endpoint takes the output limit."
     )

@@ -1,11 +1,11 @@
 """The result document: four spec candidates and the closing sections.
 
 These models are the source of ``schemas/spec-candidates.schema.json``. The schema shows the
-model every fixed set (status, delivery, priority, theme) as an enum, but parsing accepts any
-string: a value outside its set is a rule violation with a code and a location (SC102, SC105),
-not an unreadable answer. Constraints no provider schema can express, such as exactly four
-candidates, are likewise left to the rules. Every field is required and nullable fields are
-explicit, as OpenAI strict structured outputs demand.
+model every fixed set (status, delivery, priority, theme) as an enum and the count of four
+candidates, but parsing accepts any string and any count: a value outside its set is a rule
+violation with a code and a location (SC101, SC102, SC105), not an unreadable answer. A provider
+that can enforce the count does (OpenAI strict mode); the rules judge it for the others. Every
+field is required and nullable fields are explicit, as strict structured outputs demand.
 """
 
 import json
@@ -28,6 +28,7 @@ THEMES = (
 STATUSES = ("Proposed",)
 DELIVERY_RECOMMENDATIONS = ("hotfix", "dedicated spec", "phased spec")
 PRIORITIES = ("Critical", "High", "Medium")
+FOUR: dict[str, Any] = {"minItems": 4, "maxItems": 4}
 MAX_NESTING = 200
 LARGEST_SPEC_NUMBER = 999_999
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -122,9 +123,12 @@ class StartFirst(Strict):
 class SpecCandidates(Strict):
     """Exactly four spec candidates, A to D, and the closing sections A to D."""
 
-    candidates: list[SpecCandidate] = Field(description="Exactly four, in order A, B, C, D.")
+    candidates: list[SpecCandidate] = Field(
+        description="Exactly four, in order A, B, C, D.", json_schema_extra=FOUR
+    )
     recommended_implementation_order: list[str] = Field(
-        description="The four candidate labels, each once, in implementation order."
+        description="The four candidate labels, each once, in implementation order.",
+        json_schema_extra=FOUR,
     )
     parallel_tracks: list[ParallelTrack]
     start_first: StartFirst

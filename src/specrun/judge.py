@@ -3,8 +3,10 @@
 One batched structured call per checked answer, through the provider seam: the system prompt
 holds the rule and the reviewer's question (the pack's rubric) of each rule in doubt; the user
 turn holds the answer as JSON and the items, each with an id, sorted so the same answer always
-makes the same request. The model answers ``JudgeVerdicts``: per item ``holds`` or ``broken``, a
-quote copied from the answer, and a short reason.
+makes the same request. The model answers ``JudgeVerdicts`` under the provider's native strict
+structured output: per item ``holds`` or ``broken``, a quote copied from the answer, and a short
+reason. ``answers.read_answer`` reads it as ``run`` reads the model's answer, so a judgement cut
+off, declined or off the schema is a ``problem``, named where it breaks.
 
 No verdict is taken on trust. Its quote must occur in the answer's text (within the candidate
 the item is about, when it is about one), compared with whitespace, case, typographic quotes and
@@ -24,6 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from specrun.answers import read_answer
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
 from specrun.prompt_pack import Rubric
@@ -239,6 +242,14 @@ def apply_verdicts(
     return Findings(tuple(violations), remaining), ordered, tuple(discarded)
 
 
+def _problem(problems: Sequence[Violation]) -> str:
+    """Why the judge's answer could not be read, as one line: the first reason, and how many
+    more there are."""
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return _reason(f"{first.location}: {first.message}{more}")
+
+
 def judge_findings(
     provider: Provider,
     model: str,
@@ -258,12 +269,17 @@ def judge_findings(
     request = judge_request(document, asked, rubrics)
     answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
     seconds = time.monotonic() - started
-    if not isinstance(answer.document, JudgeVerdicts):
-        problem = answer.problem or "the answer holds no verdicts"
+    given, problems = read_answer(answer, JudgeVerdicts)
+    if given is None:
         return JudgedFindings(
-            findings, model, problem=problem, usage=answer.usage, seconds=seconds, raw=answer.raw
+            findings,
+            model,
+            problem=_problem(problems),
+            usage=answer.usage,
+            seconds=seconds,
+            raw=answer.raw,
         )
-    judged, rulings, discarded = apply_verdicts(document, findings, asked, answer.document.verdicts)
+    judged, rulings, discarded = apply_verdicts(document, findings, asked, given.verdicts)
     return JudgedFindings(
         judged, model, rulings, discarded, usage=answer.usage, seconds=seconds, raw=answer.raw
     )

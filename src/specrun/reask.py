@@ -1,9 +1,10 @@
 """The validate-and-re-ask loop.
 
-Each attempt asks the provider for the result document, validates the answer with the rules
-and, when it breaks any, re-asks with the previous answer and its violations (code, location,
-message, the text judged, hint). An unreadable, truncated or oversized answer is a failed attempt
-too (an oversized one is neither judged nor repeated back to the model). The system prompt is the
+Each attempt asks the provider for the result document, judges the raw answer
+(``specrun.answers``) and, when it breaks any rule, re-asks with the previous answer and its
+violations (code, location, message, the text judged, hint). An answer that is cut off, not JSON
+or off the schema is judged the same way: its SC104 violations say where. An oversized answer is
+one SC104 violation too, neither judged nor repeated back to the model. The system prompt is the
 same on every attempt; only the conversation after it changes. Where the rules leave items for
 review and a judge is given, the judge decides them once per answer: its confirmed breaches join
 the violations the re-ask sends back, with their evidence. The loop stops at the first valid
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from specrun.answers import judge_answer
 from specrun.config import RetryPolicy
 from specrun.document import SpecCandidates
 from specrun.judge import JudgedFindings
@@ -23,12 +25,12 @@ from specrun.numbering import NumberingEvidence
 from specrun.prompt_pack import PackRules
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
 from specrun.retrying import with_retries
-from specrun.validation import Findings, ReviewItem, Violation, check_document
+from specrun.validation import Findings, ReviewItem, Violation
 
 FIRST_REQUEST = (
     "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
     "the closing sections, following every writing rule and the numbering evidence above. "
-    "Answer only through the result tool."
+    "Answer with the result document as JSON only."
 )
 
 Judge = Callable[[SpecCandidates, Findings], JudgedFindings]
@@ -38,6 +40,7 @@ Judge = Callable[[SpecCandidates, Findings], JudgedFindings]
 class Attempt:
     number: int
     answer: Answer
+    document: SpecCandidates | None
     violations: tuple[Violation, ...]
     seconds: float
     needs_review: tuple[ReviewItem, ...] = ()
@@ -45,7 +48,7 @@ class Attempt:
 
     @property
     def valid(self) -> bool:
-        return self.answer.document is not None and not self.violations
+        return self.document is not None and not self.violations
 
     @property
     def usage(self) -> Usage:
@@ -61,12 +64,12 @@ class Outcome:
     def document(self) -> SpecCandidates | None:
         """The valid document, if an attempt produced one."""
         last = self.attempts[-1]
-        return last.answer.document if last.valid else None
+        return last.document if last.valid else None
 
     @property
     def best(self) -> Attempt:
         """The readable draft with the fewest violations (the latest among equals)."""
-        readable = [a for a in self.attempts if a.answer.document is not None] or self.attempts
+        readable = [a for a in self.attempts if a.document is not None] or self.attempts
         return min(reversed(readable), key=lambda attempt: len(attempt.violations))
 
     @property
@@ -74,20 +77,20 @@ class Outcome:
         return sum((attempt.usage for attempt in self.attempts), Usage())
 
 
-def reask_message(answer: Answer, violations: tuple[Violation, ...]) -> str:
-    if answer.document is None:
-        problem = f"Your previous answer could not be used: {answer.problem}."
+def reask_message(attempt: Attempt) -> str:
+    listed = "\n".join(
+        f"- {v.code} at {v.location}: {v.message}"
+        + (f" The text judged: {v.evidence!r}." if v.evidence else "")
+        + f" Fix: {v.hint}"
+        for v in attempt.violations
+    )
+    if attempt.document is None:
+        problem = f"Your previous answer could not be used:\n{listed}"
     else:
-        listed = "\n".join(
-            f"- {v.code} at {v.location}: {v.message}"
-            + (f" The text judged: {v.evidence!r}." if v.evidence else "")
-            + f" Fix: {v.hint}"
-            for v in violations
-        )
         problem = f"Your previous answer breaks these rules:\n{listed}"
     return (
         f"{problem}\n\nReturn a corrected, complete result document: all four candidates and "
-        "the closing sections, not only the changed parts. Answer only through the result tool."
+        "the closing sections, not only the changed parts, as JSON only."
     )
 
 
@@ -95,21 +98,29 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _within_limit(answer: Answer, limit: int) -> Answer:
+def _verdict(
+    answer: Answer, rules: PackRules, numbering: NumberingEvidence, limit: int
+) -> tuple[SpecCandidates | None, Findings]:
+    """The document and its findings; an answer over ``limit`` bytes is not read at all."""
     size = _size(answer.raw)
-    if size <= limit:
-        return answer
-    problem = (
-        f"the answer is {size:,} bytes, over the limit of {size_text(limit)} "
-        "(SPECRUN_MAX_ANSWER_BYTES)"
-    )
-    return Answer(answer.raw, None, problem, answer.usage)
+    if size > limit:
+        oversized = Violation(
+            "SC104",
+            "answer",
+            f"The answer is {size:,} bytes, over the limit of {size_text(limit)} "
+            "(SPECRUN_MAX_ANSWER_BYTES).",
+            "Return the result document alone, with every item concise.",
+        )
+        return None, Findings((oversized,))
+    return judge_answer(answer, rules, numbering)
 
 
 def _repeatable(answer: Answer, limit: int) -> str:
-    """The previous answer as the re-ask repeats it: an oversized one is left out."""
+    """The previous answer as the re-ask repeats it: an oversized or unreadable one is left out."""
     if _size(answer.raw) > limit:
         return "(the previous answer was too large to repeat)"
+    if answer.unreadable:
+        return "(no answer)"
     return answer.raw or "(no answer)"
 
 
@@ -132,24 +143,28 @@ def run_attempts(
         request = Request(system_prompt, turns)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
-        answer = _within_limit(answer, max_answer_bytes)
+        document, findings = _verdict(answer, rules, numbering, max_answer_bytes)
         seconds = time.monotonic() - started
-        findings = Findings()
-        if answer.document is not None:
-            findings = check_document(answer.document, rules, numbering)
         judged = None
-        if judge is not None and answer.document is not None and findings.needs_review:
+        if judge is not None and document is not None and findings.needs_review:
             try:
-                judged = judge(answer.document, findings)
+                judged = judge(document, findings)
             except BaseException:
                 # The answer is paid for: it is kept, with the rules' findings, however this ends.
                 on_attempt(
-                    Attempt(number, answer, findings.violations, seconds, findings.needs_review)
+                    Attempt(
+                        number,
+                        answer,
+                        document,
+                        findings.violations,
+                        seconds,
+                        findings.needs_review,
+                    )
                 )
                 raise
             findings = judged.findings
         attempt = Attempt(
-            number, answer, findings.violations, seconds, findings.needs_review, judged
+            number, answer, document, findings.violations, seconds, findings.needs_review, judged
         )
         attempts.append(attempt)
         on_attempt(attempt)
@@ -158,6 +173,6 @@ def run_attempts(
         turns = (
             turns[0],
             Turn("assistant", _repeatable(answer, max_answer_bytes)),
-            Turn("user", reask_message(answer, attempt.violations)),
+            Turn("user", reask_message(attempt)),
         )
     return Outcome(tuple(attempts))

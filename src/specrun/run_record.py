@@ -4,8 +4,9 @@ A record is created when the first request is about to be sent and rewritten who
 after every attempt, so a run that ends any way at all (valid, invalid, a provider failure,
 Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run was given
 (binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
-answer with its violations, the items left for review, the judge's verdicts (with its raw answer)
-and usage, the best draft so far, and the run's ``status``:
+answer with its stop reason, usage and violations (schema breaches included, with their
+locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
+best draft so far, and the run's ``status``:
 ``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
 Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
 ``~/.local/state/specrun/runs``.
@@ -67,7 +68,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "number": attempt.number,
         "seconds": round(attempt.seconds, 3),
         "usage": asdict(attempt.answer.usage),
-        "problem": attempt.answer.problem,
+        "stop_reason": attempt.answer.stop_reason,
         "violations": [violation.as_dict() for violation in attempt.violations],
         "needs_review": [item.as_dict() for item in attempt.needs_review],
         "judge": _judged(attempt),
@@ -149,8 +150,6 @@ class RunRecord:
             "max_attempts": settings.max_attempts,
             "usage": asdict(outcome.usage) if outcome else None,
             "best_attempt": best.number if best else None,
-            "best_draft": best.answer.document.model_dump()
-            if best and best.answer.document
-            else None,
+            "best_draft": best.document.model_dump() if best and best.document else None,
             "attempts": [_attempt(attempt) for attempt in self.attempts],
         }

@@ -71,8 +71,9 @@ def describe_context(context: Context) -> str:
 def describe_attempt(attempt: Attempt, model: str) -> str:
     usage = attempt.answer.usage
     tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out"
-    if attempt.answer.document is None:
-        verdict = f"unusable: {attempt.answer.problem}"
+    if attempt.document is None:
+        first = attempt.violations[0]
+        verdict = f"unusable: {first.location}: {first.message}"
     elif attempt.violations:
         codes = ", ".join(sorted({violation.code for violation in attempt.violations}))
         verdict = f"{len(attempt.violations)} violation(s): {codes}"

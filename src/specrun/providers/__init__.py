@@ -1,11 +1,13 @@
 """The provider seam: one method, ``complete(request) -> Answer``.
 
-An adapter turns a provider-neutral ``Request`` (the system prompt and the conversation so far)
-into one model call through instructor and the vendor SDK, and returns the ``Answer``: the raw
-text the model wrote, the parsed document when it fits the schema, why it did not otherwise, and
-the token usage. Adapters translate SDK failures into ``TransientProviderError`` (worth retrying)
-or ``ProviderError`` (not). ``ADAPTERS`` maps a profile's kind to a lazy factory, so the SDKs are
-imported only when a model is really called.
+An adapter turns a provider-neutral ``Request`` (the system prompt, the conversation so far and
+the response model its answer must fit) into one call of the vendor SDK, with the response
+model's schema as the provider's structured output (``providers.schemas``), and returns the
+``Answer``: the raw text the model wrote, the token usage and why it stopped. Reading that text
+is not the adapter's business: ``specrun.answers`` does it, the same way for every provider and
+for ``specrun check``. Adapters translate SDK failures into ``TransientProviderError`` (worth
+retrying) or ``ProviderError`` (not). ``ADAPTERS`` maps a profile's kind to a lazy factory, so
+the SDKs are imported only when a model is really called.
 """
 
 from collections.abc import Callable, Mapping
@@ -53,15 +55,36 @@ class Usage:
         )
 
 
+TRUNCATED = frozenset({"max_tokens", "length"})
+DECLINED = frozenset({"refusal", "content_filter"})
+UNREADABLE = "unreadable response"
+
+
 @dataclass(frozen=True)
 class Answer:
-    """One model answer. ``document`` (an instance of the request's ``response_model``) is None
-    when the answer could not be read (``problem``)."""
+    """One model answer as the provider gave it: the text (a refusal's text when the model
+    declined), the usage, and the provider's own stop reason (``end_turn``, ``max_tokens``,
+    ``stop``, ``length``, ``refusal``, ...). A response that holds no answer where the vendor's
+    API puts one has the stop reason ``UNREADABLE`` and the whole body as its text."""
 
     raw: str
-    document: Any
-    problem: str | None = None
     usage: Usage = field(default_factory=Usage)
+    stop_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Cut off at the output limit."""
+        return self.stop_reason in TRUNCATED
+
+    @property
+    def declined(self) -> bool:
+        """Refused, or withheld by the provider's content filter."""
+        return self.stop_reason in DECLINED
+
+    @property
+    def unreadable(self) -> bool:
+        """No answer where the vendor's API puts one."""
+        return self.stop_reason == UNREADABLE
 
 
 class Provider(Protocol):

@@ -1,28 +1,25 @@
-"""One instructor call, with its failures sorted the way specrun needs them.
+"""One vendor SDK call, with its failures sorted the way specrun needs them.
 
-instructor's retry loop treats API errors and unreadable answers alike. specrun asks it for a
-single attempt (``max_retries=0``) and sorts what comes back: an unreadable or truncated answer
-is an ``Answer`` with a ``problem`` (a failed attempt, re-asked by ``specrun.reask``); an SDK error
-becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
-``specrun.retrying``); ``specrun.providers.faults`` tells the faults apart.
+An SDK error becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
+``specrun.retrying``); ``specrun.providers.faults`` tells the faults apart. What the model
+answered, readable or not, is the adapter's ``Answer``: whether it can be used is decided by
+``specrun.answers``, not here. A 2xx response the adapter cannot read (a body that is not JSON,
+or JSON of another shape: the SDKs build their objects without validating) is an ``Answer``
+too, holding the whole body as the server sent it, so the run record keeps it.
 """
 
 import json
-import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 
 from specrun.config import ProviderProfile, endpoint_url
-from specrun.providers import Answer, Usage
+from specrun.providers import UNREADABLE, Answer, Usage
 from specrun.providers.faults import translate
 from specrun.providers.transport import DeadlineClient
 
-# instructor logs each failed call; specrun reports them itself, once.
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-logging.getLogger("instructor").propagate = False
+T = TypeVar("T")
 
 
 def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dict[str, Any]:
@@ -40,58 +37,42 @@ def sdk_options(profile: ProviderProfile, api_key: str, http_client: Any) -> dic
     }
 
 
-def kept_body(raw: Callable[[Any], str], completion: Any, cause: BaseException | None) -> str:
-    """What the model wrote; when that is empty, the whole response as the SDK received it (a
-    text body, the parsed object with every field, or the body that failed to parse), so an
-    unreadable answer is kept. Bytes that are not UTF-8 are kept as backslash escapes."""
-    if isinstance(cause, json.JSONDecodeError):
-        return cause.doc
-    if isinstance(cause, UnicodeDecodeError):
-        return bytes(cause.object).decode("utf-8", "backslashreplace")
-    if completion is None:
-        return ""
-    if isinstance(completion, str):
-        return completion
-    text = raw(completion)
-    if text or not isinstance(completion, BaseModel):
-        return text
-    return completion.model_dump_json()
-
-
-def call_instructor(
-    client: Any,
+def call_sdk(
+    create: Callable[..., T],
     profile: ProviderProfile,
-    response_model: type[BaseModel],
     request_options: dict[str, Any],
-    raw: Callable[[Any], str],
-    usage: Callable[[Any], Usage],
     sdk_errors: tuple[type[Exception], ...],
-) -> Answer:
-    """One attempt through instructor: ``raw`` and ``usage`` read the vendor's completion."""
+) -> T | str:
+    """One SDK call with the profile's model and temperature, its errors translated; a body the
+    SDK could not decode comes back as its text. Newer SDK releases wrap only their HTTP
+    library's errors, so the transport's own (a refused connection, a passed deadline) can
+    arrive unwrapped and are translated here too."""
     options = {"model": profile.model, **request_options}
     if profile.temperature is not None:
         options["temperature"] = profile.temperature
+    faults: tuple[type[Exception], ...] = (ConnectionError, TimeoutError, *sdk_errors)
     try:
-        document, completion = client.create_with_completion(
-            response_model=response_model, max_retries=0, **options
-        )
-    except IncompleteOutputException as error:
-        completion = error.last_completion
-        return Answer(
-            raw(completion), None, "the answer was cut off at max_tokens", usage(completion)
-        )
-    except InstructorRetryException as error:
-        cause = error.__cause__
-        if isinstance(cause, sdk_errors):
-            raise translate(cause) from cause
-        completion = error.last_completion
-        reason = str(cause or error).strip().splitlines()[0]
-        return Answer(
-            kept_body(raw, completion, cause),
-            None,
-            f"the answer could not be read as {response_model.__name__} ({reason})",
-            usage(completion) if isinstance(completion, BaseModel) else Usage(),
-        )
-    except sdk_errors as error:
+        return create(**options)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return undecoded_body(error)
+    except faults as error:
         raise translate(error) from error
-    return Answer(raw(completion), document, None, usage(completion))
+
+
+def undecoded_body(error: json.JSONDecodeError | UnicodeDecodeError) -> str:
+    """The body the SDK failed to decode; bytes that are not UTF-8 as backslash escapes."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.doc
+    return bytes(error.object).decode("utf-8", "backslashreplace")
+
+
+def unreadable(response: object) -> Answer:
+    """A response with no answer where the vendor's API puts one, kept whole: a text body, or
+    the object the SDK built with every field it was sent."""
+    if isinstance(response, str):
+        body = response
+    elif isinstance(response, BaseModel):
+        body = response.model_dump_json(warnings=False)
+    else:
+        body = json.dumps(response, ensure_ascii=False, default=str)
+    return Answer(body, Usage(), UNREADABLE)

@@ -1,24 +1,33 @@
 """Validation: a document against the result schema and every rule of the prompt pack.
 
-``validate_document`` takes raw data: schema errors (a missing item, a wrong type, an unknown
-field) are reported as SC104 violations. ``check_document`` takes a document already parsed (an
-answer instructor has read) and runs each rule check of ``structure``, ``numbering_rules``,
-``content`` and ``language`` on it. Violations come back in
-rule-code order, then document order.
+``validate_document`` takes decoded data: schema errors (a missing item, a wrong type, an unknown
+field) are reported as SC104 violations with their location and the offending value
+(``schema_violations``). ``check_document`` takes a document already parsed and runs each rule
+check of ``structure``, ``numbering_rules``, ``content`` and ``language`` on it. Violations come
+back in rule-code order, then document order. A model's raw answer, or a result file's text,
+reaches them through ``specrun.answers``.
 """
 
 from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 
-from specrun.document import SpecCandidates
+from specrun.document import SpecCandidates, without_lone_surrogates
 from specrun.numbering import NumberingEvidence
 from specrun.phrases import excerpt
 from specrun.prompt_pack import PackRules
 from specrun.validation import content, language, numbering_rules, structure
 from specrun.validation.model import CLOSING, Findings, Review, ReviewItem, Violation
 
-__all__ = ["Findings", "ReviewItem", "Violation", "check_document", "validate_document"]
+__all__ = [
+    "Findings",
+    "ReviewItem",
+    "Violation",
+    "check_document",
+    "schema_location",
+    "schema_violations",
+    "validate_document",
+]
 
 Check = Callable[[Review], Iterable[Violation | ReviewItem]]
 CHECKS: tuple[Check, ...] = (
@@ -44,7 +53,8 @@ SCHEMA_MESSAGES = {
 }
 
 
-def _schema_location(path: tuple[int | str, ...]) -> str:
+def schema_location(path: tuple[int | str, ...]) -> str:
+    """Where a schema error sits in the result document, named as the rules name places."""
     if len(path) >= 2 and path[0] == "candidates" and isinstance(path[1], int):
         field = ".".join(str(part) for part in path[2:]) or "candidate"
         return f"Candidate {chr(ord('A') + path[1])} > {field}"
@@ -58,14 +68,17 @@ def _schema_evidence(value: object) -> str:
     """The offending value, short; a huge number is described, never echoed."""
     if isinstance(value, int) and value.bit_length() > 64:
         return f"a number of about {value.bit_length() * 30103 // 100000 + 1} digits"
-    return excerpt(str(value), SCHEMA_EVIDENCE_LIMIT)
+    return without_lone_surrogates(excerpt(str(value), SCHEMA_EVIDENCE_LIMIT))
 
 
-def schema_violations(error: ValidationError) -> list[Violation]:
+def schema_violations(
+    error: ValidationError, locate: Callable[[tuple[int | str, ...]], str] = schema_location
+) -> list[Violation]:
+    """Each schema error as an SC104 violation with its location and the offending value."""
     return [
         Violation(
             "SC104",
-            _schema_location(tuple(detail["loc"])),
+            locate(tuple(detail["loc"])),
             SCHEMA_MESSAGES.get(detail["type"], f"The item is malformed: {detail['msg']}."),
             "Follow the result schema (specrun schema) and fill in every item.",
             "" if detail["type"] == "missing" else _schema_evidence(detail["input"]),
