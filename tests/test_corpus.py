@@ -48,7 +48,7 @@ def flagged(answer: str, *, with_review: bool) -> set[tuple[str, str]]:
     return said
 
 
-STRONG = sorted(answer for answer in LABELS if answer.startswith("strong"))
+CLEAN = sorted(answer for answer, labels in LABELS.items() if not labels["breaches"])
 BREACHES = [
     (answer, breach["code"], breach["where"])
     for answer, labels in LABELS.items()
@@ -62,12 +62,12 @@ NEAR_MISSES = [
 
 
 def test_the_corpus_holds_every_labelled_answer() -> None:
-    assert len(STRONG) >= 3 and len(BREACHES) >= 9
+    assert len(CLEAN) >= 3 and len(BREACHES) >= 9
     assert all((ANSWERS / f"{answer}.json").is_file() for answer in LABELS)
 
 
-@pytest.mark.parametrize("answer", STRONG)
-def test_a_strong_answer_draws_no_violation(answer: str) -> None:
+@pytest.mark.parametrize("answer", CLEAN)
+def test_an_answer_without_breaches_draws_no_violation(answer: str) -> None:
     assert findings(answer).violations == ()
 
 

@@ -578,6 +578,24 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         "SC501",
     ),
     "SC501 B misses route model binding": (scrubbing("B", "route model binding"), "SC501"),
+    "SC401 D only promises not to duplicate 138": (
+        boundary(
+            "D",
+            "Spec 138",
+            "complements",
+            "It should not duplicate Spec 138 and should be aligned with it.",
+        ),
+        "SC401",
+    ),
+    "SC401 C aims not to redefine 111": (
+        boundary(
+            "C",
+            "Spec 111",
+            "extends",
+            "Ideally this candidate does not redefine anything that Spec 111 specifies.",
+        ),
+        "SC401",
+    ),
     "SC401 replaces the workflow": (
         boundary(
             "C",

@@ -97,6 +97,7 @@ class PackRules(Rules):
     non_duplication: list[Term] = []
     duplication_verbs: list[Term] = []
     replacement_claims: list[Term] = []
+    soft_commitments: list[Term] = []
     placeholders: list[Placeholder] = []
     prose_min_words: int = Field(default=3, ge=1)
     hedges: list[Term] = []

@@ -126,9 +126,8 @@ def _required_boundary(
             f"Build on Spec {spec} instead of replacing it; say what stays there.",
             excerpt(_sentence_with(said, replacement)),
         )
-    elif (
-        affirmed_term(said, rules.non_duplication) is None
-        and negated_term(said, rules.duplication_verbs) is None
+    elif affirmed_term(said, rules.non_duplication) is None and not _firm_denial(
+        said, rules.duplication_verbs, rules.soft_commitments
     ):
         yield ReviewItem(
             "SC401",
@@ -137,6 +136,15 @@ def _required_boundary(
             f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
             excerpt(said),
         )
+
+
+def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
+    """A sentence that denies duplicating ("none of which it redefines") as a decision, not as
+    an aspiration ("It should not duplicate Spec 138 and should be aligned with it")."""
+    return any(
+        negated_term(sentence, verbs) is not None and affirmed_term(sentence, soft) is None
+        for sentence in sentences(said)
+    )
 
 
 def _taken_over(
