@@ -17,8 +17,8 @@ CLOSING = "closing sections"
 
 
 @dataclass(frozen=True)
-class Violation:
-    """A rule certainly broken: where, what, how to fix it, and the text that shows it."""
+class Finding:
+    """What every verdict carries: where, what, how to fix it, and the text that was judged."""
 
     code: str
     location: str
@@ -29,28 +29,25 @@ class Violation:
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def __str__(self) -> str:
-        shown = f" Evidence: {self.evidence!r}" if self.evidence else ""
-        return f"{self.code} {self.location}: {self.message}{shown} Hint: {self.hint}"
+    def _shown(self) -> str:
+        return f" Evidence: {self.evidence!r}" if self.evidence else ""
 
 
 @dataclass(frozen=True)
-class ReviewItem:
-    """A rule the terms could not decide: ``message`` says what is in doubt, ``hint`` how to
-    fix it should it be broken, ``evidence`` the text that was judged."""
-
-    code: str
-    location: str
-    message: str
-    hint: str
-    evidence: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+class Violation(Finding):
+    """A rule certainly broken."""
 
     def __str__(self) -> str:
-        shown = f" Evidence: {self.evidence!r}" if self.evidence else ""
-        return f"{self.code} {self.location}: needs review: {self.message}{shown}"
+        return f"{self.code} {self.location}: {self.message}{self._shown()} Hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class ReviewItem(Finding):
+    """A rule the terms could not decide: ``message`` says what is in doubt, ``hint`` how to
+    fix it should it be broken."""
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}: needs review: {self.message}{self._shown()}"
 
 
 @dataclass(frozen=True)
