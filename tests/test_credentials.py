@@ -62,3 +62,23 @@ def test_debug_tracebacks_and_error_lines_never_show_a_key_a_server_echoed(
     assert "is not valid for this model" in result.stderr
     assert KEY not in result.stdout + result.stderr
     assert f"x-api-key {REDACTED} is not valid" in result.stderr
+
+
+def test_a_defect_is_one_scrubbed_line_and_exit_70(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOP_API_KEY", KEY)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"unexpected state while holding {KEY}")
+
+    monkeypatch.setattr("specrun.document.read_result_file", broken)
+    plain = invoke("check", EXAMPLE / "missing.json")
+    assert plain.exit_code == 70
+    assert plain.stderr.count("\n") == 1
+    assert "internal error (RuntimeError: unexpected state while holding REDACTED)" in plain.stderr
+    assert "Traceback" not in plain.stderr
+    debug = invoke("--debug", "check", EXAMPLE / "missing.json")
+    assert debug.exit_code == 70
+    assert "Traceback" in debug.stderr
+    assert KEY not in plain.stderr + debug.stderr + plain.stdout + debug.stdout

@@ -14,12 +14,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import click
 import typer
 
 from specrun.errors import SpecrunError
 
 DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
 
 app = typer.Typer(
     name="specrun",
@@ -58,7 +60,8 @@ PromptOption = Annotated[
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn specrun's errors and Ctrl-C into one line on stderr and the contract's exit code."""
+    """Turn specrun's errors, Ctrl-C and its own defects into one scrubbed line on stderr and
+    an exit code (a defect: 70, with the traceback under ``--debug``)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -74,6 +77,19 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("specrun: interrupted; no result was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, click.ClickException):
+            raise
+        except Exception as error:
+            from specrun.credentials import scrub
+
+            if GlobalFlags.debug:
+                typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
+            summary = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            typer.echo(
+                scrub(f"specrun: internal error ({summary}); rerun with --debug for the traceback"),
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
 
