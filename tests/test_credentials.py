@@ -1,10 +1,11 @@
 """Scrubbing: key values blanked in errors, ``--debug`` tracebacks and recordings."""
 
+import json
 from pathlib import Path
 
 import pytest
 from support import EXAMPLE, Invoke
-from wire import anthropic_error, scripted_server
+from wire import anthropic_error, anthropic_json_answer, scripted_server
 
 from specrun.credentials import REDACTED, remember, scrub, scrub_bytes, secret_values
 
@@ -82,3 +83,27 @@ def test_a_defect_is_one_scrubbed_line_and_exit_70(
     assert debug.exit_code == 70
     assert "Traceback" in debug.stderr
     assert KEY not in plain.stderr + debug.stderr + plain.stdout + debug.stdout
+
+
+@pytest.mark.parametrize("key", [KEY, 'kv-echoed"key\\8f21c0'])
+def test_a_key_echoed_inside_an_answer_reaches_no_output_or_record(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("LOOP_KEY", key)
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    echo = anthropic_json_answer(None, text=f"<html>{key}</html>")
+    with scripted_server([echo]) as server:
+        config = tmp_path / "loop.toml"
+        config.write_text(
+            'provider = "loop"\nmax_attempts = 1\njudge = false\n[providers.loop]\n'
+            f'kind = "anthropic"\nmodel = "m"\nbase_url = "{server.url}"\n'
+            'api_key_env = "LOOP_KEY"\n'
+        )
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 1
+    assert "SC104" in result.stderr and f"<html>{REDACTED}</html>" in result.stderr
+    (record,) = runs.glob("*.json")
+    saved = record.read_text(encoding="utf-8")
+    assert key not in result.stdout + result.stderr
+    assert key not in saved and json.dumps(key)[1:-1] not in saved

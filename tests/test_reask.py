@@ -103,6 +103,20 @@ def test_an_unreadable_answer_is_a_failed_attempt_and_re_asked(
     assert [v.code for v in outcome.attempts[0].violations] == ["SC104"]
 
 
+def test_a_lone_surrogate_in_an_answer_is_re_asked_as_encodable_text(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    broken = copy.deepcopy(valid_document)
+    broken["candidates"][1]["summary"] = "Queries should perhaps \ud800 be scoped."
+    provider = ScriptedProvider(json.dumps(broken, ensure_ascii=False), valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    for turn in provider.requests[1].turns:
+        turn.text.encode("utf-8")
+    assert "\ufffd" in provider.requests[1].turns[1].text
+    assert "\ud800" in outcome.attempts[0].answer.raw
+
+
 def test_schema_breaches_are_re_asked_with_their_locations_and_evidence(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:

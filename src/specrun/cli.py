@@ -17,6 +17,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import click
 import typer
 
+from specrun.credentials import scrub
 from specrun.errors import SpecrunError
 
 DEFAULT_PROMPT = "tenantpilot.spec-candidates"
@@ -59,6 +60,12 @@ PromptOption = Annotated[
 ]
 
 
+def progress(line: str) -> None:
+    """One progress or diagnostic line on stderr, with every key blanked: answers, evidence and
+    server messages may echo one."""
+    typer.echo(scrub(line), err=True)
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn specrun's errors, Ctrl-C and its own defects into one scrubbed line on stderr and
     an exit code (a defect: 70, with the traceback under ``--debug``)."""
@@ -68,8 +75,6 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SpecrunError as error:
-            from specrun.credentials import scrub
-
             if GlobalFlags.debug:
                 typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
             typer.echo(scrub(f"specrun: error: {error}"), err=True)
@@ -80,8 +85,6 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort, click.ClickException):
             raise
         except Exception as error:
-            from specrun.credentials import scrub
-
             if GlobalFlags.debug:
                 typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
             summary = " ".join(f"{type(error).__name__}: {error}".split())[:300]
@@ -154,28 +157,28 @@ def run(
     settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
     chosen = provider is not None or model is not None
     recording = Recording(cassette, record, chosen) if cassette is not None else None
-    report = functools.partial(typer.echo, err=True)
-    report(describe_settings(settings))
+    progress(describe_settings(settings))
     for notice in ignored_variables(os.environ):
-        report(f"note: {notice}")
+        progress(f"note: {notice}")
 
     def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
         if output_format is Format.json:
             rendered = render_json(document)
         else:
             rendered = render_markdown(document, Provenance.of(context))
+        rendered = scrub(rendered)
         if out is None:
             typer.echo(rendered, nl=False)
         else:
             deliver(rendered, out, force, record_path.with_suffix(f".result.{output_format}"))
-            report(f"wrote {out}")
+            progress(f"wrote {out}")
 
-    result = execute_run(root, prompt, settings, os.environ, report, recording, publish=publish)
+    result = execute_run(root, prompt, settings, os.environ, progress, recording, publish=publish)
     if result.outcome.document is None:
         best = result.outcome.best
         for violation in best.violations:
-            report(f"  {violation}")
-        report(
+            progress(f"  {violation}")
+        progress(
             f"specrun: no valid result after {len(result.outcome.attempts)} attempt(s); the best "
             f"draft (attempt {best.number}) and every answer are in the run record"
         )
@@ -318,7 +321,6 @@ def check(
         from specrun.runner import Recording
 
         recording = Recording(cassette, record=False) if cassette is not None else None
-        progress = functools.partial(typer.echo, err=True)
         findings = judge_result(
             document, findings, pack.rules, root, os.environ, progress, recording
         )
@@ -330,10 +332,10 @@ def check(
             "violations": [v.as_dict() for v in violations],
             "needs_review": [item.as_dict() for item in unsure],
         }
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        typer.echo(scrub(json.dumps(report, indent=2, ensure_ascii=False)))
     else:
         for verdict in (*violations, *unsure):
-            typer.echo(str(verdict))
+            typer.echo(scrub(str(verdict)))
     summary = f"{len(violations)} violation(s), {len(unsure)} item(s) need review"
     if failed:
         typer.echo(f"{file}: invalid: {summary}", err=True)

@@ -124,6 +124,12 @@ def _repeatable(answer: Answer, limit: int) -> str:
     return answer.raw or "(no answer)"
 
 
+def _sendable(text: str) -> str:
+    """The text as valid UTF-8: a lone surrogate an answer carried becomes U+FFFD, which the
+    SDKs can encode for the wire."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def run_attempts(
     provider: Provider,
     system_prompt: str,
@@ -172,7 +178,7 @@ def run_attempts(
             break
         turns = (
             turns[0],
-            Turn("assistant", _repeatable(answer, max_answer_bytes)),
-            Turn("user", reask_message(attempt)),
+            Turn("assistant", _sendable(_repeatable(answer, max_answer_bytes))),
+            Turn("user", _sendable(reask_message(attempt))),
         )
     return Outcome(tuple(attempts))

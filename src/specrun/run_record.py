@@ -59,8 +59,20 @@ def prepare_runs_directory(directory: Path) -> None:
 def encode_record(record: dict[str, Any]) -> bytes:
     """UTF-8 JSON with every key blanked (a server may echo one inside an answer); a lone
     surrogate becomes its JSON escape (``\\ud800``), read back exactly."""
-    text = scrub(json.dumps(record, indent=2, ensure_ascii=False)) + "\n"
+    text = json.dumps(_scrubbed(record), indent=2, ensure_ascii=False) + "\n"
     return text.encode("utf-8", "backslashreplace")
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string blanked before it is JSON-escaped, so a key holding a quote or a backslash
+    is found as it is."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item) for item in value]
+    return value
 
 
 def _attempt(attempt: Attempt) -> dict[str, Any]:

@@ -30,7 +30,8 @@ class Finding:
         return asdict(self)
 
     def _shown(self) -> str:
-        return f" Evidence: {self.evidence!r}" if self.evidence else ""
+        # Quoted as written, not repr()'d: an escaped copy of a key would slip past scrubbing.
+        return f" Evidence: '{self.evidence}'" if self.evidence else ""
 
 
 @dataclass(frozen=True)
