@@ -414,3 +414,12 @@ def test_render_and_check_survive_a_lone_surrogate(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["valid"] is True
+
+
+def test_check_outside_the_target_repository_says_so_and_judges_no_spec_number(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    result = invoke("check", VALID, "--repo", tmp_path)
+    assert result.exit_code == 0
+    assert f"note: {tmp_path.resolve()} has no specs/NNN-* directories" in result.stderr
+    assert "SC202" not in result.stdout and "SC401" not in result.stdout

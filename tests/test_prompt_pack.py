@@ -195,6 +195,25 @@ def edited_pack(tmp_path: Path, old: str, new: str) -> Path:
         ('asserts = ["untrusted",', 'asserts = [" - ",', "asserts[0]: a term must not be empty"),
         ("prose_min_words = 3", "prose_min_word = 3", "prose_min_word: unknown key"),
         ('code = "SC301"', 'code = "sc301"', "statements.ui_only_authorization_insufficient.code"),
+        (
+            'code = "SC301"',
+            'code = "SC399"',
+            "statements.ui_only_authorization_insufficient.code is 'SC399', expected 'SC301'",
+        ),
+        (
+            'code = "SC301"',
+            'code = "SC302"',
+            "statements.ui_only_authorization_insufficient.code is 'SC302', expected 'SC301'",
+        ),
+        ('hedges = ["maybe",', 'hedges = [] # "maybe",', "hedges"),
+        ("non_duplication = [", "non_duplication = [] # [", "non_duplication"),
+        (
+            'dismissals = ["not applicable", "n/a", "does not apply", "not relevant", '
+            '"irrelevant", "no livewire"',
+            'dismissals = [] # ["not applicable", "n/a", "does not apply", '
+            '"not relevant", "irrelevant", "no livewire"',
+            "dismissals",
+        ),
     ],
     ids=[
         "statement-key-typo",
@@ -208,6 +227,11 @@ def edited_pack(tmp_path: Path, old: str, new: str) -> Path:
         "blank-assertion",
         "unknown-key",
         "malformed-code",
+        "unknown-statement-code",
+        "another-statement's-code",
+        "no-hedges",
+        "no-non-duplication",
+        "no-dismissals",
     ],
 )
 def test_rules_data_that_would_drift_is_refused_naming_the_key(

@@ -274,6 +274,18 @@ PARAPHRASES: dict[str, Mutation] = {
     "SC602 each kind of finding": setting(
         "C", summary="Each kind of finding follows the same enforced transition graph."
     ),
+    "SC602 section sign I": setting(
+        "A", summary="Jobs re-authorize before they execute, as required by §I of the constitution."
+    ),
+    "SC602 Roman numbered steps": setting(
+        "A", summary="(I) capture the actor at dispatch; (II) revalidate the scope at execution."
+    ),
+    "SC602 Roman numbered list": setting(
+        "A", summary="I. capture the actor at dispatch; II. revalidate the scope at execution."
+    ),
+    "SC602 sections I and III": setting(
+        "A", summary="Sections I and III of the constitution bind every queued job."
+    ),
     "SC602 Article I": setting(
         "A", summary="Article I requires that queued jobs re-authorize before they execute."
     ),
@@ -374,6 +386,14 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
     "SC303 optional": (
         statement("C", NEGATIVE, "Negative-path regression tests are optional."),
         "SC303",
+    ),
+    "SC301 UI-only authorization is out of scope": (
+        statement("B", UI, "UI-only authorization is out of scope for this candidate."),
+        "SC301",
+    ),
+    "SC301 considered sufficient": (
+        statement("C", UI, "UI-only authorization is considered sufficient for read-only tables."),
+        "SC301",
     ),
     "SC304 unchanged": (
         statement("A", AUDIT, "OperationRun and audit semantics remain unchanged."),
@@ -533,9 +553,40 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
 
 
 UNSURE: dict[str, tuple[Mutation, str]] = {
+    # A rejected alternative may be the concept's opposite: not a certain dismissal.
+    "SC301 relying on the UI was considered and rejected": (
+        statement(
+            "A",
+            UI,
+            "Relying on UI-only authorization was considered and rejected: the server "
+            "re-authorizes every job when it runs.",
+        ),
+        "SC301",
+    ),
+    "SC301 a UI-only approach was considered and rejected": (
+        statement(
+            "B",
+            UI,
+            "A UI-only approach to record access was considered and rejected: ownership is "
+            "enforced in the query.",
+        ),
+        "SC301",
+    ),
+    "SC303 shipping without tests was considered and rejected": (
+        statement(
+            "C",
+            NEGATIVE,
+            "Shipping without tests for the refusal paths was considered and rejected.",
+        ),
+        "SC303",
+    ),
     "SC302 mention without assertion": (
         statement("D", LIVEWIRE, "Livewire public state holds the wizard step."),
         "SC302",
+    ),
+    "SC301 a yes without a statement": (
+        statement("D", UI, "Yes, the Filament action check covers it."),
+        "SC301",
     ),
     "SC303 happy path only": (
         statement("A", NEGATIVE, "Unit tests must cover the successful dispatch."),

@@ -315,7 +315,13 @@ def check(
     data = read_result_file(file, Limits.from_environ(os.environ))
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
-    document, findings = validate_document(data, pack.rules, gather_numbering_evidence(root))
+    evidence = gather_numbering_evidence(root)
+    if not evidence.in_use:
+        progress(
+            f"note: {root} has no specs/NNN-* directories, so spec numbers and boundaries are "
+            "not checked against it; pass --repo with the target repository"
+        )
+    document, findings = validate_document(data, pack.rules, evidence)
     if judge and document is not None:
         from specrun.review import judge_result
         from specrun.runner import Recording

@@ -90,7 +90,10 @@ class StatementConcept(Concept):
 
     asserts: Terms
     opposites: list[Term] = []
-    dismissals: list[Term] = []
+    dismissals: Terms
+    # Words that make a dismissal's clause ambiguous: it may reject the concept's opposite
+    # ("Relying on UI-only authorization was considered and rejected"), so it is left for review.
+    doubts: list[Term] = []
 
 
 class Verdict(Enum):
@@ -229,13 +232,16 @@ def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
         return Judgement(Verdict.MISSING)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
-    dismissal = contradiction = assertion = None
+    dismissal = contradiction = assertion = doubt = None
     for clause in clauses(text):
         term = _find(clause, concept.dismissals, negated=False)
         if term is not None and clause.sentence not in about:
             about[clause.sentence] = coverage(normalise(clause.sentence), concept) > 0
         if term is not None and (not covered or about[clause.sentence]):
-            dismissal = dismissal or Judgement(Verdict.DISMISSED, term, clause.sentence)
+            if _find(clause, concept.doubts, negated=False) is not None:
+                doubt = doubt or Judgement(Verdict.UNCLEAR, term, clause.sentence)
+            else:
+                dismissal = dismissal or Judgement(Verdict.DISMISSED, term, clause.sentence)
             continue
         if covers(clause.text, concept) and contradiction is None:
             opposite = None if clause.starts_with_only else _opposite(clause, concept)
@@ -252,9 +258,7 @@ def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
         if breach is None:
             return assertion
         return Judgement(Verdict.UNCLEAR, breach.term, breach.evidence)
-    if breach is not None:
-        return breach
-    return Judgement(Verdict.NOT_ASSERTED, evidence=text)
+    return breach or doubt or Judgement(Verdict.NOT_ASSERTED, evidence=text)
 
 
 def _opposite(clause: Clause, concept: StatementConcept) -> str | None:

@@ -49,6 +49,8 @@ REVIEWABLE_CODES = frozenset(
 
 LETTERS = tuple(chr(ord("A") + index) for index in range(len(THEMES)))
 STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
+# Each explicit statement's rule code is fixed by the contract (SC301 ... SC304, in order).
+STATEMENT_CODES = {key: f"SC30{index + 1}" for index, key in enumerate(STATEMENT_KEYS)}
 Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
 Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -94,13 +96,13 @@ class PackRules(Rules):
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
     required_boundaries: list[RequiredBoundary] = []
-    non_duplication: list[Term] = []
-    duplication_verbs: list[Term] = []
-    replacement_claims: list[Term] = []
+    non_duplication: Terms
+    duplication_verbs: Terms
+    replacement_claims: Terms
     soft_commitments: list[Term] = []
     placeholders: list[Placeholder] = []
     prose_min_words: int = Field(default=3, ge=1)
-    hedges: list[Term] = []
+    hedges: Terms
     soft_hedges: list[Term] = []
     umbrella_exemptions: list[Term] = []
     english_min_words: int = Field(default=20, ge=1)
@@ -135,6 +137,11 @@ class PackRules(Rules):
                 raise ValueError(
                     f"statements.{key} is not an explicit statement of the result document "
                     f"({', '.join(STATEMENT_KEYS)})"
+                )
+            if statement.code != STATEMENT_CODES[key]:
+                raise ValueError(
+                    f"statements.{key}.code is {statement.code!r}, expected "
+                    f"{STATEMENT_CODES[key]!r}"
                 )
             if strangers := sorted(set(statement.required_for) - letters):
                 raise ValueError(f"statements.{key}.required_for names unknown {strangers}")

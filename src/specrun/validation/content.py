@@ -70,6 +70,8 @@ def check_boundaries(review: Review) -> Iterator[Violation | ReviewItem]:
     """SC401: boundaries name only existing specs; required boundaries are drawn explicitly."""
     existing = set(review.numbering.in_use)
     for letter, candidate in review.candidates():
+        if not existing:
+            break  # not the target repository: which specs exist is unknown
         for index, boundary in enumerate(candidate.boundary_to_existing_specs):
             named = spec_numbers_named(f"Spec {boundary.spec}") | spec_numbers_named(boundary.spec)
             if not named or not named <= existing:

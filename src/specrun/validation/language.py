@@ -27,7 +27,12 @@ from specrun.validation.model import (
     where,
 )
 
-FIRST_PERSON_CAPITAL = re.compile(r"(?<![\w'/\-])I(?:'m|'ve|'d|'ll)?(?![\w'/\-])")
+# "I" as a pronoun is followed by a word ("I recommend") or a contraction; a Roman numeral is
+# not ("§I of", "(I) capture", "I. capture", "I.3", "§§ I and III").
+FIRST_PERSON_CAPITAL = re.compile(
+    r"(?<![\w'/\-§(.])I(?:'m|'ve|'d|'ll|(?=\s+[a-z]))(?![\w'/\-.)])"
+    r"(?!\s+(?:and|or|to)\s+[IVX]+\b)"
+)
 FIRST_PERSON = re.compile(r"\b(?:me|my|mine|myself)\b", re.IGNORECASE)
 # "Article I", "Phase I": a roman numeral, not the first person.
 NUMERAL_BEFORE_I = re.compile(

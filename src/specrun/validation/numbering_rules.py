@@ -109,8 +109,11 @@ def check_numbering(review: Review) -> Iterator[Violation]:
 
 
 def check_new_numbers(review: Review) -> Iterator[Violation | ReviewItem]:
-    """SC202: no text names a new spec number unless it was proven available."""
+    """SC202: no text names a new spec number unless it was proven available. Without any spec
+    in use (not the target repository) no number can be called new, so nothing is judged."""
     evidence = review.numbering
+    if not evidence.in_use:
+        return
     allowed = set(evidence.in_use)
     if evidence.status == "proven":
         allowed |= set(evidence.available)
