@@ -14,7 +14,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
-import click
 import typer
 
 from specrun.credentials import scrub
@@ -82,7 +81,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("specrun: interrupted; no result was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
             if GlobalFlags.debug:
