@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +105,15 @@ def test_context_no_longer_offers_a_number_on_a_prefixed_branch(
     result = invoke("context", "--repo", git_repo)
     assert result.exit_code == 0, result.stderr
     assert "in use: 110, 111, 134, 138, 139; available: 140, 141, 142, 143" in result.stdout
+
+
+def test_git_that_never_answers_leaves_the_evidence_uncertain(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = git_repo / ".git" / "packed-refs"
+    packed.unlink(missing_ok=True)
+    os.mkfifo(packed)
+    monkeypatch.setattr("specrun.numbering.GIT_TIMEOUT", 0.5)
+    evidence = gather_numbering_evidence(git_repo)
+    assert evidence.status == "uncertain"
+    assert 111 in evidence.in_use

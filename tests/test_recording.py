@@ -27,7 +27,7 @@ from specrun.credentials import scrub
 from specrun.document import SpecCandidates
 from specrun.judge import JudgeVerdicts
 from specrun.providers.schemas import strict_schema
-from specrun.recording import cassette, recorded_profile
+from specrun.recording import cassette, recorded_profile, refuse_aliases
 from specrun.runner import Recording, RunResult, execute_run
 
 CASSETTES = ROOT / "cassettes"
@@ -368,6 +368,26 @@ def test_a_malformed_or_python_tagged_cassette_is_one_input_error_line(
     assert line.endswith("; record it again with --record")
     assert "Traceback" not in result.stderr
     assert not marker.exists()
+
+
+def test_a_cassette_with_yaml_aliases_is_refused_before_it_is_read(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    cassette = tmp_path / "bomb.yaml"
+    cassette.write_text("\n".join(levels) + "\ninteractions: [{request: {body: *a8}}]\n")
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", cassette)
+    assert result.exit_code == 2
+    assert last_line(result) == (
+        f"specrun: error: cassette {cassette} uses YAML aliases, which specrun does not read; "
+        "record it again with --record"
+    )
+
+
+def test_no_shipped_cassette_uses_yaml_aliases() -> None:
+    for shipped in sorted(CASSETTES.glob("*.yaml")):
+        refuse_aliases(shipped)
 
 
 def test_a_failed_recording_leaves_no_cassette_behind(

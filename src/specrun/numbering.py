@@ -19,6 +19,8 @@ from specrun.errors import InputError
 SPEC_NUMBER = re.compile(r"^(\d{3})-")
 AVAILABLE_COUNT = 4
 
+GIT_TIMEOUT = 10.0
+
 
 @dataclass(frozen=True)
 class NumberingEvidence:
@@ -66,11 +68,18 @@ def _spec_directory_names(repo: Path) -> list[str]:
 
 
 def _git(repo: Path, *args: str) -> str | None:
+    """git's answer, or None when it fails or does not answer in ``GIT_TIMEOUT`` seconds (a
+    hostile repository can make it wait forever, e.g. with a FIFO as ``.git/packed-refs``); no
+    answer leaves the evidence ``uncertain``."""
     try:
         completed = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+            ["git", "-C", str(repo), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=GIT_TIMEOUT,
         )
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return None
     return completed.stdout if completed.returncode == 0 else None
 

@@ -61,11 +61,29 @@ class Target:
         return f"{self.kind} {self.model} at {self.endpoint}"
 
 
+def refuse_aliases(path: Path) -> None:
+    """A cassette may not use YAML aliases: a few lines of them expand into gigabytes once read
+    (vcrpy never writes them). The parser's events are scanned without building anything."""
+    import yaml
+
+    try:
+        with path.open(encoding="utf-8") as stream:
+            aliased = any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(stream))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # unreadable: reported where the cassette is loaded
+    if aliased:
+        raise InputError(
+            f"cassette {path} uses YAML aliases, which specrun does not read; record it again "
+            "with --record"
+        )
+
+
 def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
     import yaml
 
     if not path.is_file():  # a FIFO or device would block; ``cassette`` names the problem
         return None
+    refuse_aliases(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         request = data["interactions"][0]["request"]
@@ -160,6 +178,8 @@ def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterato
     import yaml
 
     _check_path(path, record)
+    if not record:
+        refuse_aliases(path)
     target = path.with_name(path.name + ".recording") if record else path
     if record:
         target.unlink(missing_ok=True)
