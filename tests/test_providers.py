@@ -454,3 +454,38 @@ def test_a_transport_fault_the_sdk_leaves_unwrapped_is_translated(
         call_sdk(create, BUILT_IN_PROFILES["local"], {}, (openai.APIError,))
     assert expected in str(caught.value)
     assert isinstance(caught.value, TransientProviderError) is transient
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+@pytest.mark.parametrize("count", ["x", -5, 2.5, {"n": 1}])
+def test_malformed_token_counts_read_as_zero_and_the_answer_is_kept(
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    valid_document: dict[str, Any],
+    kind: Literal["anthropic", "openai"],
+    count: object,
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    monkeypatch.setenv("LOOP_KEY", "loop-key-for-tests")
+    if kind == "anthropic":
+        reply = anthropic_json_answer(valid_document)
+        reply.body["usage"]["input_tokens"] = count
+    else:
+        reply = openai_json_answer(valid_document)
+        reply.body["usage"]["prompt_tokens"] = count
+        reply.body["usage"]["prompt_tokens_details"]["cached_tokens"] = count
+    with scripted_server([reply]) as server:
+        config = tmp_path / "loop.toml"
+        config.write_text(
+            f'provider = "loop"\njudge = false\n[providers.loop]\nkind = "{kind}"\nmodel = "m"\n'
+            f'base_url = "{server.url}"\napi_key_env = "LOOP_KEY"\n'
+        )
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (record,) = runs.glob("*.json")
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    assert saved["status"] == "valid"
+    assert saved["usage"]["input_tokens"] == 0
+    assert json.loads(result.stdout)["candidates"][0]["label"] == "Candidate A"

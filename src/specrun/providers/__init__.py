@@ -151,3 +151,13 @@ def build_provider(
 
         http_client = DeadlineClient(profile.timeout, name, endpoint_url(profile))
     return ADAPTERS[profile.kind](profile, api_key, http_client)
+
+
+def token_count(value: object) -> int:
+    """A token count from the provider's answer: a non-negative int, anything else 0.
+
+    The server is untrusted; a malformed count must not lose an answer already paid for.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return 0

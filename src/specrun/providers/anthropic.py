@@ -20,7 +20,7 @@ from typing import Any
 import anthropic
 
 from specrun.config import ProviderProfile
-from specrun.providers import Answer, Request, Usage
+from specrun.providers import Answer, Request, Usage, token_count
 from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
 
@@ -45,10 +45,10 @@ def _answer(message: Any) -> Answer:
 def _usage(message: Any) -> Usage:
     usage = message.usage
     return Usage(
-        input_tokens=usage.input_tokens or 0,
-        output_tokens=usage.output_tokens or 0,
-        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
-        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+        input_tokens=token_count(getattr(usage, "input_tokens", None)),
+        output_tokens=token_count(getattr(usage, "output_tokens", None)),
+        cache_read_tokens=token_count(getattr(usage, "cache_read_input_tokens", None)),
+        cache_write_tokens=token_count(getattr(usage, "cache_creation_input_tokens", None)),
     )
 
 

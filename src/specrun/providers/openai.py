@@ -20,7 +20,7 @@ from typing import Any
 import openai
 
 from specrun.config import ProviderProfile
-from specrun.providers import Answer, Request, Usage
+from specrun.providers import Answer, Request, Usage, token_count
 from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
 
@@ -48,11 +48,10 @@ def _usage(completion: Any) -> Usage:
     if usage is None:
         return Usage()
     details = getattr(usage, "prompt_tokens_details", None)
-    cached = (getattr(details, "cached_tokens", None) or 0) if details else 0
     return Usage(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        cache_read_tokens=cached,
+        input_tokens=token_count(getattr(usage, "prompt_tokens", None)),
+        output_tokens=token_count(getattr(usage, "completion_tokens", None)),
+        cache_read_tokens=token_count(getattr(details, "cached_tokens", None)),
     )
 
 
