@@ -24,7 +24,7 @@ from typing import Any
 
 from specrun.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
 from specrun.credentials import scrub, scrub_bytes
-from specrun.errors import InputError, ProviderError
+from specrun.errors import InputError, ProviderError, causes
 from specrun.providers import Answer, Provider, Request
 
 SECRET_HEADERS = frozenset(
@@ -215,12 +215,9 @@ def unmatched_request(error: BaseException) -> bool:
     """Was this failure a request the cassette holds no recording for?"""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, CannotOverwriteExistingCassetteException):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(
+        isinstance(cause, CannotOverwriteExistingCassetteException) for cause in causes(error)
+    )
 
 
 class ReplayedProvider:

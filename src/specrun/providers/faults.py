@@ -24,7 +24,6 @@ input: its message is trimmed to one printable line of bounded length before it 
 import math
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from time import time
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from specrun.credentials import REDACTED, scrub, secret_values
-from specrun.errors import ProviderError
+from specrun.errors import ProviderError, causes
 from specrun.providers import TransientProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -145,15 +144,6 @@ def server_message(error: Exception) -> str | None:
     return one_line(redact(said, sent_credentials(error)))
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _origin(error: Exception) -> str:
     url = getattr(getattr(error, "request", None), "url", None)
     return shown_url(str(url)) if url else "the provider"
@@ -170,7 +160,7 @@ def shown_url(url: str) -> str:
 
 
 def _transport_fault(error: Exception) -> ProviderError:
-    for cause in _chain(error):
+    for cause in causes(error):
         if isinstance(cause, ProviderError):
             return cause
         if isinstance(cause, Refused):

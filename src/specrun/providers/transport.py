@@ -36,7 +36,7 @@ from typing import Any
 import httpcore2
 import httpx2
 
-from specrun.errors import ProviderError
+from specrun.errors import ProviderError, causes
 from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
 
 Clock = Callable[[], float]
@@ -140,12 +140,7 @@ class _Backend(httpcore2.NetworkBackend):
 
 
 def _refused(error: BaseException) -> bool:
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(isinstance(cause, ConnectionRefusedError) for cause in causes(error))
 
 
 def _keepalive() -> list[tuple[int, int, int]]:
