@@ -22,7 +22,6 @@ input: its message is trimmed to one printable line of bounded length before it 
 """
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -30,7 +29,7 @@ from time import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from specrun.credentials import REDACTED, scrub, secret_values
+from specrun.credentials import REDACTED, scrub
 from specrun.errors import ProviderError, causes
 from specrun.providers import TransientProviderError
 
@@ -98,28 +97,11 @@ def retry_after_seconds(headers: Any) -> float | None:
         return None
 
 
-CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
-
-
-def sent_credentials(error: Exception) -> tuple[str, ...]:
-    """The credentials the failed request carried, whatever their shape, so that a server
-    echoing them back cannot make specrun print them."""
-    headers = getattr(getattr(error, "request", None), "headers", None)
-    if headers is None:
-        return ()
-    found: list[str] = []
-    for name in CREDENTIAL_HEADERS:
-        value = headers.get(name) or ""
-        found += [part for part in (value, value.partition(" ")[2]) if len(part) >= 4]
-    return tuple(found)
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` without ``secrets``, the keys in use (``credentials.scrub``) or anything shaped
-    like a key. The broader patterns here scan only the first characters that could be shown,
-    so their cost stays bounded on any input."""
-    secrets = tuple(sorted(secrets, key=len, reverse=True)) + secret_values(os.environ)
-    return KEY_SHAPED.sub(REDACTED, scrub(text, secrets)[: MESSAGE_LIMIT * 4])
+def redact(text: str) -> str:
+    """``text`` without the keys in use (``credentials.scrub``: every key handed to an SDK is
+    remembered there) or anything shaped like a key. The broader patterns here scan only the
+    first characters that could be shown, so their cost stays bounded on any input."""
+    return KEY_SHAPED.sub(REDACTED, scrub(text)[: MESSAGE_LIMIT * 4])
 
 
 def one_line(text: str) -> str:
@@ -141,7 +123,7 @@ def server_message(error: Exception) -> str | None:
         said = body
     if not isinstance(said, str) or not said.strip():
         return None
-    return one_line(redact(said, sent_credentials(error)))
+    return one_line(redact(said))
 
 
 def _origin(error: Exception) -> str:
