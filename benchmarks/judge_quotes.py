@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from specrun.document import SpecCandidates
-from specrun.judge import JudgeVerdict, apply_verdicts
-from specrun.validation import Findings, ReviewItem
+from specrun.document.model import SpecCandidates
+from specrun.rules import Findings, ReviewItem
+from specrun.rules.judge import JudgeVerdict, apply_verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 VERDICTS = 20

@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support import EXAMPLE, load_fixture  # noqa: E402
 
-from specrun.config import RetryPolicy  # noqa: E402
-from specrun.numbering import gather_numbering_evidence  # noqa: E402
-from specrun.prompt_pack import load_prompt_pack  # noqa: E402
+from specrun.context.numbering import gather_numbering_evidence  # noqa: E402
+from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
 from specrun.providers import Answer, Request  # noqa: E402
-from specrun.reask import run_attempts  # noqa: E402
+from specrun.run.reask import run_attempts  # noqa: E402
+from specrun.settings.config import RetryPolicy  # noqa: E402
 
 SPECRUN = str(Path(sys.executable).parent / "specrun")
 

@@ -16,9 +16,9 @@ import statistics
 import time
 from pathlib import Path
 
-from specrun.numbering import gather_numbering_evidence
-from specrun.prompt_pack import load_prompt_pack
-from specrun.validation import validate_document
+from specrun.context.numbering import gather_numbering_evidence
+from specrun.context.prompt_pack import load_prompt_pack
+from specrun.rules import validate_document
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tenantatlas"

@@ -18,10 +18,10 @@ import argparse
 import json
 from pathlib import Path
 
-from specrun.context import resolve_repository
-from specrun.numbering import gather_numbering_evidence
-from specrun.prompt_pack import load_prompt_pack
-from specrun.validation import validate_document
+from specrun.context.assembly import resolve_repository
+from specrun.context.numbering import gather_numbering_evidence
+from specrun.context.prompt_pack import load_prompt_pack
+from specrun.rules import validate_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / "tests" / "fixtures" / "answers"

@@ -39,13 +39,14 @@ from wire import (  # noqa: E402
     scripted_server,
 )
 
-from specrun.config import BUILT_IN_PROFILES, Config, resolve_settings  # noqa: E402
-from specrun.document import SpecCandidates  # noqa: E402
-from specrun.numbering import gather_numbering_evidence  # noqa: E402
-from specrun.prompt_pack import load_prompt_pack  # noqa: E402
-from specrun.review import judge_result  # noqa: E402
-from specrun.runner import Recording, execute_run  # noqa: E402
-from specrun.validation import validate_document  # noqa: E402
+from specrun.context.numbering import gather_numbering_evidence  # noqa: E402
+from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
+from specrun.document.model import SpecCandidates  # noqa: E402
+from specrun.providers.cassettes import Recording  # noqa: E402
+from specrun.rules import validate_document  # noqa: E402
+from specrun.rules.review import judge_result  # noqa: E402
+from specrun.run.runner import execute_run  # noqa: E402
+from specrun.settings.config import BUILT_IN_PROFILES, Config, resolve_settings  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "tenantatlas"
 PROMPT = "tenantpilot.spec-candidates"

@@ -11,10 +11,10 @@ from fakes import unsure_boundary
 from support import EXAMPLE, Invoke, git, load_fixture
 from typer.testing import CliRunner, Result
 
-from specrun import validation
+from specrun import rules as rule_checks
 from specrun.cli import app
-from specrun.numbering import NumberingEvidence, gather_numbering_evidence
-from specrun.prompt_pack import PackRules, load_prompt_pack
+from specrun.context.numbering import NumberingEvidence, gather_numbering_evidence
+from specrun.context.prompt_pack import PackRules, load_prompt_pack
 
 
 @pytest.fixture
@@ -84,4 +84,4 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 @pytest.fixture
 def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules leave Candidate D's boundary to Spec 138 for review, whatever they make of it."""
-    monkeypatch.setattr(validation, "CHECKS", (*validation.CHECKS, unsure_boundary))
+    monkeypatch.setattr(rule_checks, "CHECKS", (*rule_checks.CHECKS, unsure_boundary))

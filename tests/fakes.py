@@ -5,10 +5,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from specrun.judge import JudgeVerdict, JudgeVerdicts
 from specrun.providers import Answer, Request, Usage
-from specrun.validation import ReviewItem
-from specrun.validation.model import Review
+from specrun.rules import ReviewItem
+from specrun.rules.findings import Review
+from specrun.rules.judge import JudgeVerdict, JudgeVerdicts
 
 ScriptItem = dict[str, Any] | str | Answer | BaseException
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from support import EXAMPLE, FIXTURES, ROOT, Invoke
 
-from specrun.document import result_json_schema
+from specrun.document.model import result_json_schema
 
 VALID = FIXTURES / "valid-result.json"
 

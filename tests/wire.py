@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from specrun.document import SpecCandidates
-from specrun.judge import answer_texts, quote_problem
+from specrun.document.model import SpecCandidates
+from specrun.rules.judge import answer_texts, quote_problem
 
 TOOL_NAME = "SpecCandidates"
 JUDGE_TOOL = "JudgeVerdicts"

@@ -16,8 +16,8 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
-from specrun.credentials import scrub
 from specrun.errors import SpecrunError
+from specrun.gates.credentials import scrub
 
 DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
@@ -139,13 +139,19 @@ def run(
     """
     import os
 
-    from specrun.config import describe_settings, find_config, ignored_variables, resolve_settings
-    from specrun.context import Context, resolve_repository
-    from specrun.document import SpecCandidates
+    from specrun.context.assembly import Context, resolve_repository
+    from specrun.document.model import SpecCandidates
+    from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
-    from specrun.output import check_destination
-    from specrun.render import Provenance, render_json, render_markdown
-    from specrun.runner import Recording, execute_run
+    from specrun.gates.output import check_destination
+    from specrun.providers.cassettes import Recording
+    from specrun.run.runner import execute_run
+    from specrun.settings.config import (
+        describe_settings,
+        find_config,
+        ignored_variables,
+        resolve_settings,
+    )
 
     if record and cassette is None:
         raise InputError("--record needs --cassette FILE to record into")
@@ -164,7 +170,7 @@ def run(
         if output_format is Format.json:
             rendered = render_json(document)
         else:
-            rendered = render_markdown(document, Provenance.of(context))
+            rendered = render_markdown(document, context.provenance())
         rendered = scrub(rendered)
         if out is None:
             typer.echo(rendered, nl=False)
@@ -187,7 +193,7 @@ def run(
 def deliver(rendered: str, out: Path, force: bool, fallback: Path) -> None:
     """Write the paid-for result to ``out``; when that fails, keep it elsewhere and say where."""
     from specrun.errors import InputError
-    from specrun.output import DestinationTaken, keep_elsewhere, write_atomically
+    from specrun.gates.output import DestinationTaken, keep_elsewhere, write_atomically
 
     data = rendered.encode("utf-8")
     try:
@@ -218,10 +224,10 @@ def context(
     """
     import os
 
-    from specrun.context import assemble_context, context_window_warning
-    from specrun.limits import Limits
-    from specrun.numbering import listing
-    from specrun.prompt_pack import load_prompt_pack
+    from specrun.context.assembly import assemble_context, context_window_warning
+    from specrun.context.numbering import listing
+    from specrun.context.prompt_pack import load_prompt_pack
+    from specrun.gates.limits import Limits
 
     limits = Limits.from_environ(os.environ)
     assembled = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
@@ -265,7 +271,7 @@ def configured_model(repo: Path) -> str:
     (``run`` reports that error itself)."""
     import os
 
-    from specrun.config import Config, find_config, resolve_settings
+    from specrun.settings.config import Config, find_config, resolve_settings
 
     try:
         loaded, source = find_config(None, repo, Path.cwd())
@@ -301,13 +307,13 @@ def check(
     """
     import os
 
-    from specrun.context import resolve_repository
-    from specrun.document import read_result_file
+    from specrun.context.assembly import resolve_repository
+    from specrun.context.numbering import gather_numbering_evidence
+    from specrun.context.prompt_pack import load_prompt_pack
+    from specrun.document.model import read_result_file
     from specrun.errors import InputError
-    from specrun.limits import Limits
-    from specrun.numbering import gather_numbering_evidence
-    from specrun.prompt_pack import load_prompt_pack
-    from specrun.validation import validate_document
+    from specrun.gates.limits import Limits
+    from specrun.rules import validate_document
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")
@@ -322,8 +328,8 @@ def check(
         )
     document, findings = validate_document(data, pack.rules, evidence)
     if judge and document is not None:
-        from specrun.review import judge_result
-        from specrun.runner import Recording
+        from specrun.providers.cassettes import Recording
+        from specrun.rules.review import judge_result
 
         recording = Recording(cassette, record=False) if cassette is not None else None
         findings = judge_result(
@@ -362,10 +368,10 @@ def render(
 
     from pydantic import ValidationError
 
-    from specrun.document import SpecCandidates, read_result_file
+    from specrun.document.model import SpecCandidates, read_result_file
+    from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
-    from specrun.limits import Limits
-    from specrun.render import render_json, render_markdown
+    from specrun.gates.limits import Limits
 
     data = read_result_file(file, Limits.from_environ(os.environ))
     try:
@@ -391,9 +397,9 @@ def trust(repo: RepoOption = Path()) -> None:
     """
     import os
 
-    from specrun.config import CONFIG_NAME, describe_endpoints, read_config_file
-    from specrun.context import resolve_repository
-    from specrun.trust import record_trust
+    from specrun.context.assembly import resolve_repository
+    from specrun.settings.config import CONFIG_NAME, describe_endpoints, read_config_file
+    from specrun.settings.trust import record_trust
 
     path = resolve_repository(repo) / CONFIG_NAME
     file = read_config_file(path, trusted=True)
@@ -410,7 +416,7 @@ def schema() -> None:
 
     Example: specrun schema > spec-candidates.schema.json
     """
-    from specrun.document import result_json_schema
+    from specrun.document.model import result_json_schema
 
     typer.echo(json.dumps(result_json_schema(), indent=2))
 

@@ -4,10 +4,10 @@ An adapter turns a provider-neutral ``Request`` (the system prompt, the conversa
 the response model its answer must fit) into one call of the vendor SDK, with the response
 model's schema as the provider's structured output (``providers.schemas``), and returns the
 ``Answer``: the raw text the model wrote, the token usage and why it stopped. Reading that text
-is not the adapter's business: ``specrun.answers`` does it, the same way for every provider and
-for ``specrun check``. Adapters translate SDK failures into ``TransientProviderError`` (worth
-retrying) or ``ProviderError`` (not). ``ADAPTERS`` maps a profile's kind to a lazy factory, so
-the SDKs are imported only when a model is really called.
+is not the adapter's business: ``specrun.rules.answers`` does it, the same way for every
+provider and for ``specrun check``. Adapters translate SDK failures into
+``TransientProviderError`` (worth retrying) or ``ProviderError`` (not). ``ADAPTERS`` maps a
+profile's kind to a lazy factory, so the SDKs are imported only when a model is really called.
 """
 
 from collections.abc import Callable, Mapping
@@ -17,10 +17,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile, endpoint_url, is_vendor_endpoint
-from specrun.credentials import remember
-from specrun.document import SpecCandidates
+from specrun.document.model import SpecCandidates
 from specrun.errors import InputError, ProviderError
+from specrun.gates.credentials import remember
+from specrun.settings.config import ProviderProfile, endpoint_url, is_vendor_endpoint
 
 
 @dataclass(frozen=True)

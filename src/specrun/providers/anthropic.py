@@ -7,11 +7,11 @@ transformed for Anthropic by ``providers.schemas``.
 
 The SDK is called directly: instructor 1.17 cannot send a strict tool, and its JSON-schema mode
 looks for the retired beta ``output_format`` parameter and, not finding it, falls back to
-prompt-only JSON. Reading the answer is ``specrun.answers``' job, so nothing here parses it.
+prompt-only JSON. Reading the answer is ``specrun.rules.answers``' job, so nothing here parses it.
 
 The system prompt goes as one text block marked ``cache_control: ephemeral``; it is the same
 bytes on every attempt of a run, so re-asks read the binding context from the prompt cache. The
-SDK's own retries are off: transient faults are retried by ``specrun.retrying``.
+SDK's own retries are off: transient faults are retried by ``specrun.providers.retrying``.
 """
 
 import json
@@ -19,10 +19,10 @@ from typing import Any
 
 import anthropic
 
-from specrun.config import ProviderProfile
 from specrun.providers import Answer, Request, Usage, token_count
 from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
+from specrun.settings.config import ProviderProfile
 
 
 def _raw(message: Any) -> str:

@@ -1,9 +1,10 @@
 """One vendor SDK call, with its failures sorted the way specrun needs them.
 
 An SDK error becomes ``TransientProviderError`` or ``ProviderError`` (retried, or not, by
-``specrun.retrying``); ``specrun.providers.faults`` tells the faults apart. What the model
+``specrun.providers.retrying``); ``specrun.providers.faults`` tells the faults apart. What the model
 answered, readable or not, is the adapter's ``Answer``: whether it can be used is decided by
-``specrun.answers``, not here. A 2xx response the adapter cannot read (a body that is not JSON,
+``specrun.rules.answers``, not here. A 2xx response the adapter cannot read (a body that is
+not JSON,
 or JSON of another shape: the SDKs build their objects without validating) is an ``Answer``
 too, holding the whole body as the server sent it, so the run record keeps it.
 """
@@ -14,10 +15,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from specrun.config import ProviderProfile, endpoint_url
 from specrun.providers import UNREADABLE, Answer, Usage
 from specrun.providers.faults import translate
 from specrun.providers.transport import DeadlineClient
+from specrun.settings.config import ProviderProfile, endpoint_url
 
 T = TypeVar("T")
 

@@ -29,8 +29,8 @@ from time import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from specrun.credentials import REDACTED, scrub
 from specrun.errors import ProviderError, causes
+from specrun.gates.credentials import REDACTED, scrub
 from specrun.providers import TransientProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})

@@ -8,21 +8,21 @@ forced function tool with ``strict: true``, and the call's arguments are the ans
 is transformed for strict mode by ``providers.schemas``.
 
 The SDK is called directly: instructor 1.17 cannot send ``strict`` through ``create()``.
-Reading the answer is ``specrun.answers``' job, so nothing here parses it.
+Reading the answer is ``specrun.rules.answers``' job, so nothing here parses it.
 
 The output limit goes under the profile's token parameter (``max_completion_tokens`` on
 OpenAI's own endpoint, ``max_tokens`` elsewhere, unless the profile says otherwise). The SDK's
-own retries are off: transient faults are retried by ``specrun.retrying``.
+own retries are off: transient faults are retried by ``specrun.providers.retrying``.
 """
 
 from typing import Any
 
 import openai
 
-from specrun.config import ProviderProfile
 from specrun.providers import Answer, Request, Usage, token_count
 from specrun.providers.calls import call_sdk, sdk_options, unreadable
 from specrun.providers.schemas import strict_schema
+from specrun.settings.config import ProviderProfile
 
 
 def _answer(completion: Any) -> Answer:

@@ -1,0 +1,262 @@
+"""Cassettes: replaying and recording provider traffic with vcrpy.
+
+Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
+no recorded match. Recording scrubs credentials before anything touches disk: the
+authorization, API-key, cookie, organisation and project headers are dropped, and the given
+secrets (every key in use) are blanked wherever they appear in a body, byte for byte, so a body
+that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, so a changed
+prompt, repository or option does not match an old recording. vcrpy reads cassettes with its
+safe YAML loader; a cassette it cannot read, or a path that is not a regular file, is an input
+error, and a recording that fails leaves no file behind.
+
+A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
+endpoint and output limit back from its first request, so a replay can use them whatever the
+user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
+it asked another provider, model or endpoint than the recording did.
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specrun.errors import InputError, ProviderError, causes
+from specrun.gates.credentials import scrub, scrub_bytes
+from specrun.providers import Answer, Provider, Request
+from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "x-api-key",
+        "api-key",
+        "cookie",
+        "set-cookie",
+        "openai-organization",
+        "openai-project",
+        "anthropic-organization-id",
+        "x-organization-id",
+    }
+)
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
+REPLAY_KEY = "replayed-no-key"
+REQUEST_PATHS = {"anthropic": "/v1/messages", "openai": "/chat/completions"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request is addressed to: provider kind, model and base URL."""
+
+    kind: str
+    model: str
+    endpoint: str
+
+    @classmethod
+    def of(cls, profile: ProviderProfile) -> "Target":
+        return cls(profile.kind, profile.model, endpoint_url(profile).rstrip("/"))
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.model} at {self.endpoint}"
+
+
+def refuse_aliases(path: Path) -> None:
+    """A cassette may not use YAML aliases: a few lines of them expand into gigabytes once read
+    (vcrpy never writes them). The parser's events are scanned without building anything."""
+    import yaml
+
+    try:
+        with path.open(encoding="utf-8") as stream:
+            aliased = any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(stream))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # unreadable: reported where the cassette is loaded
+    if aliased:
+        raise InputError(
+            f"cassette {path} uses YAML aliases, which specrun does not read; record it again "
+            "with --record"
+        )
+
+
+def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
+    import yaml
+
+    if not path.is_file():  # a FIFO or device would block; ``cassette`` names the problem
+        return None
+    refuse_aliases(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        request = data["interactions"][0]["request"]
+        body = json.loads(request["body"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, LookupError, TypeError, ValueError):
+        return None
+    if not isinstance(request.get("uri"), str) or not isinstance(body, dict):
+        return None
+    return request["uri"], body
+
+
+def recorded_profile(path: Path) -> ProviderProfile | None:
+    """The profile the cassette's first request was made with, as far as the request shows it
+    (None when the cassette holds no readable request)."""
+    found = _first_request(path)
+    if found is None:
+        return None
+    uri, body = found
+    kind = next((kind for kind, tail in REQUEST_PATHS.items() if uri.endswith(tail)), None)
+    if kind is None or not isinstance(body.get("model"), str):
+        return None
+    base_url = uri.removesuffix(REQUEST_PATHS[kind])
+    parameter = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "model": body["model"],
+        "base_url": None if base_url == VENDOR_ENDPOINTS[kind] else base_url,
+        "temperature": body.get("temperature"),
+    }
+    if isinstance(body.get(parameter), int):
+        fields["max_tokens"] = body[parameter]
+    if kind == "openai":
+        fields["token_parameter"] = parameter
+    try:
+        return ProviderProfile.model_validate(fields)
+    except ValueError:
+        return None
+
+
+def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
+    """Bytes stay bytes, and only the secrets in them change: a body that is not UTF-8 is
+    recorded exactly, so its replay matches."""
+    if isinstance(body, bytes):
+        return scrub_bytes(body, secrets)
+    if isinstance(body, str):
+        return scrub(body, secrets)
+    return body
+
+
+def _drop_secret_headers(headers: Any) -> None:
+    for name in [name for name in headers if name.lower() in SECRET_HEADERS]:
+        del headers[name]
+
+
+def scrubbers(secrets: tuple[str, ...]) -> dict[str, Any]:
+    def request(recorded: Any) -> Any:
+        _drop_secret_headers(recorded.headers)
+        recorded.body = _scrub_body(recorded.body, secrets)
+        return recorded
+
+    def response(recorded: dict[str, Any]) -> dict[str, Any]:
+        _drop_secret_headers(recorded["headers"])
+        recorded["body"]["string"] = _scrub_body(recorded["body"]["string"], secrets)
+        return recorded
+
+    return {"before_record_request": request, "before_record_response": response}
+
+
+def _check_path(path: Path, record: bool) -> None:
+    """A cassette is a regular file (a FIFO or device would hang the run); a missing one can
+    only be recorded."""
+    if path.is_dir():
+        raise InputError(
+            f"cassette {path} is a directory; pass a cassette file such as {path}/run.yaml"
+        )
+    if path.exists() and not path.is_file():
+        raise InputError(f"cassette {path} is not a regular file; pass a cassette file")
+    if record and not path.parent.is_dir():
+        raise InputError(f"cannot record into {path}: {path.parent} is not a directory")
+    if not record and not path.exists():
+        raise InputError(
+            f"cassette {path} does not exist; pass an existing cassette, or record one with "
+            "--record and a live API key"
+        )
+
+
+@contextmanager
+def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Any]:
+    """Replay ``path``, or record into it when ``record`` is set: into ``F.recording`` first,
+    which replaces ``path`` only when the run ends without an error and is removed otherwise."""
+    import vcr
+    import yaml
+
+    _check_path(path, record)
+    if not record:
+        refuse_aliases(path)
+    target = path.with_name(path.name + ".recording") if record else path
+    if record:
+        target.unlink(missing_ok=True)
+    recorder = vcr.VCR(
+        record_mode="all" if record else "none",
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+        **(scrubbers(secrets) if record else {}),
+    )
+    with ExitStack() as stack:
+        try:
+            tape = stack.enter_context(
+                recorder.use_cassette(str(target), allow_playback_repeats=False)
+            )
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as error:
+            problem = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise InputError(
+                f"cassette {path} is not a readable vcrpy cassette ({problem}); "
+                "record it again with --record"
+            ) from None
+        try:
+            yield tape
+        except BaseException:
+            stack.close()
+            if record:
+                target.unlink(missing_ok=True)
+            raise
+    if record and target.exists():
+        target.replace(path)
+
+
+def unmatched_request(error: BaseException) -> bool:
+    """Was this failure a request the cassette holds no recording for?"""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    return any(
+        isinstance(cause, CannotOverwriteExistingCassetteException) for cause in causes(error)
+    )
+
+
+class ReplayedProvider:
+    """A provider answering from a cassette: a request with no recording fails at once, naming
+    what the cassette was recorded for when this run asked something else."""
+
+    def __init__(self, provider: Provider, path: Path, profile: ProviderProfile) -> None:
+        self.provider = provider
+        self.path = path
+        self.profile = profile
+
+    def complete(self, request: Request) -> Answer:
+        try:
+            return self.provider.complete(request)
+        except Exception as error:  # older SDKs wrap vcrpy's refusal, newer ones let it through
+            if unmatched_request(error):
+                raise ProviderError(self._mismatch()) from error
+            raise
+
+    def _mismatch(self) -> str:
+        recorded = recorded_profile(self.path)
+        asked = Target.of(self.profile)
+        if recorded is not None and Target.of(recorded) != asked:
+            return (
+                f"cassette {self.path} was recorded for {Target.of(recorded)}, but this run asks "
+                f"{asked}; replay it without --provider and --model to use what it was recorded "
+                "for, or record it again with --record"
+            )
+        return (
+            f"cassette {self.path} has no recorded answer for this request: the prompt, the "
+            "repository or the run options changed since it was recorded; record it again with "
+            "--record (generated ones: python scripts/generate_cassettes.py)"
+        )
+
+
+@dataclass(frozen=True)
+class Recording:
+    """``chosen``: the run's provider or model came from a flag, so a replay keeps them."""
+
+    path: Path
+    record: bool
+    chosen: bool = False

@@ -1,0 +1,260 @@
+"""Content rules: the explicit statements (SC301–SC304), boundaries to existing specs (SC401),
+no umbrella (SC402) and each candidate's specific direction (SC501). Which candidate needs
+what, and the words that decide it, come from the pack's rules data.
+
+Only certainty makes a violation: a required statement null, waved away or contradicted; a
+boundary to a spec that does not exist, or none at all where one is required; a scope item that
+names another candidate's theme unmistakably. Whatever the terms cannot decide (a statement
+whose assertion they do not recognise, a boundary that never uses a non-duplication phrase, a
+direction point they do not find, a scope item that only resembles another theme) is left for
+review.
+"""
+
+from collections.abc import Iterator
+
+from specrun.context.numbering import listing
+from specrun.context.prompt_pack import CandidateRules, RequiredBoundary
+from specrun.context.terms import normalise
+from specrun.document.model import SpecCandidate
+from specrun.rules.findings import Review, ReviewItem, Violation, where
+from specrun.rules.numbering import spec_numbers_named
+from specrun.rules.phrases import (
+    CERTAIN_BREACHES,
+    Judgement,
+    Verdict,
+    affirmed_term,
+    coverage,
+    covers,
+    excerpt,
+    judge_statement,
+    negated_term,
+    sentences,
+    windows,
+)
+
+VERDICT_MESSAGES = {
+    Verdict.MISSING: "The statement is missing.",
+    Verdict.DISMISSED: "The statement waves the point away ({term!r}).",
+    Verdict.CONTRADICTED: "The statement says the opposite ({term!r}).",
+    Verdict.UNCLEAR: "The statement asserts it but also says {term!r}, which may take it back.",
+    Verdict.NOT_ASSERTED: "The terms do not recognise an explicit assertion.",
+}
+# Fields where a candidate states what it will do. Problems, risks and statements describe, and
+# non_goals exclude, so none of them counts towards a direction or as a claim on another theme.
+DIRECTION_FIELDS = ("summary", "goals", "scope", "target_model", "key_requirements")
+CLAIM_FIELDS = ("scope", "goals", "key_requirements")
+
+
+def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
+    """SC301–SC304: required explicit statements really assert their concept."""
+    for field, rule in review.rules.statements.items():
+        for letter, candidate in review.candidates():
+            if letter not in rule.required_for:
+                continue
+            text = getattr(candidate.explicit_statements, field)
+            judgement: Judgement = judge_statement(text, rule.concept)
+            if judgement.verdict is Verdict.ASSERTED:
+                continue
+            verdict = Violation if judgement.verdict in CERTAIN_BREACHES else ReviewItem
+            message = VERDICT_MESSAGES[judgement.verdict].format(term=judgement.term)
+            yield verdict(
+                rule.code,
+                where(letter, f"explicit_statements.{field}"),
+                f"Candidate {letter} must state that {rule.concept.name}. {message}",
+                f"State explicitly, in this candidate's terms, that {rule.concept.name}.",
+                excerpt(judgement.evidence or (text or "null")),
+            )
+
+
+def check_boundaries(review: Review) -> Iterator[Violation | ReviewItem]:
+    """SC401: boundaries name only existing specs; required boundaries are drawn explicitly."""
+    existing = set(review.numbering.in_use)
+    for letter, candidate in review.candidates():
+        if not existing:
+            break  # not the target repository: which specs exist is unknown
+        for index, boundary in enumerate(candidate.boundary_to_existing_specs):
+            named = spec_numbers_named(f"Spec {boundary.spec}") | spec_numbers_named(boundary.spec)
+            if not named or not named <= existing:
+                yield Violation(
+                    "SC401",
+                    where(letter, f"boundary_to_existing_specs[{index}].spec"),
+                    f"{boundary.spec!r} is not an existing spec of the repository.",
+                    f"Name an existing spec as 'Spec NNN' ({listing(sorted(existing))}).",
+                    excerpt(boundary.spec),
+                )
+    by_letter = dict(review.candidates())
+    for required in review.rules.required_boundaries:
+        if required.candidate in by_letter:
+            yield from _required_boundary(review, required.candidate, by_letter, required)
+
+
+def _required_boundary(
+    review: Review, letter: str, by_letter: dict[str, SpecCandidate], required: RequiredBoundary
+) -> Iterator[Violation | ReviewItem]:
+    rules, spec = review.rules, required.spec
+    matching = [
+        boundary
+        for boundary in by_letter[letter].boundary_to_existing_specs
+        if spec in spec_numbers_named(f"Spec {boundary.spec}")
+    ]
+    location = where(letter, "boundary_to_existing_specs")
+    relationship = required.relationship[0]
+    if not matching:
+        yield Violation(
+            "SC401",
+            location,
+            f"Candidate {letter} draws no boundary to Spec {spec}; it must state that it "
+            f"{relationship}s it.",
+            f"Add a boundary to Spec {spec} whose relationship is '{relationship}s'.",
+            excerpt("; ".join(b.spec for b in by_letter[letter].boundary_to_existing_specs)),
+        )
+        return
+    yield from _taken_over(review, letter, by_letter[letter], required)
+    said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
+    if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The terms do not find that Candidate {letter} {relationship}s Spec {spec}.",
+            f"State in the boundary to Spec {spec} that the candidate {relationship}s it.",
+            excerpt(said),
+        )
+    replacement = affirmed_term(said, rules.replacement_claims)
+    if replacement is not None:
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The boundary to Spec {spec} may claim to replace it ({replacement!r}).",
+            f"Build on Spec {spec} instead of replacing it; say what stays there.",
+            excerpt(_sentence_with(said, replacement)),
+        )
+    elif affirmed_term(said, rules.non_duplication) is None and not _firm_denial(
+        said, rules.duplication_verbs, rules.soft_commitments
+    ):
+        yield ReviewItem(
+            "SC401",
+            location,
+            f"The terms do not find how Candidate {letter} avoids duplicating Spec {spec}.",
+            f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
+            excerpt(said),
+        )
+
+
+def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
+    """A sentence that denies duplicating ("none of which it redefines") as a decision, not as
+    an aspiration ("It should not duplicate Spec 138 and should be aligned with it")."""
+    return any(
+        negated_term(sentence, verbs) is not None and affirmed_term(sentence, soft) is None
+        for sentence in sentences(said)
+    )
+
+
+def _taken_over(
+    review: Review, letter: str, candidate: SpecCandidate, required: RequiredBoundary
+) -> Iterator[ReviewItem]:
+    """Items that take on what the extended spec already specifies, without deferring to it."""
+    keeps = [
+        *review.rules.non_duplication,
+        *review.rules.umbrella_exemptions,
+        f"spec {required.spec}",
+    ]
+    for field in CLAIM_FIELDS:
+        for index, item in enumerate(getattr(candidate, field)):
+            said = normalise(item)
+            owned = next((c for c in required.owned if covers(said, c)), None)
+            if owned is None or affirmed_term(said, keeps) is not None:
+                continue
+            yield ReviewItem(
+                "SC401",
+                where(letter, f"{field}[{index}]"),
+                f"The item may re-specify what Spec {required.spec} already owns ({owned.name}).",
+                f"Leave {owned.name} to Spec {required.spec}; reference it instead of "
+                "specifying it again.",
+                excerpt(item),
+            )
+
+
+def _sentence_with(text: str, term: str) -> str:
+    for sentence in sentences(text):
+        if affirmed_term(sentence, [term]) is not None:
+            return sentence
+    return text
+
+
+def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
+    """SC402: no candidate claims another candidate's theme as its own scope."""
+    rules = review.rules
+    for letter, candidate in review.candidates():
+        claims = [("working_title", candidate.working_title)]
+        for field in CLAIM_FIELDS:
+            claims += [(f"{field}[{i}]", item) for i, item in enumerate(getattr(candidate, field))]
+        for field, text in claims:
+            said = normalise(text)
+            for other in rules.candidates:
+                if other.letter == letter:
+                    continue
+                exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+                if field != "working_title" and affirmed_term(said, exemptions) is not None:
+                    continue
+                yield from _claim(letter, field, text, other)
+
+
+def _claim(
+    letter: str, field: str, text: str, other: CandidateRules
+) -> Iterator[Violation | ReviewItem]:
+    hint = (
+        f"Leave that theme to Candidate {other.letter}; reference it as a dependency instead "
+        "of scoping it in."
+    )
+    if (term := affirmed_term(text, other.signatures)) is not None:
+        yield Violation(
+            "SC402",
+            where(letter, field),
+            f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
+            hint,
+            excerpt(text),
+        )
+        return
+    said = normalise(text)
+    for marker in other.theme_markers:
+        if covers(said, marker):
+            yield ReviewItem(
+                "SC402",
+                where(letter, field),
+                f"Candidate {letter} may claim Candidate {other.letter}'s theme ({marker.name}).",
+                hint,
+                excerpt(text),
+            )
+            return
+
+
+def direction_passages(candidate: SpecCandidate) -> list[str]:
+    """The candidate's sentences and list items in reading order, non-goals left out."""
+    passages: list[str] = []
+    for field in DIRECTION_FIELDS:
+        value = getattr(candidate, field)
+        for text in value if isinstance(value, list) else [value]:
+            passages += sentences(text)
+    return passages
+
+
+def check_directions(review: Review) -> Iterator[ReviewItem]:
+    """SC501: each candidate covers its candidate-specific direction, judged over single and
+    adjacent sentences and items. Terms can miss a paraphrase, so a point not found is left
+    for review."""
+    directions = {rule.letter: rule.directions for rule in review.rules.candidates}
+    for letter, candidate in review.candidates():
+        passages = direction_passages(candidate)
+        spans = list(zip(windows(passages), windows([normalise(p) for p in passages]), strict=True))
+        for direction in directions.get(letter, []):
+            if any(covers(folded, direction) for _, folded in spans):
+                continue
+            closest = max(spans, key=lambda span: coverage(span[1], direction), default=("", ""))[0]
+            yield ReviewItem(
+                "SC501",
+                where(letter, "direction"),
+                f"The terms do not find that Candidate {letter} covers: {direction.name}.",
+                "Address each point of the candidate-specific direction in the scope or the "
+                "key requirements.",
+                excerpt(closest or candidate.working_title),
+            )

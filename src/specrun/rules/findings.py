@@ -1,0 +1,108 @@
+"""What every rule check works with: the document it reads and the verdicts it gives.
+
+A check yields a ``Violation`` where it is certain a rule is broken, and a ``ReviewItem`` where
+its terms cannot decide (``unsure``): the judge model, or a person, decides those. What holds
+yields nothing. Both carry the text they judged as ``evidence``.
+"""
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from specrun.context.numbering import NumberingEvidence
+from specrun.context.prompt_pack import PackRules
+from specrun.document.model import SpecCandidate, SpecCandidates
+
+LETTERS = "ABCD"
+CLOSING = "closing sections"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What every verdict carries: where, what, how to fix it, and the text that was judged."""
+
+    code: str
+    location: str
+    message: str
+    hint: str
+    evidence: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def _shown(self) -> str:
+        # Quoted as written, not repr()'d: an escaped copy of a key would slip past scrubbing.
+        return f" Evidence: '{self.evidence}'" if self.evidence else ""
+
+
+@dataclass(frozen=True)
+class Violation(Finding):
+    """A rule certainly broken."""
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}: {self.message}{self._shown()} Hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class ReviewItem(Finding):
+    """A rule the terms could not decide: ``message`` says what is in doubt, ``hint`` how to
+    fix it should it be broken."""
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}: needs review: {self.message}{self._shown()}"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Every verdict on one document: certain breaches, and what is left for review."""
+
+    violations: tuple[Violation, ...] = ()
+    needs_review: tuple[ReviewItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Review:
+    """One document under review, with what the rules need to judge it."""
+
+    document: SpecCandidates
+    rules: PackRules
+    numbering: NumberingEvidence
+
+    def candidates(self) -> Iterator[tuple[str, SpecCandidate]]:
+        """Each candidate with the letter its position gives it (E, F, ... past the fourth)."""
+        for index, candidate in enumerate(self.document.candidates):
+            yield chr(ord("A") + index), candidate
+
+    def labels(self) -> list[str]:
+        return [candidate.label for candidate in self.document.candidates]
+
+
+def where(letter: str, field: str) -> str:
+    return f"Candidate {letter} > {field}"
+
+
+def closing(field: str) -> str:
+    return f"{CLOSING} > {field}"
+
+
+def candidate_texts(candidate: SpecCandidate) -> Iterator[tuple[str, str]]:
+    """Every piece of prose in a candidate, with the field path it sits at."""
+    for field in ("working_title", "summary", "why_needed_now", "problem_statement"):
+        yield field, getattr(candidate, field)
+    for index, boundary in enumerate(candidate.boundary_to_existing_specs):
+        for part in ("spec", "relationship", "statement"):
+            yield f"boundary_to_existing_specs[{index}].{part}", getattr(boundary, part)
+    for field in ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented"):
+        for index, item in enumerate(getattr(candidate, field)):
+            yield f"{field}[{index}]", item
+    yield "target_model", candidate.target_model
+    yield "dependencies_and_sequencing", candidate.dependencies_and_sequencing
+    for field, statement in candidate.explicit_statements:
+        if statement is not None:
+            yield f"explicit_statements.{field}", statement
+
+
+def closing_texts(document: SpecCandidates) -> Iterator[tuple[str, str]]:
+    for index, track in enumerate(document.parallel_tracks):
+        yield f"parallel_tracks[{index}].rationale", track.rationale
+    yield "start_first.rationale", document.start_first.rationale
+    yield "numbering_strategy", document.numbering_strategy

@@ -1,0 +1,145 @@
+"""Language rules: the text is English (SC601) in a formal register (SC602).
+
+SC601 asks langdetect (a port of Google's language-detection library, pure Python) about each
+candidate's whole prose and the closing sections' prose at once, then about each prose field
+(not list item) long enough to carry signal alone: short items such as noun phrases ("Jobs MUST
+carry actor id, workspace id and tenant id.") are never judged on their own. Only a confident
+non-English verdict is a violation, one per candidate. langdetect samples at random,
+so its seed is fixed for reproducible verdicts, and it is imported only when a document is
+checked.
+
+SC602 distinguishes hedges that are certain ("maybe", "perhaps", "should probably", "to be
+decided") from words with an ordinary non-hedging reading ("possibly", "probably", "kind of"),
+which are left for review.
+"""
+
+import re
+from collections.abc import Iterator
+
+from specrun.rules.findings import (
+    Review,
+    ReviewItem,
+    Violation,
+    candidate_texts,
+    closing,
+    closing_texts,
+    where,
+)
+from specrun.rules.phrases import affirmed_term, excerpt, sentences
+
+# "I" as a pronoun is followed by a word ("I recommend") or a contraction; a Roman numeral is
+# not ("§I of", "(I) capture", "I. capture", "I.3", "§§ I and III").
+FIRST_PERSON_CAPITAL = re.compile(
+    r"(?<![\w'/\-§(.])I(?:'m|'ve|'d|'ll|(?=\s+[a-z]))(?![\w'/\-.)])"
+    r"(?!\s+(?:and|or|to)\s+[IVX]+\b)"
+)
+FIRST_PERSON = re.compile(r"\b(?:me|my|mine|myself)\b", re.IGNORECASE)
+# "Article I", "Phase I": a roman numeral, not the first person.
+NUMERAL_BEFORE_I = re.compile(
+    r"(?:article|section|chapter|part|annex|appendix|phase|tier|stage|level|type|class|wave)"
+    r"\s+$",
+    re.IGNORECASE,
+)
+EXCLAMATION = re.compile(r"!(?=\s|$|[\"')\]])")
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
+WORD = re.compile(r"[^\W\d_]+")
+# langdetect samples features from the text; a few thousand characters decide as well as the
+# whole, and keep the cost of a long answer flat.
+SAMPLE_CHARS = 4000
+REGISTER_HINT = "Use formal, impersonal enterprise spec language: state decisions as requirements."
+
+
+def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
+    for letter, candidate in review.candidates():
+        for field, text in candidate_texts(candidate):
+            yield where(letter, field), text
+    for field, text in closing_texts(review.document):
+        yield closing(field), text
+
+
+def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
+    """Each candidate's prose as one text, the closing sections' likewise, then every field long
+    enough to be judged alone (a German problem statement inside English prose)."""
+    for letter, candidate in review.candidates():
+        yield where(letter, "prose"), "\n".join(text for _, text in candidate_texts(candidate))
+    yield closing("prose"), "\n".join(text for _, text in closing_texts(review.document))
+    for location, text in _all_texts(review):
+        if "[" not in location.rsplit(" > ", 1)[-1].split(".")[0]:
+            yield location, text
+
+
+def detected_language(text: str) -> tuple[str, float]:
+    """The most probable language of the text and its probability."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        best = detect_langs(text)[0]
+    except LangDetectException:
+        return "unknown", 0.0
+    return str(best.lang), float(best.prob)
+
+
+def check_english(review: Review) -> Iterator[Violation]:
+    """SC601: each candidate's prose, and the closing sections', read as English."""
+    rules = review.rules
+    flagged: set[str] = set()
+    for location, text in _prose_units(review):
+        unit = location.split(" > ")[0]
+        if unit in flagged or len(WORD.findall(text)) < rules.english_min_words:
+            continue
+        language, probability = detected_language(text[:SAMPLE_CHARS])
+        if language != "en" and probability >= rules.english_min_confidence:
+            flagged.add(unit)
+            yield Violation(
+                "SC601",
+                location,
+                f"The text reads as {language!r}, not English ({probability:.0%} confident).",
+                "Write every item in English.",
+                excerpt(text),
+            )
+
+
+def _first_person(text: str) -> str | None:
+    for match in FIRST_PERSON_CAPITAL.finditer(text):
+        if not NUMERAL_BEFORE_I.search(text[max(0, match.start() - 12) : match.start()]):
+            return match.group(0)
+    pronoun = FIRST_PERSON.search(text)
+    return pronoun.group(0) if pronoun else None
+
+
+def _certain_problem(sentence: str, hedges: list[str]) -> str | None:
+    if word := _first_person(sentence):
+        return f"first person singular ({word!r})"
+    if hedge := affirmed_term(sentence, hedges):
+        return f"hedging ({hedge!r})"
+    if EXCLAMATION.search(sentence):
+        return "an exclamation mark"
+    if emoji := EMOJI.search(sentence):
+        return f"an emoji ({emoji.group(0)!r})"
+    return None
+
+
+def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
+    """SC602: no first person singular, hedging, exclamation marks or emoji."""
+    rules = review.rules
+    for location, text in _all_texts(review):
+        unsure: ReviewItem | None = None
+        for sentence in sentences(text):
+            if problem := _certain_problem(sentence, rules.hedges):
+                yield Violation(
+                    "SC602", location, f"The text uses {problem}.", REGISTER_HINT, excerpt(sentence)
+                )
+                break
+            if unsure is None and (word := affirmed_term(sentence, rules.soft_hedges)):
+                unsure = ReviewItem(
+                    "SC602",
+                    location,
+                    f"{word!r} may hedge a decision, or may describe a real possibility.",
+                    REGISTER_HINT,
+                    excerpt(sentence),
+                )
+        else:
+            if unsure is not None:
+                yield unsure

@@ -1,0 +1,6 @@
+"""One run: the stage that drives all the others.
+
+``runner.execute_run`` assembles the context, builds the providers, and hands them to
+``reask.run_attempts``, the validate-and-re-ask loop; ``record`` keeps every attempt in the run
+record as it completes, however the run ends. Start reading at ``runner.execute_run``.
+"""

@@ -1,0 +1,184 @@
+"""The validate-and-re-ask loop.
+
+Each attempt asks the provider for the result document, judges the raw answer
+(``specrun.rules.answers``) and, when it breaks any rule, re-asks with the previous answer and its
+violations (code, location, message, the text judged, hint). An answer that is cut off, not JSON
+or off the schema is judged the same way: its SC104 violations say where. An oversized answer is
+one SC104 violation too, neither judged nor repeated back to the model. The system prompt is the
+same on every attempt; only the conversation after it changes. Where the rules leave items for
+review and a judge is given, the judge decides them once per answer: its confirmed breaches join
+the violations the re-ask sends back, with their evidence. The loop stops at the first valid
+answer or when ``max_attempts`` answers have been judged.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from specrun.context.numbering import NumberingEvidence
+from specrun.context.prompt_pack import PackRules
+from specrun.document.model import SpecCandidates
+from specrun.gates.limits import Limits, size_text
+from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
+from specrun.providers.retrying import with_retries
+from specrun.rules import Findings, ReviewItem, Violation
+from specrun.rules.answers import judge_answer
+from specrun.rules.judge import JudgedFindings
+from specrun.settings.config import RetryPolicy
+
+FIRST_REQUEST = (
+    "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
+    "the closing sections, following every writing rule and the numbering evidence above. "
+    "Answer with the result document as JSON only."
+)
+
+Judge = Callable[[SpecCandidates, Findings], JudgedFindings]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    answer: Answer
+    document: SpecCandidates | None
+    violations: tuple[Violation, ...]
+    seconds: float
+    needs_review: tuple[ReviewItem, ...] = ()
+    judged: JudgedFindings | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.document is not None and not self.violations
+
+    @property
+    def usage(self) -> Usage:
+        """The answer's tokens and the judge's."""
+        return self.answer.usage + (self.judged.usage if self.judged else Usage())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def document(self) -> SpecCandidates | None:
+        """The valid document, if an attempt produced one."""
+        last = self.attempts[-1]
+        return last.document if last.valid else None
+
+    @property
+    def best(self) -> Attempt:
+        """The readable draft with the fewest violations (the latest among equals)."""
+        readable = [a for a in self.attempts if a.document is not None] or self.attempts
+        return min(reversed(readable), key=lambda attempt: len(attempt.violations))
+
+    @property
+    def usage(self) -> Usage:
+        return sum((attempt.usage for attempt in self.attempts), Usage())
+
+
+def reask_message(attempt: Attempt) -> str:
+    listed = "\n".join(
+        f"- {v.code} at {v.location}: {v.message}"
+        + (f" The text judged: {v.evidence!r}." if v.evidence else "")
+        + f" Fix: {v.hint}"
+        for v in attempt.violations
+    )
+    if attempt.document is None:
+        problem = f"Your previous answer could not be used:\n{listed}"
+    else:
+        problem = f"Your previous answer breaks these rules:\n{listed}"
+    return (
+        f"{problem}\n\nReturn a corrected, complete result document: all four candidates and "
+        "the closing sections, not only the changed parts, as JSON only."
+    )
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _verdict(
+    answer: Answer, rules: PackRules, numbering: NumberingEvidence, limit: int
+) -> tuple[SpecCandidates | None, Findings]:
+    """The document and its findings; an answer over ``limit`` bytes is not read at all."""
+    size = _size(answer.raw)
+    if size > limit:
+        oversized = Violation(
+            "SC104",
+            "answer",
+            f"The answer is {size:,} bytes, over the limit of {size_text(limit)} "
+            "(SPECRUN_MAX_ANSWER_BYTES).",
+            "Return the result document alone, with every item concise.",
+        )
+        return None, Findings((oversized,))
+    return judge_answer(answer, rules, numbering)
+
+
+def _repeatable(answer: Answer, limit: int) -> str:
+    """The previous answer as the re-ask repeats it: an oversized or unreadable one is left out."""
+    if _size(answer.raw) > limit:
+        return "(the previous answer was too large to repeat)"
+    if answer.unreadable:
+        return "(no answer)"
+    return answer.raw or "(no answer)"
+
+
+def _sendable(text: str) -> str:
+    """The text as valid UTF-8: a lone surrogate an answer carried becomes U+FFFD, which the
+    SDKs can encode for the wire."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def run_attempts(
+    provider: Provider,
+    system_prompt: str,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    max_attempts: int,
+    retries: RetryPolicy,
+    on_attempt: Callable[[Attempt], None] = lambda attempt: None,
+    on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = Limits().answer_bytes,
+    judge: Judge | None = None,
+) -> Outcome:
+    attempts: list[Attempt] = []
+    turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
+    for number in range(1, max_attempts + 1):
+        request = Request(system_prompt, turns)
+        started = time.monotonic()
+        answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
+        document, findings = _verdict(answer, rules, numbering, max_answer_bytes)
+        seconds = time.monotonic() - started
+        judged = None
+        if judge is not None and document is not None and findings.needs_review:
+            try:
+                judged = judge(document, findings)
+            except BaseException:
+                # The answer is paid for: it is kept, with the rules' findings, however this ends.
+                on_attempt(
+                    Attempt(
+                        number,
+                        answer,
+                        document,
+                        findings.violations,
+                        seconds,
+                        findings.needs_review,
+                    )
+                )
+                raise
+            findings = judged.findings
+        attempt = Attempt(
+            number, answer, document, findings.violations, seconds, findings.needs_review, judged
+        )
+        attempts.append(attempt)
+        on_attempt(attempt)
+        if attempt.valid:
+            break
+        turns = (
+            turns[0],
+            Turn("assistant", _sendable(_repeatable(answer, max_answer_bytes))),
+            Turn("user", _sendable(reask_message(attempt))),
+        )
+    return Outcome(tuple(attempts))

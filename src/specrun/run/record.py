@@ -1,0 +1,167 @@
+"""Run records: what one ``specrun run`` sent, got and decided, kept as JSON.
+
+A record is created when the first request is about to be sent and rewritten whole (atomically)
+after every attempt, so a run that ends any way at all (valid, invalid, a provider failure,
+Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run was given
+(binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
+answer with its stop reason, usage and violations (schema breaches included, with their
+locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
+best draft so far, and the run's ``status``:
+``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
+Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
+``~/.local/state/specrun/runs``.
+
+An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 cannot encode: it is
+written as that same JSON escape, so the record stays valid UTF-8 JSON and reads back exactly.
+"""
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from specrun import __version__
+from specrun.context.assembly import Context
+from specrun.errors import InputError
+from specrun.gates.credentials import scrub
+from specrun.gates.output import probe_directory, write_atomically
+from specrun.run.reask import Attempt, Outcome
+from specrun.settings.config import Settings, endpoint_url
+
+Status = Literal["running", "valid", "invalid", "provider-failure", "interrupted", "failed"]
+RECORD_MODE = 0o600
+
+
+def runs_directory(environ: Mapping[str, str]) -> Path:
+    if environ.get("SPECRUN_RUNS_DIR"):
+        return Path(environ["SPECRUN_RUNS_DIR"])
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "specrun" / "runs"
+
+
+def prepare_runs_directory(directory: Path) -> None:
+    """Checked before any request, creating nothing yet: a record that cannot be written would
+    lose paid answers. A missing directory is judged by the nearest folder that exists, in which
+    it will be created when the first request is sent."""
+    existing = directory
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if problem := probe_directory(existing):
+        named = directory if existing == directory else f"{directory} ({existing})"
+        raise InputError(
+            f"the runs directory {named} {problem}; set SPECRUN_RUNS_DIR to a writable directory"
+        )
+
+
+def encode_record(record: dict[str, Any]) -> bytes:
+    """UTF-8 JSON with every key blanked (a server may echo one inside an answer); a lone
+    surrogate becomes its JSON escape (``\\ud800``), read back exactly."""
+    text = json.dumps(_scrubbed(record), indent=2, ensure_ascii=False) + "\n"
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string blanked before it is JSON-escaped, so a key holding a quote or a backslash
+    is found as it is."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "seconds": round(attempt.seconds, 3),
+        "usage": asdict(attempt.answer.usage),
+        "stop_reason": attempt.answer.stop_reason,
+        "violations": [violation.as_dict() for violation in attempt.violations],
+        "needs_review": [item.as_dict() for item in attempt.needs_review],
+        "judge": _judged(attempt),
+        "raw": attempt.answer.raw,
+    }
+
+
+def _judged(attempt: Attempt) -> dict[str, Any] | None:
+    if attempt.judged is None:
+        return None
+    return {**attempt.judged.as_dict(), "usage": asdict(attempt.judged.usage)}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunRecord:
+    """One run's record file, rewritten whole as the run goes on."""
+
+    def __init__(self, directory: Path, context: Context, settings: Settings) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.path = directory / f"{stamp}-{secrets.token_hex(3)}.json"
+        self.context = context
+        self.settings = settings
+        self.started_at = _now()
+        self.attempts: list[Attempt] = []
+        self.status: Status = "running"
+        self.error: str | None = None
+        self.begun = False
+
+    def begin(self) -> None:
+        """Called as the first request is about to be sent: from here on, the run has a record."""
+        self.begun = True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.save()
+
+    def add(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        self.save()
+
+    def finish(self, status: Status, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.save()
+
+    def save(self) -> None:
+        """Raises ``OSError`` when the file cannot be written."""
+        write_atomically(self.path, encode_record(self.as_dict()), replace=True, mode=RECORD_MODE)
+
+    def as_dict(self) -> dict[str, Any]:
+        context, settings, profile = self.context, self.settings, self.settings.profile
+        outcome = Outcome(tuple(self.attempts)) if self.attempts else None
+        best = outcome.best if outcome else None
+        return {
+            "specrun": __version__,
+            "status": self.status,
+            "error": self.error,
+            "started_at": self.started_at,
+            "updated_at": _now(),
+            "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
+            "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
+            "numbering": context.numbering.as_dict(),
+            "provider": {
+                "profile": settings.profile_name,
+                "kind": profile.kind,
+                "model": profile.model,
+                "base_url": endpoint_url(profile),
+                "config": settings.source,
+            },
+            "judge": None
+            if settings.judge is None
+            else {
+                "profile": settings.judge.profile_name,
+                "kind": settings.judge.profile.kind,
+                "model": settings.judge.profile.model,
+                "base_url": endpoint_url(settings.judge.profile),
+            },
+            "max_attempts": settings.max_attempts,
+            "usage": asdict(outcome.usage) if outcome else None,
+            "best_attempt": best.number if best else None,
+            "best_draft": best.document.model_dump() if best and best.document else None,
+            "attempts": [_attempt(attempt) for attempt in self.attempts],
+        }

@@ -1,0 +1,7 @@
+"""Settings: who decides what a run does and where its requests and keys go.
+
+``config.resolve_settings`` layers built-in profiles, the user's config, ``--config`` or the
+repository's ``specrun.toml``, ``SPECRUN_*`` and flags into one ``Settings``; a repository file
+may tune a run but not redirect it unless the user trusted it (``trust``). Start reading at
+``config.resolve_settings``.
+"""

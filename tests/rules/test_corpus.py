@@ -1,0 +1,103 @@
+"""The rules measured on genuine answers (tests/fixtures/answers/), offline and with no judge:
+as a blind reviewer labelled them, a strong answer draws no violation, every breach is flagged
+(as a violation or an item left for review) at its candidate and code, and no near miss is a
+violation."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from support import EXAMPLE, FIXTURES
+
+from specrun.context.numbering import gather_numbering_evidence
+from specrun.context.prompt_pack import load_prompt_pack
+from specrun.rules import Findings, validate_document
+
+ANSWERS = FIXTURES / "answers"
+LABELS: dict[str, dict[str, list[dict[str, str]]]] = json.loads(
+    (ANSWERS / "labels.json").read_text(encoding="utf-8")
+)
+UNITS = ("A", "B", "C", "D", "closing")
+
+
+@cache
+def findings(answer: str) -> Findings:
+    rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+    data = json.loads((ANSWERS / f"{answer}.json").read_text(encoding="utf-8"))
+    return validate_document(data, rules, gather_numbering_evidence(EXAMPLE))[1]
+
+
+def units(where: str) -> set[str]:
+    """The candidates or closing sections a reviewer's ``where`` names."""
+    head = where.split(".")[0].strip()
+    if head.startswith("closing"):
+        return {"closing"}
+    return {part for part in head.split("/") if part in UNITS} or set(UNITS)
+
+
+def unit(location: str) -> str:
+    return location.split()[1] if location.startswith("Candidate ") else "closing"
+
+
+def flagged(answer: str, *, with_review: bool) -> set[tuple[str, str]]:
+    result = findings(answer)
+    said = {(v.code, unit(v.location)) for v in result.violations}
+    if with_review:
+        said |= {(item.code, unit(item.location)) for item in result.needs_review}
+    return said
+
+
+CLEAN = sorted(answer for answer, labels in LABELS.items() if not labels["breaches"])
+BREACHES = [
+    (answer, breach["code"], breach["where"])
+    for answer, labels in LABELS.items()
+    for breach in labels["breaches"]
+]
+NEAR_MISSES = [
+    (answer, miss["code"], miss["where"])
+    for answer, labels in LABELS.items()
+    for miss in labels["near_misses"]
+]
+
+
+def test_the_corpus_holds_every_labelled_answer() -> None:
+    assert len(CLEAN) >= 3 and len(BREACHES) >= 9
+    assert all((ANSWERS / f"{answer}.json").is_file() for answer in LABELS)
+
+
+@pytest.mark.parametrize("answer", CLEAN)
+def test_an_answer_without_breaches_draws_no_violation(answer: str) -> None:
+    assert findings(answer).violations == ()
+
+
+@pytest.mark.parametrize(("answer", "code", "where"), BREACHES)
+def test_every_reviewer_breach_is_flagged(answer: str, code: str, where: str) -> None:
+    said = flagged(answer, with_review=True)
+    assert any((code, place) in said for place in units(where)), sorted(said)
+
+
+@pytest.mark.parametrize(("answer", "code", "where"), NEAR_MISSES)
+def test_no_near_miss_is_a_violation(answer: str, code: str, where: str) -> None:
+    breaches = {
+        (breach["code"], place)
+        for breach in LABELS[answer]["breaches"]
+        for place in units(breach["where"])
+    }
+    wrongly = {(code, place) for place in units(where) if (code, place) not in breaches} & flagged(
+        answer, with_review=False
+    )
+    assert not wrongly
+
+
+@pytest.mark.parametrize("name", ["valid-result.json", "independent-result.json"])
+def test_answers_the_rules_were_not_tuned_on_stay_valid(name: str) -> None:
+    rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+    data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    _, result = validate_document(data, rules, gather_numbering_evidence(EXAMPLE))
+    assert result.violations == ()
+
+
+def test_the_corpus_readme_keeps_its_provenance() -> None:
+    readme = Path(ANSWERS / "README.md").read_text(encoding="utf-8")
+    assert "blind" in readme and "labels.json" in readme

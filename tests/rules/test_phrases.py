@@ -1,0 +1,162 @@
+import pytest
+
+from specrun.context.terms import Concept, StatementConcept, normalise
+from specrun.rules.phrases import (
+    Verdict,
+    affirmed_term,
+    clauses,
+    covers,
+    excerpt,
+    judge_statement,
+    negated_term,
+    windows,
+)
+
+TESTS_REQUIRED = StatementConcept(
+    name="negative tests are required",
+    all_of=[["negative path", "wrong tenant"], ["test"]],
+    asserts=["required", "must"],
+    opposites=["optional"],
+    dismissals=["not applicable", "added later"],
+)
+
+
+def test_normalise_folds_case_hyphens_and_space() -> None:
+    assert normalise("Negative-Path\n  Tests_Required") == "negative path tests required"
+
+
+def test_terms_match_at_word_starts_only() -> None:
+    assert affirmed_term("authorization is insufficient", ["sufficient"]) is None
+    assert affirmed_term("reauthorization happens", ["authoriz"]) is None
+    assert affirmed_term("authorization happens", ["authoriz"]) == "authoriz"
+
+
+def test_a_negator_just_before_a_term_negates_it() -> None:
+    assert affirmed_term("tests are not required", ["required"]) is None
+    assert affirmed_term("tests are never optional", ["optional"]) is None
+
+
+def test_negation_stops_at_a_clause_break() -> None:
+    assert affirmed_term("it is not optional; they must pass", ["must"]) == "must"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (None, Verdict.MISSING),
+        ("  ", Verdict.MISSING),
+        ("Negative-path tests are required.", Verdict.ASSERTED),
+        ("Wrong-tenant tests cover each route. They must pass before merge.", Verdict.ASSERTED),
+        ("Negative-path tests are optional.", Verdict.CONTRADICTED),
+        ("Negative-path tests are not optional.", Verdict.ASSERTED),
+        ("No negative-path tests are required.", Verdict.CONTRADICTED),
+        ("Negative-path tests are deferred, added later.", Verdict.DISMISSED),
+        ("Negative-path tests are required, but they will be added later.", Verdict.UNCLEAR),
+        ("Negative-path tests are required; wrong-tenant tests are optional.", Verdict.UNCLEAR),
+        ("Not applicable.", Verdict.DISMISSED),
+        ("Negative-path tests are required and will be added later.", Verdict.DISMISSED),
+        ("Negative-path behaviour is described.", Verdict.NOT_ASSERTED),
+    ],
+)
+def test_judge_statement(text: str | None, verdict: Verdict) -> None:
+    assert judge_statement(text, TESTS_REQUIRED).verdict is verdict
+
+
+def test_covers_needs_every_group() -> None:
+    concept = Concept(name="binding", all_of=[["route"], ["binding"]])
+    assert covers(normalise("Route model binding is scoped."), concept)
+    assert not covers(normalise("The route is scoped."), concept)
+
+
+@pytest.mark.parametrize("form", ["re-specified", "re specify", "respecify", "Re-Specifies"])
+def test_word_forms_of_a_prefixed_verb_read_alike(form: str) -> None:
+    assert affirmed_term(f"The states are {form} here.", ["respecif"]) == "respecif"
+    assert affirmed_term(f"The states are {form} here.", ["re-specif"]) == "re-specif"
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Neither UI-only nor dispatch-time authorization is sufficient.", "is sufficient"),
+        ("No negative-path regression tests are required.", "required"),
+        ("Spec 111 defines the states, none of which this candidate redefines.", "redefin"),
+        ("Livewire public state must never be trusted.", "be trusted"),
+        ("The SLA rules are not re-specified.", "respecif"),
+    ],
+)
+def test_a_governing_negation_reaches_its_predicate(text: str, term: str) -> None:
+    assert negated_term(text, [term]) == term
+    assert affirmed_term(text, [term]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Jobs that do not re-check membership are insufficient.", "insufficient"),
+        ("State with no server-side validation is untrusted.", "untrusted"),
+        ("UI checks are not enough, but server checks are required.", "required"),
+        (
+            "Hidden controls are cosmetic; no control replaces the policy. Tests are required.",
+            "required",
+        ),
+    ],
+)
+def test_a_negation_does_not_reach_past_its_scope(text: str, term: str) -> None:
+    assert affirmed_term(text, [term]) == term
+
+
+def test_clauses_break_at_punctuation_and_contrast() -> None:
+    parts = [clause.text for clause in clauses("A is fine, but B is not; C (D) holds. E")]
+    assert parts == ["a is fine", "b is not", "c", "d", "holds.", "e"]
+
+
+def test_mentions_reach_across_adjacent_passages_only_through_windows() -> None:
+    concept = Concept(name="binding", all_of=[["route"], ["binding"]])
+    passages = ["The route is scoped.", "Binding is checked.", "Unrelated."]
+    assert any(covers(normalise(window), concept) for window in windows(passages))
+    assert not any(covers(normalise(window), concept) for window in windows(passages[::2]))
+
+
+def test_excerpt_flattens_and_trims() -> None:
+    assert excerpt("a\n  b") == "a b"
+    trimmed = excerpt("word " * 200)
+    assert len(trimmed) == 300 and trimmed.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (
+            "UI-only authorization is insufficient; only server-side enforcement is sufficient.",
+            Verdict.ASSERTED,
+        ),
+        ("Neither UI-only nor dispatch-time authorization is sufficient.", Verdict.ASSERTED),
+        ("UI-only authorization is sufficient.", Verdict.CONTRADICTED),
+        ("Not applicable.", Verdict.DISMISSED),
+        ("UI authorization was considered and rejected as insufficient.", Verdict.DISMISSED),
+        ("UI authorization exists.", Verdict.NOT_ASSERTED),
+    ],
+)
+def test_judge_statement_reads_negation_by_clause(text: str, verdict: Verdict) -> None:
+    concept = StatementConcept(
+        name="UI-only authorization is insufficient",
+        all_of=[["ui", "dispatch"], ["authoriz"]],
+        asserts=["insufficient"],
+        opposites=["is sufficient"],
+        dismissals=["not applicable", "considered and rejected"],
+    )
+    assert judge_statement(text, concept).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "x", "all_of": [["ok", " "]]},
+        {"name": "x", "all_of": [[]]},
+        {"name": "x", "all_of": [["ok"]], "asserts": ["--"]},
+        {"name": "", "all_of": [["ok"]], "asserts": ["a"]},
+    ],
+)
+def test_an_empty_term_is_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        StatementConcept.model_validate({"asserts": ["a"], **bad})

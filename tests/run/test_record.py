@@ -1,0 +1,92 @@
+"""Run records: rewritten whole after each attempt, valid UTF-8 JSON whatever the answer held."""
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import EXAMPLE
+
+from specrun.context.assembly import Context, assemble_context
+from specrun.context.prompt_pack import load_prompt_pack
+from specrun.errors import InputError
+from specrun.providers import Answer, Usage
+from specrun.run.reask import Attempt
+from specrun.run.record import RunRecord, encode_record, prepare_runs_directory
+from specrun.settings.config import Config, resolve_settings
+
+
+@pytest.fixture
+def context() -> Context:
+    return assemble_context(EXAMPLE, load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE))
+
+
+def record_in(folder: Path, context: Context) -> RunRecord:
+    settings = resolve_settings(Config(), "built-in defaults", {})
+    return RunRecord(folder, context, settings)
+
+
+def read(record: RunRecord) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(record.path.read_bytes().decode("utf-8"))
+    return data
+
+
+def test_a_lone_surrogate_is_written_as_its_json_escape() -> None:
+    encoded = encode_record({"raw": "a\ud800b", "word": "Grüße \U0001f600"})
+    assert b"\\ud800" in encoded
+    assert "Grüße \U0001f600".encode() in encoded
+    assert json.loads(encoded.decode("utf-8")) == {"raw": "a\ud800b", "word": "Grüße \U0001f600"}
+
+
+def test_a_key_echoed_in_an_answer_is_blanked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "recorded-key-value-0042")
+    encoded = encode_record({"raw": "the key was recorded-key-value-0042, said the server"})
+    assert b"recorded-key-value-0042" not in encoded
+    assert json.loads(encoded)["raw"] == "the key was REDACTED, said the server"
+
+
+def test_each_attempt_rewrites_the_record(tmp_path: Path, context: Context) -> None:
+    record = record_in(tmp_path, context)
+    assert not record.path.exists()
+    record.begin()
+    assert read(record)["status"] == "running"
+    assert read(record)["attempts"] == []
+    assert read(record)["best_draft"] is None
+    unreadable = Answer("{not json", Usage(output_tokens=7), "end_turn")
+    record.add(Attempt(1, unreadable, None, (), 1.5))
+    saved = read(record)
+    assert saved["status"] == "running"
+    assert saved["attempts"][0]["raw"] == "{not json"
+    assert saved["usage"]["output_tokens"] == 7
+    record.finish("interrupted")
+    assert read(record)["status"] == "interrupted"
+    assert stat.S_IMODE(record.path.stat().st_mode) == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == [record.path.name]
+
+
+def test_a_record_for_a_surrogate_answer_round_trips(tmp_path: Path, context: Context) -> None:
+    record = record_in(tmp_path, context)
+    record.add(Attempt(1, Answer('{"summary": "\ud800"}'), None, (), 0.1))
+    assert read(record)["attempts"][0]["raw"] == '{"summary": "\ud800"}'
+
+
+def test_a_missing_runs_directory_is_created_only_with_the_record(
+    tmp_path: Path, context: Context
+) -> None:
+    runs = tmp_path / "a" / "b"
+    prepare_runs_directory(runs)
+    assert list(tmp_path.iterdir()) == []
+    record = record_in(runs, context)
+    record.begin()
+    assert record.path.parent == runs
+    assert read(record)["status"] == "running"
+
+
+def test_a_file_as_runs_directory_is_refused(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    runs.write_text("x")
+    with pytest.raises(InputError, match=f"the runs directory {runs} is not a directory"):
+        prepare_runs_directory(runs)
+    with pytest.raises(InputError, match=rf"the runs directory {runs}/below \({runs}\) is not a"):
+        prepare_runs_directory(runs / "below")
