@@ -1,13 +1,16 @@
 """Shared fixtures: the example repository, the fixture documents, the rules and the CLI."""
 
 import copy
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes import unsure_boundary
+from isolation import footprint, isolate, watched, written
 from support import EXAMPLE, Invoke, git, load_fixture
 from typer.testing import CliRunner, Result
 
@@ -15,6 +18,20 @@ from specrun import rules as rule_checks
 from specrun.cli import app
 from specrun.context.numbering import NumberingEvidence, gather_numbering_evidence
 from specrun.context.prompt_pack import PackRules, load_prompt_pack
+
+USER_PLACES = watched(dict(os.environ))
+BEFORE = footprint(USER_PLACES)
+SCRATCH = tempfile.TemporaryDirectory(prefix="specrun-tests-")
+isolate(Path(SCRATCH.name))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the suite if any test wrote where specrun keeps the real user's files."""
+    if stray := written(BEFORE, footprint(USER_PLACES)):
+        session.config.get_terminal_writer().line(
+            "tests wrote outside their temporary home: " + ", ".join(stray[:5]), red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
