@@ -16,6 +16,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from specrun.agents.skill import Agent
 from specrun.errors import SpecrunError
 from specrun.gates.credentials import scrub
 
@@ -408,6 +409,31 @@ def trust(repo: RepoOption = Path()) -> None:
         typer.echo(f"{path}: {line}")
     store = record_trust(path, file.sha256, os.environ)
     typer.echo(f"trusted {path} (sha256 {file.sha256[:12]}); recorded in {store}")
+
+
+@app.command()
+@reports_errors
+def skill(
+    agent: Annotated[
+        Agent | None,
+        typer.Option("--agent", help="Write the skill for this agent only (default: both)."),
+    ] = None,
+    repo: RepoOption = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing skill.")] = False,
+) -> None:
+    """Write a skill that has a coding agent check its own answer with specrun check.
+
+    Codex reads it from .agents/skills/spec-candidates/, Claude Code from
+    .claude/skills/spec-candidates/.
+
+    Example: specrun skill --repo path/to/TenantAtlas --agent claude
+    """
+    from specrun.agents.skill import write_skill
+    from specrun.context.assembly import resolve_repository
+
+    agents = [agent] if agent is not None else list(Agent)
+    for path in write_skill(resolve_repository(repo), agents, force):
+        typer.echo(f"wrote {path}")
 
 
 @app.command()
