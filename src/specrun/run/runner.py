@@ -21,7 +21,7 @@ from typing import Any
 from specrun.context.assembly import Context, assemble_context, context_window_warning
 from specrun.context.prompt_pack import PackRules, load_prompt_pack
 from specrun.document.model import SpecCandidates
-from specrun.errors import ProviderError
+from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import secret_values
 from specrun.gates.limits import Limits
 from specrun.gates.terminal import Report
@@ -152,6 +152,8 @@ def ending(error: BaseException) -> tuple[Status, str | None]:
     are kept, since another exception's text could quote a server's echo of a key."""
     if isinstance(error, ProviderError):
         return "provider-failure", str(error)
+    if isinstance(error, InputError):
+        return "failed", str(error)
     if isinstance(error, KeyboardInterrupt):
         return "interrupted", None
     return "failed", type(error).__name__
