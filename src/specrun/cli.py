@@ -12,9 +12,10 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from specrun.agents.skill import Agent
 from specrun.errors import SpecrunError
@@ -24,8 +25,21 @@ DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
+
+class GlobalFlagsAnywhere(TyperGroup):
+    """``--debug`` is read wherever it stands, before or after the command's name, since users
+    add it to the end of the line that just failed."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's or typer's Context
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            args = ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
     name="specrun",
+    cls=GlobalFlagsAnywhere,
     help="Run a repository's spec-candidates prompt against an LLM and validate the result.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -40,6 +54,34 @@ R = TypeVar("R")
 class Format(StrEnum):
     md = "md"
     json = "json"
+
+
+FORMAT_NAMES = {"md": Format.md, "markdown": Format.md, "json": Format.json}
+SUFFIX_FORMATS = {".md": Format.md, ".markdown": Format.md, ".json": Format.json}
+
+
+def parse_format(value: str) -> Format:
+    """``--format``: md (also markdown) or json, said in specrun's words when it is neither."""
+    try:
+        return FORMAT_NAMES[value.lower()]
+    except KeyError:
+        raise typer.BadParameter(
+            f"{value!r} is not a format specrun writes; use md (or markdown) or json"
+        ) from None
+
+
+def output_format_for(out: Path | None, chosen: Format | None) -> Format:
+    """The format of ``run``'s result: ``--format``, else the suffix of ``--out``, else
+    Markdown. A ``--format`` that contradicts the suffix is refused, not silently obeyed."""
+    implied = SUFFIX_FORMATS.get(out.suffix.lower()) if out is not None else None
+    if chosen is not None and implied is not None and chosen is not implied:
+        from specrun.errors import InputError
+
+        raise InputError(
+            f"--format {chosen} contradicts --out {out}, which names a {implied} file; "
+            "drop --format or change the suffix"
+        )
+    return chosen or implied or Format.md
 
 
 class GlobalFlags:
@@ -112,7 +154,7 @@ def run(
     prompt: PromptOption = DEFAULT_PROMPT,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", help="A profile name, or NAME/MODEL such as openai/gpt-4.1."),
+        typer.Option("--provider", help="A profile name, or NAME/MODEL such as openai/gpt-5.5."),
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model id for the profile.")] = None,
     config: Annotated[
@@ -121,7 +163,14 @@ def run(
     max_attempts: Annotated[
         int | None, typer.Option("--max-attempts", help="Model answers to try (default 3).")
     ] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    chosen_format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            parser=parse_format,
+            help="md or json (default: from the --out suffix, else md).",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the result to FILE.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     cassette: Annotated[
@@ -156,6 +205,7 @@ def run(
 
     if record and cassette is None:
         raise InputError("--record needs --cassette FILE to record into")
+    output_format = output_format_for(out, chosen_format)
     if out is not None:
         check_destination(out, force)
     root = resolve_repository(repo)
@@ -238,6 +288,7 @@ def context(
         summary: dict[str, object] = {
             "prompt": assembled.pack.name,
             "prompt_source": str(assembled.pack.source),
+            "rules_source": str(assembled.pack.rules_source),
             "files": [
                 {"path": file.path, "bytes": file.size, "sha256": file.sha256}
                 for file in assembled.files
@@ -254,7 +305,11 @@ def context(
         typer.echo(assembled.system_prompt, nl=False)
         return
     evidence = assembled.numbering
-    lines = [f"prompt: {assembled.pack.name} ({assembled.pack.source})", "binding files:"]
+    lines = [
+        f"prompt: {assembled.pack.name} ({assembled.pack.source})",
+        f"rules: {assembled.pack.rules_source}",
+        "binding files:",
+    ]
     lines += [f"  {f.path}  {f.size:,} bytes  sha256 {f.sha256}" for f in assembled.files]
     in_use = listing(evidence.in_use)
     available = listing(evidence.available, "none proven")
@@ -359,7 +414,9 @@ def check(
 @reports_errors
 def render(
     file: Annotated[Path, typer.Argument(help="A result JSON file.")],
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=parse_format, help="md (default) or json.")
+    ] = Format.md,
 ) -> None:
     """Turn a result JSON into the Markdown document.
 

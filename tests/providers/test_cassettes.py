@@ -492,7 +492,7 @@ def test_the_demo_replays_whatever_specrun_model_says(
     assert result.exit_code == 0, result.stderr
     assert (
         f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
-        "replaying with that instead of openai" in result.stderr
+        "replaying with that instead of profile openai" in result.stderr
     )
     assert "replayed 3 of 3 recorded interactions" in result.stderr
 
@@ -505,7 +505,7 @@ def test_the_demo_replays_whatever_the_repositorys_config_says(
     )
     result = invoke("run", "--repo", example_repo, "--cassette", DEMO)
     assert result.exit_code == 0, result.stderr
-    assert "replaying with that instead of openai" in result.stderr
+    assert "replaying with that instead of profile openai" in result.stderr
     assert result.stdout.startswith("# Spec candidates")
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specrun.errors import InputError, ProviderError, causes
+from specrun.errors import InputError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
 from specrun.providers import Answer, Provider, Request
 from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url

@@ -127,9 +127,14 @@ def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
     recorded = cassettes.recorded_profile(path)
     if recorded is None or _asks(recorded) == _asks(settings.profile):
         return settings
+    configured, target = cassettes.Target.of(settings.profile), cassettes.Target.of(recorded)
+    if (configured.kind, configured.endpoint) == (target.kind, target.endpoint):
+        instead = f"model {configured.model} of profile {settings.profile_name}"
+    else:
+        instead = f"profile {settings.profile_name}"
     report(
-        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
-        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+        f"{path} was recorded for {target}; replaying with that instead of {instead} "
+        f"({settings.source}); --provider or --model choose otherwise"
     )
     judge = settings.judge
     if judge is not None and judge.profile_name == settings.profile_name:

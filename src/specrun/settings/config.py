@@ -331,14 +331,12 @@ def describe_endpoints(file: ConfigFile, environ: Mapping[str, str]) -> list[str
     lines = []
     for name in sorted({name for name, _, _ in endpoint_settings(file.table)}):
         profile = config.providers[name]
-        parts = urlsplit(endpoint_url(profile))
         if profile.api_key_env:
             key = f"the key in ${profile.api_key_env}"
         else:
             key = "the vendor's default key" if is_vendor_endpoint(profile) else "no key"
         lines.append(
-            f"profile {name} ({profile.kind}) sends requests to {parts.scheme}://{parts.netloc} "
-            f"with {key}"
+            f"profile {name} ({profile.kind}) sends requests to {endpoint_url(profile)} with {key}"
         )
     return lines
 
@@ -401,7 +399,24 @@ def resolve_settings(
     if not 1 <= attempts <= MAX_ATTEMPTS:
         raise InputError(f"--max-attempts must be at least 1 and at most {MAX_ATTEMPTS}")
     judge = resolve_judge(config, profiles, name, profile)
-    return Settings(name, profile, attempts, config.retries, source, judge)
+    sources = source + _environment_sources(environ, provider, model or inline_model)
+    return Settings(name, profile, attempts, config.retries, sources, judge)
+
+
+def _environment_sources(
+    environ: Mapping[str, str], provider: str | None, model: str | None
+) -> str:
+    """The ``SPECRUN_*`` variables that shaped the settings, and those that flags overrode, for
+    the run's opening line."""
+    used: list[str] = []
+    ignored: list[str] = []
+    for name, flag in (("SPECRUN_PROVIDER", provider), ("SPECRUN_MODEL", provider or model)):
+        if environ.get(name):
+            (ignored if flag else used).append(name)
+    said = "".join(f" + {name}" for name in used)
+    if ignored:
+        said += f" ({', '.join(ignored)} set but not used: flags chose)"
+    return said
 
 
 def resolve_judge(
@@ -434,10 +449,9 @@ def default_judge(name: str, profile: ProviderProfile) -> JudgeSettings:
 def describe_settings(settings: Settings) -> str:
     """The run's opening line: what it uses, where it sends requests, and why."""
     profile = settings.profile
-    parts = urlsplit(endpoint_url(profile))
     return (
         f"using profile {settings.profile_name} ({profile.kind}, model {profile.model}) at "
-        f"{parts.scheme}://{parts.netloc}; config: {settings.source}"
+        f"{endpoint_url(profile)}; config: {settings.source}"
     )
 
 
