@@ -219,7 +219,7 @@ def run(
 
     def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
         if output_format is Format.json:
-            rendered = render_json(document)
+            rendered = render_json(document, context.provenance())
         else:
             rendered = render_markdown(document, context.provenance())
         rendered = scrub(rendered)
@@ -370,10 +370,14 @@ def check(
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
     from specrun.rules import validate_document
+    from specrun.run.record import stored_result
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")
-    data = read_result_file(file, Limits.from_environ(os.environ))
+    stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
+    if stored.note:
+        progress(f"warning: {stored.note}")
+    data = stored.document
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
     evidence = gather_numbering_evidence(root)
@@ -418,7 +422,9 @@ def render(
         Format, typer.Option("--format", parser=parse_format, help="md (default) or json.")
     ] = Format.md,
 ) -> None:
-    """Turn a result JSON into the Markdown document.
+    """Turn a result JSON, or a run record, into the Markdown document.
+
+    A run record of an invalid run gives its best draft, with a warning and exit 1.
 
     Example: specrun render result.json > candidates.md
     """
@@ -430,17 +436,24 @@ def render(
     from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
+    from specrun.run.record import stored_result
 
-    data = read_result_file(file, Limits.from_environ(os.environ))
+    stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
     try:
-        document = SpecCandidates.model_validate(data)
+        document = SpecCandidates.model_validate(stored.document)
     except ValidationError as error:
         raise InputError(
             f"{file} does not match the result schema ({error.error_count()} problem(s)); "
             f"run specrun check {file} to see them"
         ) from None
-    rendered = render_markdown(document) if output_format is Format.md else render_json(document)
+    if output_format is Format.md:
+        rendered = render_markdown(document, stored.provenance)
+    else:
+        rendered = render_json(document, stored.provenance)
     typer.echo(rendered, nl=False)
+    if stored.note:
+        progress(f"warning: {stored.note}")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -6,7 +6,8 @@ Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run w
 (binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
 answer with its stop reason, usage and violations (schema breaches included, with their
 locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
-best draft so far, and the run's ``status``:
+best draft so far, the target repository, the cassette it replayed or recorded into (a replay
+is recorded like a paid run, and says so), and the run's ``status``:
 ``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
 Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
 ``~/.local/state/specrun/runs``.
@@ -18,16 +19,20 @@ written as that same JSON escape, so the record stays valid UTF-8 JSON and reads
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from specrun import __version__
 from specrun.context.assembly import Context
+from specrun.document.model import PROVENANCE_KEY, Provenance
 from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
+from specrun.providers.cassettes import Recording
 from specrun.run.reask import Attempt, Outcome
 from specrun.settings.config import Settings, endpoint_url
 
@@ -101,11 +106,20 @@ def _now() -> str:
 class RunRecord:
     """One run's record file, rewritten whole as the run goes on."""
 
-    def __init__(self, directory: Path, context: Context, settings: Settings) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        context: Context,
+        settings: Settings,
+        repository: Path,
+        recording: Recording | None = None,
+    ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"{stamp}-{secrets.token_hex(3)}.json"
         self.context = context
         self.settings = settings
+        self.repository = repository
+        self.recording = recording
         self.started_at = _now()
         self.attempts: list[Attempt] = []
         self.status: Status = "running"
@@ -141,6 +155,13 @@ class RunRecord:
             "error": self.error,
             "started_at": self.started_at,
             "updated_at": _now(),
+            "repository": str(self.repository),
+            "cassette": None
+            if self.recording is None
+            else {
+                "path": str(self.recording.path),
+                "mode": "record" if self.recording.record else "replay",
+            },
             "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
             "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
             "numbering": context.numbering.as_dict(),
@@ -165,3 +186,64 @@ class RunRecord:
             "best_draft": best.document.model_dump() if best and best.document else None,
             "attempts": [_attempt(attempt) for attempt in self.attempts],
         }
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A result document read from a file, with what it was made from, where known. ``note``
+    says when the document is not a valid result (a run record's best draft)."""
+
+    document: dict[str, Any]
+    provenance: Provenance | None = None
+    note: str | None = None
+
+
+def is_run_record(data: dict[str, Any]) -> bool:
+    return "candidates" not in data and {"specrun", "status", "attempts"} <= data.keys()
+
+
+def stored_result(data: dict[str, Any], source: Path) -> StoredResult:
+    """The result in a file ``render`` or ``check`` was given: a result JSON (its ``provenance``
+    set apart), or a run record, whose valid result or else best draft is used."""
+    if is_run_record(data):
+        return _from_record(data, source)
+    document = dict(data)
+    provenance = _provenance(document.pop(PROVENANCE_KEY, None), source)
+    return StoredResult(document, provenance)
+
+
+def _provenance(value: object, source: Path) -> Provenance | None:
+    if value is None:
+        return None
+    try:
+        return Provenance.model_validate(value)
+    except ValidationError as error:
+        raise InputError(
+            f"{source} has a malformed {PROVENANCE_KEY} ({error.error_count()} problem(s)); "
+            f"remove the key or write the file again with specrun run"
+        ) from None
+
+
+def _from_record(record: dict[str, Any], source: Path) -> StoredResult:
+    draft = record.get("best_draft")
+    if not isinstance(draft, dict):
+        raise InputError(
+            f"{source} is a run record with no usable answer (status {record.get('status')!r}); "
+            "run specrun runs show on it to see its attempts"
+        )
+    prompt, numbering = record.get("prompt") or {}, record.get("numbering") or {}
+    try:
+        provenance: Provenance | None = Provenance(
+            prompt=prompt["name"],
+            binding_files=record["binding_files"],
+            numbering=f"{numbering['status']} ({numbering['reason']})",
+        )
+    except (KeyError, TypeError, ValidationError):
+        provenance = None
+    note = None
+    if record.get("status") != "valid":
+        note = (
+            f"{source} is a run record of a run that ended {record.get('status')!r}: this is its "
+            f"best draft (attempt {record.get('best_attempt')}), not a valid result"
+        )
+    return StoredResult(draft, provenance, note)

@@ -195,7 +195,7 @@ def execute_run(
     secrets = tuple(key for key in (api_key, judging_key) if key)
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
-    record = RunRecord(runs, context, settings)
+    record = RunRecord(runs, context, settings, repo.resolve(), recording)
 
     def keep(update: Callable[[], None]) -> None:
         """A record that cannot be written is reported, never a reason to stop a paid run."""
