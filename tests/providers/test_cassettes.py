@@ -23,6 +23,7 @@ from wire import (
 )
 
 from specrun.document.model import SpecCandidates
+from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.providers.cassettes import Recording, cassette, recorded_profile, refuse_aliases
 from specrun.providers.schemas import strict_schema
@@ -566,3 +567,132 @@ def test_the_shipped_judgement_replays_for_check(invoke: Invoke) -> None:
     assert "judge: claude-haiku-4-5" in result.stderr
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
     assert "unsure-boundary-result.json: valid" in result.stderr
+
+
+def live_config(tmp_path: Path, url: str, kind: str = "anthropic") -> Path:
+    config = tmp_path / "live.toml"
+    config.write_text(
+        f'provider = "live"\njudge = false\n[providers.live]\nkind = "{kind}"\n'
+        f'model = "m"\nbase_url = "{url}"\napi_key_env = "LIVE_KEY"\n'
+    )
+    return config
+
+
+def record_cli(invoke: Invoke, tmp_path: Path, replies: list[Reply]) -> tuple[Any, Path]:
+    cassette_path = tmp_path / "live.yaml"
+    with scripted_server(replies) as server:
+        result = invoke(
+            "run",
+            "--repo",
+            EXAMPLE,
+            "--config",
+            live_config(tmp_path, server.url),
+            "--max-attempts",
+            "1",
+            "--cassette",
+            cassette_path,
+            "--record",
+        )
+    return result, cassette_path
+
+
+ECHOED = "sk-ant-api03-echoedbyserver"
+
+
+def test_a_key_echoed_in_a_response_header_never_reaches_the_cassette(
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    valid_document: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("LIVE_KEY", KEY)
+    reply = anthropic_json_answer(valid_document)
+    echoing = Reply(
+        reply.status,
+        reply.body,
+        {"x-debug-echo": f"received key {KEY}", "x-shaped": f"saw {ECHOED}"},
+    )
+    result, path = record_cli(invoke, tmp_path, [echoing])
+    assert result.exit_code == 0, result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "x-debug-echo" in text
+    assert KEY not in text
+    assert ECHOED not in text
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_key_in_a_compressed_error_body_and_reason_is_scrubbed_before_writing(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    monkeypatch.setenv("LIVE_KEY", KEY)
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": KEY}}
+    compressed = gzip.compress(json.dumps(body).encode() + f" {ECHOED}".encode())
+    reply = Reply(400, body, {"content-encoding": "gzip", "x-echo": KEY}, payload=compressed)
+    cassette_path = tmp_path / "live.yaml"
+    with (
+        scripted_server([reply]) as server,
+        cassette(cassette_path, record=True, secrets=(KEY,)),
+    ):
+        import httpx2
+
+        from specrun.providers.transport import DeadlineClient
+
+        with DeadlineClient(5, "live", server.url) as client:
+            client.post(server.url + "/v1/messages", content=b"{}", headers={"x-api-key": KEY})
+    text = cassette_path.read_text(encoding="utf-8")
+    assert "invalid_request_error" in text  # decoded, so it could be searched
+    assert KEY not in text
+    assert ECHOED not in text
+    assert "content-encoding" not in text.lower()
+    assert httpx2  # the SDKs' HTTP library recorded it
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("SPECRUN_MAX_CASSETTE_BYTES", "1000", "over the limit of 1,000 bytes"),
+        ("SPECRUN_MAX_CASSETTE_INTERACTIONS", "1", "more than 1 interactions"),
+    ],
+)
+def test_a_cassette_over_its_caps_is_one_error_line_naming_the_variable(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", CASSETTES / "anthropic-reask.yaml")
+    assert result.exit_code == 2
+    assert problem in result.stderr
+    assert variable in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3  # the opening lines, then the error
+    assert result.stdout == ""
+
+
+def test_check_judge_replay_honours_the_cassette_caps(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_CASSETTE_BYTES", "100")
+    result = invoke(
+        "check",
+        ROOT / "tests" / "fixtures" / "unsure-boundary-result.json",
+        "--repo",
+        EXAMPLE,
+        "--judge",
+        "--cassette",
+        CASSETTES / "anthropic-judge-check.yaml",
+    )
+    assert result.exit_code == 2
+    assert "SPECRUN_MAX_CASSETTE_BYTES" in result.stderr.strip().splitlines()[-1]
+
+
+def test_many_interactions_are_counted_without_loading_them(tmp_path: Path) -> None:
+    from specrun.gates.limits import Limits
+    from specrun.providers.cassettes import screen
+
+    interaction = {"request": "r", "response": "s"}
+    path = tmp_path / "many.yaml"
+    interactions = [dict(interaction) for _ in range(3)]
+    path.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
+    screen(path, Limits(cassette_interactions=3))
+    with pytest.raises(InputError, match="more than 2 interactions"):
+        screen(path, Limits(cassette_interactions=2))

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import remember
+from specrun.gates.limits import DEFAULT_LIMITS, Limits
 from specrun.settings.config import ProviderProfile, endpoint_url, is_vendor_endpoint
 
 
@@ -141,15 +142,22 @@ def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
 
 
 def build_provider(
-    profile: ProviderProfile, api_key: str, http_client: Any = None, name: str = "custom"
+    profile: ProviderProfile,
+    api_key: str,
+    http_client: Any = None,
+    name: str = "custom",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Provider:
     """The adapter for profile ``name``. Its SDK talks through ``http_client`` (an
     ``httpx2.Client``, e.g. to reroute traffic), by default one that gives each request a
-    wall-clock deadline of the profile's timeout (``specrun.providers.transport``)."""
+    wall-clock deadline of the profile's timeout and decodes each body within
+    ``limits.body_bytes`` (``specrun.providers.transport``)."""
     if http_client is None:
         from specrun.providers.transport import DeadlineClient
 
-        http_client = DeadlineClient(profile.timeout, name, endpoint_url(profile))
+        http_client = DeadlineClient(
+            profile.timeout, name, endpoint_url(profile), limits.body_bytes
+        )
     return ADAPTERS[profile.kind](profile, api_key, http_client)
 
 

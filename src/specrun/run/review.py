@@ -19,6 +19,7 @@ from specrun.context.prompt_pack import PackRules
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
 from specrun.gates.credentials import secret_values
+from specrun.gates.limits import Limits
 from specrun.gates.terminal import Report
 from specrun.providers import Provider, TransientProviderError, build_provider, cassettes
 from specrun.providers.cassettes import Recording
@@ -48,6 +49,7 @@ def judge_result(
             f"--judge needs a judge, but {source} turns it off (judge = false); "
             "remove that line or drop --judge"
         )
+    limits = Limits.from_environ(environ)
     replaying = recording is not None and not recording.record
     key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
     if not findings.needs_review:
@@ -58,7 +60,7 @@ def judge_result(
     prepare_runs_directory(runs)
     record = JudgementRecord(runs, checked, repo, judging, recording)
     tape = (
-        cassettes.cassette(recording.path, recording.record, secrets=(key, *secret_values(environ)))
+        cassettes.cassette(recording.path, recording.record, (key, *secret_values(environ)), limits)
         if recording is not None
         else nullcontext()
     )
@@ -66,7 +68,7 @@ def judge_result(
     try:
         with tape:
             judge: Provider = build_provider(
-                judging.profile, key, http_client, judging.profile_name
+                judging.profile, key, http_client, judging.profile_name, limits
             )
             if recording is not None and replaying:
                 judge = cassettes.ReplayedProvider(judge, recording.path, judging.profile)

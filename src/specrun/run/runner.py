@@ -130,10 +130,10 @@ def judge_with(
     return judge
 
 
-def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
+def _as_recorded(settings: Settings, path: Path, report: Report, limits: Limits) -> Settings:
     """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
     judge that follows it when the judge followed the run's profile."""
-    recorded = cassettes.recorded_profile(path)
+    recorded = cassettes.recorded_profile(path, limits)
     if recorded is None or _asks(recorded) == _asks(settings.profile):
         return settings
     configured, target = cassettes.Target.of(settings.profile), cassettes.Target.of(recorded)
@@ -193,7 +193,7 @@ def execute_run(
     report(describe_context(context))
     replaying = recording is not None and not recording.record
     if recording is not None and replaying and not recording.chosen:
-        settings = _as_recorded(settings, recording.path, report)
+        settings = _as_recorded(settings, recording.path, report, limits)
     if warning := context_window_warning(context, settings.profile.model):
         report(warning)
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
@@ -230,7 +230,7 @@ def execute_run(
 
     tape = (
         cassettes.cassette(
-            recording.path, recording.record, secrets=(*secrets, *secret_values(environ))
+            recording.path, recording.record, (*secrets, *secret_values(environ)), limits
         )
         if recording is not None
         else nullcontext()
@@ -238,11 +238,13 @@ def execute_run(
     profile = settings.profile
     judge_waits_for = f"judge: waiting for {judging.profile.model}" if judging else ""
     with finished_on_error(), tape as recorded:
-        model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
+        model: Provider = build_provider(
+            profile, api_key, http_client, settings.profile_name, limits
+        )
         judge: Judge | None = None
         if judging is not None and judging_key is not None:
             judge_model: Provider = build_provider(
-                judging.profile, judging_key, http_client, judging.profile_name
+                judging.profile, judging_key, http_client, judging.profile_name, limits
             )
             if recording is not None and replaying:
                 judge_model = cassettes.ReplayedProvider(
