@@ -456,3 +456,57 @@ def test_the_profile_decides_the_openai_token_parameter(
     assert body[sent] == 16000
     [other] = {"max_tokens", "max_completion_tokens"} - {sent}
     assert other not in body
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_lone_surrogate_in_an_answer_reaches_the_judge_as_encodable_text(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    text = json.dumps(valid_document).replace(
+        '"numbering_strategy": "', '"numbering_strategy": "\\ud800 '
+    )
+    replies = [anthropic_json_answer(valid_document, text=text)]
+    result, server = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "\ufffd" in json.dumps(server.requests[1].body, ensure_ascii=False)
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_oversized_judgement_is_neither_read_nor_kept_and_the_run_goes_on(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "40000")
+
+    def huge(request: SeenRequest) -> Reply:
+        return anthropic_json_answer({"verdicts": [], "padding": "x" * 60_000})
+
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, huge)
+    assert result.exit_code == 0, result.stderr
+    assert "over the limit of 40,000 bytes (SPECRUN_MAX_ANSWER_BYTES)" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    assert "x" * 1000 not in record_path.read_text()
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_judge_that_fails_in_any_way_leaves_its_items_for_review(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specrun.rules import judge as judging
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(judging, "judge_request", broken)
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert "could not decide (it failed (UnicodeEncodeError))" in result.stderr
+    assert "1 item(s) left for review" in result.stderr

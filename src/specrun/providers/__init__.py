@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from specrun.document.model import SpecCandidates
+from specrun.document.model import SpecCandidates, without_lone_surrogates
 from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import remember
 from specrun.gates.limits import DEFAULT_LIMITS, Limits
@@ -26,18 +26,28 @@ from specrun.settings.config import ProviderProfile, endpoint_url, is_vendor_end
 
 @dataclass(frozen=True)
 class Turn:
+    """One message. Its text is made sendable as it is built: a lone surrogate an answer
+    carried (JSON allows ``"\\ud800"``) becomes U+FFFD, which the SDKs can encode, whichever
+    request (a re-ask, the judge's) repeats it."""
+
     role: Literal["user", "assistant"]
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", without_lone_surrogates(self.text))
 
 
 @dataclass(frozen=True)
 class Request:
     """What to ask: ``response_model`` is the schema the answer must fit (the result document,
-    or the judge's verdicts)."""
+    or the judge's verdicts). The system prompt is made sendable like a ``Turn``."""
 
     system: str
     turns: tuple[Turn, ...]
     response_model: type[BaseModel] = SpecCandidates
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "system", without_lone_surrogates(self.system))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from specrun.context.prompt_pack import Rubric
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
+from specrun.gates.limits import DEFAULT_LIMITS, size_text
 from specrun.providers import (
     Provider,
     Request,
@@ -267,9 +268,12 @@ def judge_findings(
     retries: RetryPolicy,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = DEFAULT_LIMITS.answer_bytes,
 ) -> JudgedFindings:
     """Ask the judge about ``findings.needs_review`` once. Transient faults are retried;
-    a fault that persists raises ``ProviderError``. An unreadable answer is a ``problem``."""
+    a fault that persists raises ``ProviderError``. An unreadable answer is a ``problem``, and
+    so is one over ``max_answer_bytes`` (the cap on model answers), which is neither read nor
+    kept."""
     asked = items_to_ask(findings, rubrics)
     if not asked:
         return JudgedFindings(findings, model)
@@ -277,6 +281,17 @@ def judge_findings(
     request = judge_request(document, asked, rubrics)
     answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
     seconds = time.monotonic() - started
+    size = len(answer.raw.encode("utf-8", "surrogatepass"))
+    if size > max_answer_bytes:
+        return JudgedFindings(
+            findings,
+            model,
+            problem=f"its answer is {size:,} bytes, over the limit of "
+            f"{size_text(max_answer_bytes)} (SPECRUN_MAX_ANSWER_BYTES)",
+            usage=answer.usage,
+            seconds=seconds,
+            raw=f"(not kept: {size:,} bytes)",
+        )
     given, problems = read_answer(answer, JudgeVerdicts)
     if given is None:
         return JudgedFindings(

@@ -87,6 +87,7 @@ def judge_result(
                 rules.rubrics,
                 loaded.retries,
                 retrying,
+                max_answer_bytes=limits.answer_bytes,
             )
     except BaseException as error:
         record.finish(*ending(error))

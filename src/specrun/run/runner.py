@@ -23,7 +23,7 @@ from specrun.context.prompt_pack import PackRules, load_prompt_pack
 from specrun.document.model import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.gates.credentials import secret_values
-from specrun.gates.limits import Limits
+from specrun.gates.limits import DEFAULT_LIMITS, Limits
 from specrun.gates.progress import Waiting
 from specrun.gates.terminal import Report
 from specrun.providers import (
@@ -112,8 +112,11 @@ def judge_with(
     retries: RetryPolicy,
     report: Report,
     sleep: Callable[[float], None],
+    max_answer_bytes: int = DEFAULT_LIMITS.answer_bytes,
 ) -> Judge:
-    """The judge as the re-ask loop calls it: faults that persist leave the items for review."""
+    """The judge as the re-ask loop calls it: a failure of any kind (a fault that persists, or
+    specrun's own defect) leaves the items for review, and the run goes on. Only an interrupt
+    stops it."""
 
     def retrying(error: TransientProviderError, wait: float) -> None:
         report(f"judge fault: {error}; retrying in {wait:.1f}s")
@@ -122,10 +125,20 @@ def judge_with(
         model = settings.profile.model
         try:
             return judge_findings(
-                provider, model, document, findings, rules.rubrics, retries, retrying, sleep
+                provider,
+                model,
+                document,
+                findings,
+                rules.rubrics,
+                retries,
+                retrying,
+                sleep,
+                max_answer_bytes,
             )
         except ProviderError as error:
             return JudgedFindings(findings, model, problem=str(error))
+        except Exception as error:  # the answer is paid for; the judge is only advice
+            return JudgedFindings(findings, model, problem=f"it failed ({type(error).__name__})")
 
     return judge
 
@@ -259,6 +272,7 @@ def execute_run(
                 settings.retries,
                 report,
                 sleep or time.sleep,
+                limits.answer_bytes,
             )
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path, profile)
