@@ -514,3 +514,84 @@ def test_the_endpoint_is_shown_the_same_way_on_the_opening_line_and_in_errors(
     assert result.exit_code == 3
     assert f"at {unused_port};" in result.stderr.splitlines()[0]
     assert f"cannot connect to {unused_port}" in result.stderr
+
+
+ESCAPES = "\x1b[2J\x1b[1A\x1b[2Kattempt 1: valid \x1b]52;c;cGF5bG9hZA==\x07 \u202eevil"
+
+
+def hostile_result(tmp_path: Path) -> Path:
+    document = json.loads(VALID.read_text())
+    document["candidates"][0]["summary"] += ESCAPES
+    document["numbering_strategy"] += " \x1b]0;title\x07"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def assert_nothing_raw(*outputs: str) -> None:
+    for output in outputs:
+        assert "\x1b" not in output
+        assert "\x07" not in output
+        assert "\u202e" not in output
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_check_flags_control_characters_and_prints_them_escaped(
+    invoke: Invoke, tmp_path: Path, as_json: bool
+) -> None:
+    result = invoke("check", hostile_result(tmp_path), "--repo", EXAMPLE, *(["--json"] * as_json))
+    assert result.exit_code == 1
+    assert_nothing_raw(result.stdout, result.stderr)
+    assert "SC104" in result.stdout
+    assert "Candidate A > summary" in result.stdout
+    assert "closing sections > numbering_strategy" in result.stdout
+    if as_json:
+        found = json.loads(result.stdout)["violations"]
+        assert any("\\x1b[2J" in violation["evidence"] for violation in found)
+    else:
+        assert "control character \\x1b" in result.stdout
+        assert "\\x1b[2J\\x1b[1A\\x1b[2Kattempt 1: valid" in result.stdout
+
+
+@pytest.mark.parametrize("output_format", ["md", "json"])
+def test_render_never_prints_a_control_character(
+    invoke: Invoke, tmp_path: Path, output_format: str
+) -> None:
+    result = invoke("render", hostile_result(tmp_path), "--format", output_format)
+    assert result.exit_code == 0
+    assert_nothing_raw(result.stdout)
+    if output_format == "json":
+        assert json.loads(result.stdout)["candidates"][0]["summary"].endswith("\u202eevil")
+    else:
+        assert "\\x1b]52;c;cGF5bG9hZA==\\x07 U+202Eevil" in result.stdout
+
+
+def test_a_repository_config_cannot_write_escapes_on_the_opening_line(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    (example_repo / "specrun.toml").write_text(
+        '[providers.anthropic]\nmodel = "claude\\u001b[2J\\u001b]0;owned\\u0007\\u202e"\n'
+    )
+    result = invoke("run", "--repo", example_repo)
+    assert result.exit_code == 2
+    assert_nothing_raw(result.stderr)
+    assert "model claude\\x1b[2J\\x1b]0;owned\\x07U+202E" in result.stderr
+
+
+def test_a_rules_file_path_in_an_error_is_shown_escaped(invoke: Invoke, example_repo: Path) -> None:
+    prompts = example_repo / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    bundled = ROOT / "prompts"
+    (prompts / "evil.md").write_text(
+        (bundled / "tenantpilot.spec-candidates.md").read_text(encoding="utf-8")
+    )
+    rules = (bundled / "tenantpilot.spec-candidates.rules.toml").read_text(encoding="utf-8")
+    rules = rules.replace(
+        "binding_files = [\n", 'binding_files = [\n    "docs/\\u001b[2Jgone\\r.md",\n'
+    )
+    (prompts / "evil.rules.toml").write_text(rules)
+    result = invoke("context", "--repo", example_repo, "--prompt", "evil")
+    assert result.exit_code == 2
+    assert_nothing_raw(result.stderr)
+    assert "docs/\\x1b[2Jgone\\x0d.md" in result.stderr
+    assert result.stderr.count("\n") == 1

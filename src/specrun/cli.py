@@ -1,7 +1,9 @@
 """The ``specrun`` command line: thin typer commands over the library.
 
-Results go to stdout, progress and diagnostics to stderr. Library errors are mapped to exit
-codes once, in ``reports_errors``; SIGTERM is handled as Ctrl-C. Commands import what they need
+Results go to stdout, progress and diagnostics to stderr, and everything printed passes
+``show`` (keys blanked, control and bidi characters shown as escapes: ``gates.terminal``), the
+one place that writes to either. Library errors are mapped to exit codes once, in
+``reports_errors``; SIGTERM is handled as Ctrl-C. Commands import what they need
 when they run, so ``--help`` and the offline commands never load a provider SDK.
 """
 
@@ -20,7 +22,7 @@ from typer.core import TyperGroup
 
 from specrun.agents.skill import Agent
 from specrun.errors import SpecrunError
-from specrun.gates.credentials import scrub
+from specrun.gates.terminal import json_escaped, shown
 
 DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
@@ -103,20 +105,27 @@ PromptOption = Annotated[
 ]
 
 
+def show(text: str, *, err: bool = False, nl: bool = True, one_line: bool = False) -> None:
+    """The only way specrun prints: answers, evidence, repository files, config values and
+    server messages may hold a key or control characters, so every key is blanked and every
+    control or bidi character shown as its escape (``gates.terminal.shown``)."""
+    typer.echo(shown(text, one_line=one_line), err=err, nl=nl)
+
+
 def progress(line: str) -> None:
-    """One progress or diagnostic line on stderr, with every key blanked: answers, evidence and
-    server messages may echo one."""
-    typer.echo(scrub(line), err=True)
+    """One progress or diagnostic line on stderr: a line break in it is shown, not obeyed."""
+    show(line, err=True, one_line=True)
 
 
 def awaiting(what: str) -> AbstractContextManager[None]:
-    """The line shown on stderr while a model writes: live on a terminal, one line in a log."""
+    """The line shown on stderr while a model writes: live on a terminal, one line in a log;
+    ``what`` passes the same sanitiser as every printed line."""
     import os
     import sys
 
     from specrun.gates.progress import is_live, waiting
 
-    return waiting(scrub(what), sys.stderr, is_live(sys.stderr, os.environ))
+    return waiting(shown(what, one_line=True), sys.stderr, is_live(sys.stderr, os.environ))
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -129,22 +138,19 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except SpecrunError as error:
             if GlobalFlags.debug:
-                typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
-            typer.echo(scrub(f"specrun: error: {error}"), err=True)
+                show(traceback.format_exc(), err=True, nl=False)
+            progress(f"specrun: error: {error}")
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            typer.echo("specrun: interrupted; no result was written", err=True)
+            progress("specrun: interrupted; no result was written")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
             if GlobalFlags.debug:
-                typer.echo(scrub(traceback.format_exc()), err=True, nl=False)
+                show(traceback.format_exc(), err=True, nl=False)
             summary = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-            typer.echo(
-                scrub(f"specrun: internal error ({summary}); rerun with --debug for the traceback"),
-                err=True,
-            )
+            progress(f"specrun: internal error ({summary}); rerun with --debug for the traceback")
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
@@ -233,11 +239,12 @@ def run(
             rendered = render_json(document, context.provenance())
         else:
             rendered = render_markdown(document, context.provenance())
-        rendered = scrub(rendered)
         if out is None:
-            typer.echo(rendered, nl=False)
+            show(rendered, nl=False)
         else:
-            deliver(rendered, out, force, record_path.with_suffix(f".result.{output_format}"))
+            deliver(
+                shown(rendered), out, force, record_path.with_suffix(f".result.{output_format}")
+            )
             progress(f"wrote {out}")
 
     result = execute_run(
@@ -269,7 +276,7 @@ def deliver(rendered: str, out: Path, force: bool, fallback: Path) -> None:
         problem = f"cannot write {out} ({error.strerror or error})"
     kept = keep_elsewhere(data, fallback)
     if kept is None:
-        typer.echo(rendered, nl=False)
+        show(rendered, nl=False)
         raise InputError(f"{problem}; the valid result was printed to stdout instead")
     raise InputError(f"{problem}; the valid result is kept in {kept}")
 
@@ -296,7 +303,7 @@ def context(
     limits = Limits.from_environ(os.environ)
     assembled = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     if warning := context_window_warning(assembled, configured_model(repo)):
-        typer.echo(warning, err=True)
+        progress(warning)
     if as_json:
         summary: dict[str, object] = {
             "prompt": assembled.pack.name,
@@ -312,10 +319,10 @@ def context(
         }
         if full:
             summary["system_prompt"] = assembled.system_prompt
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        show(json_escaped(json.dumps(summary, indent=2, ensure_ascii=False)))
         return
     if full:
-        typer.echo(assembled.system_prompt, nl=False)
+        show(assembled.system_prompt, nl=False)
         return
     evidence = assembled.numbering
     lines = [
@@ -332,7 +339,7 @@ def context(
         f"numbering: {evidence.status} ({evidence.reason})",
         f"  in use: {in_use}; available: {available}",
     ]
-    typer.echo("\n".join(lines))
+    show("\n".join(lines))
 
 
 def configured_model(repo: Path) -> str:
@@ -416,15 +423,15 @@ def check(
             "violations": [v.as_dict() for v in violations],
             "needs_review": [item.as_dict() for item in unsure],
         }
-        typer.echo(scrub(json.dumps(report, indent=2, ensure_ascii=False)))
+        show(json_escaped(json.dumps(report, indent=2, ensure_ascii=False)))
     else:
         for verdict in (*violations, *unsure):
-            typer.echo(scrub(str(verdict)))
+            show(str(verdict), one_line=True)
     summary = f"{len(violations)} violation(s), {len(unsure)} item(s) need review"
     if failed:
-        typer.echo(f"{file}: invalid: {summary}", err=True)
+        progress(f"{file}: invalid: {summary}")
         raise typer.Exit(1)
-    typer.echo(f"{file}: valid" + (f" ({summary})" if unsure else ""), err=True)
+    progress(f"{file}: valid" + (f" ({summary})" if unsure else ""))
 
 
 @app.command()
@@ -463,7 +470,7 @@ def render(
         rendered = render_markdown(document, stored.provenance)
     else:
         rendered = render_json(document, stored.provenance)
-    typer.echo(rendered, nl=False)
+    show(rendered, nl=False)
     if stored.note:
         progress(f"warning: {stored.note}")
         raise typer.Exit(1)
@@ -489,9 +496,9 @@ def trust(repo: RepoOption = Path()) -> None:
     file = read_config_file(path, trusted=True)
     described = describe_endpoints(file, os.environ)
     for line in described or ["it names no endpoint or key variable; only tuning settings"]:
-        typer.echo(f"{path}: {line}")
+        show(f"{path}: {line}", one_line=True)
     store = record_trust(path, file.sha256, os.environ)
-    typer.echo(f"trusted {path} (sha256 {file.sha256[:12]}); recorded in {store}")
+    show(f"trusted {path} (sha256 {file.sha256[:12]}); recorded in {store}", one_line=True)
 
 
 @app.command()
@@ -516,7 +523,7 @@ def skill(
 
     agents = [agent] if agent is not None else list(Agent)
     for path in write_skill(resolve_repository(repo), agents, force):
-        typer.echo(f"wrote {path}")
+        show(f"wrote {path}", one_line=True)
 
 
 @app.command()
@@ -527,7 +534,7 @@ def schema() -> None:
     """
     from specrun.document.model import result_json_schema
 
-    typer.echo(json.dumps(result_json_schema(), indent=2))
+    show(json.dumps(result_json_schema(), indent=2))
 
 
 def interrupt(signum: int, frame: object) -> None:

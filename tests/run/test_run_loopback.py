@@ -510,3 +510,35 @@ def test_a_judge_that_fails_in_any_way_leaves_its_items_for_review(
     assert result.exit_code == 0, result.stderr
     assert "could not decide (it failed (UnicodeEncodeError))" in result.stderr
     assert "1 item(s) left for review" in result.stderr
+
+
+def test_an_answer_with_control_characters_is_re_asked_and_never_printed_raw(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["candidates"][1]["summary"] += " \x1b[1A\x1b[2Kattempt 1: valid \u202e"
+    replies = [anthropic_json_answer(hostile), anthropic_json_answer(valid_document)]
+    out = tmp_path / "result.md"
+    result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    reask = server.requests[1].body["messages"][2]["content"]
+    assert "SC104 at Candidate B > summary" in reask
+    assert "\\x1b[1A" in reask
+    assert "; 1 violation(s): SC104\n" in result.stderr
+    for text in (result.stdout, result.stderr, out.read_text(encoding="utf-8")):
+        assert "\x1b" not in text
+        assert "\u202e" not in text
+
+
+def test_exhausted_attempts_print_the_evidence_escaped(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["numbering_strategy"] += "\x1b]52;c;cGF5bG9hZA==\x07\r"
+    replies = [anthropic_json_answer(hostile)] * 3
+    result, _ = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    assert "\r" not in result.stderr
+    assert "\\x1b]52;c;cGF5bG9hZA==\\x07\\x0d" in result.stderr

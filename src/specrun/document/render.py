@@ -3,7 +3,9 @@
 Per candidate, the seventeen numbered items of the prompt's output requirements, with the
 explicit statements written out; then the closing sections A to D. A run adds a provenance
 header (prompt, binding files with sha256, numbering status) from its context. A lone
-surrogate in the document's text, which UTF-8 cannot encode, is shown as U+FFFD.
+surrogate in the document's text, which UTF-8 cannot encode, is shown as U+FFFD; JSON writes
+control and bidi characters as JSON escapes (``gates.terminal.json_escaped``), so it stays the
+same JSON with nothing in it for a terminal to act on.
 """
 
 import json
@@ -15,6 +17,7 @@ from specrun.document.model import (
     SpecCandidates,
     without_lone_surrogates,
 )
+from specrun.gates.terminal import json_escaped
 
 STATEMENT_TITLES = {
     "ui_only_authorization_insufficient": "UI-only authorization",
@@ -97,4 +100,4 @@ def render_json(document: SpecCandidates, provenance: Provenance | None = None) 
     if provenance is not None:
         data[PROVENANCE_KEY] = provenance.model_dump(mode="json")
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return without_lone_surrogates(text)
+    return json_escaped(without_lone_surrogates(text))

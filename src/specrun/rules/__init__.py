@@ -39,6 +39,7 @@ CHECKS: tuple[Check, ...] = (
     structure.check_status,
     structure.check_identity,
     structure.check_substance,
+    structure.check_characters,
     structure.check_fixed_sets,
     numbering.check_numbering,
     numbering.check_new_numbers,
