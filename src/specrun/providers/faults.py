@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 from specrun.errors import ProviderError, causes
 from specrun.gates.credentials import REDACTED, scrub
 from specrun.providers import TransientProviderError
+from specrun.settings.hosts import ascii_host
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 MESSAGE_LIMIT = 300
@@ -132,9 +133,10 @@ def _origin(error: Exception) -> str:
 
 
 def shown_url(url: str) -> str:
-    """``url`` without credentials a user may have put into it (userinfo, query, fragment)."""
+    """``url`` without credentials a user may have put into it (userinfo, query, fragment), its
+    host in ASCII form (``settings.hosts``)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = ascii_host(parts.hostname or "")
     netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None:
         netloc += f":{parts.port}"

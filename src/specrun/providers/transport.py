@@ -46,6 +46,7 @@ import httpx2
 from specrun.errors import ProviderError, causes
 from specrun.gates.limits import DEFAULT_LIMITS, inflate
 from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
+from specrun.settings.hosts import ascii_host
 
 Clock = Callable[[], float]
 LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)  # httpx2's default
@@ -226,7 +227,8 @@ class RedirectRefused(ProviderError):
 
 
 def _host(url: httpx2.URL) -> str:
-    return f"{url.host}:{url.port}" if url.port else url.host or "an unnamed host"
+    host = ascii_host(url.host)
+    return f"{host}:{url.port}" if url.port else host or "an unnamed host"
 
 
 def _refuse_redirects(response: httpx2.Response) -> None:

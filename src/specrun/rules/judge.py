@@ -42,6 +42,7 @@ from specrun.providers.retrying import with_retries
 from specrun.rules import Findings, ReviewItem, Violation
 from specrun.rules.answers import read_answer
 from specrun.settings.config import JudgeSettings, RetryPolicy, endpoint_url
+from specrun.settings.hosts import ascii_url, warning
 
 MIN_QUOTE_WORDS = 3
 MAX_REASON = 300
@@ -334,9 +335,11 @@ def describe_judgement(judged: JudgedFindings) -> list[str]:
 
 def describe_judge(judging: JudgeSettings) -> str:
     """Where the judge sends the answers, stated before anything is sent."""
+    url = endpoint_url(judging.profile)
+    caution = warning(url)
     return (
         f"judge: profile {judging.profile_name} ({judging.profile.kind}, model "
-        f"{judging.profile.model}) at {endpoint_url(judging.profile)}"
+        f"{judging.profile.model}) at {ascii_url(url)}" + (f"; {caution}" if caution else "")
     )
 
 

@@ -40,6 +40,8 @@ from pydantic import (
 )
 
 from specrun.errors import InputError
+from specrun.settings import hosts
+from specrun.settings.hosts import ascii_url
 from specrun.settings.trust import is_trusted
 
 CONFIG_NAME = "specrun.toml"
@@ -331,13 +333,16 @@ def describe_endpoints(file: ConfigFile, environ: Mapping[str, str]) -> list[str
     lines = []
     for name in sorted({name for name, _, _ in endpoint_settings(file.table)}):
         profile = config.providers[name]
+        url = endpoint_url(profile)
         if profile.api_key_env:
             key = f"the key in ${profile.api_key_env}"
         else:
             key = "the vendor's default key" if is_vendor_endpoint(profile) else "no key"
         lines.append(
-            f"profile {name} ({profile.kind}) sends requests to {endpoint_url(profile)} with {key}"
+            f"profile {name} ({profile.kind}) sends requests to {ascii_url(url)} with {key}"
         )
+        if caution := hosts.warning(url):
+            lines.append(f"profile {name}: {caution}")
     return lines
 
 
@@ -449,9 +454,11 @@ def default_judge(name: str, profile: ProviderProfile) -> JudgeSettings:
 def describe_settings(settings: Settings) -> str:
     """The run's opening line: what it uses, where it sends requests, and why."""
     profile = settings.profile
+    url = endpoint_url(profile)
+    caution = hosts.warning(url)
     return (
         f"using profile {settings.profile_name} ({profile.kind}, model {profile.model}) at "
-        f"{endpoint_url(profile)}; config: {settings.source}"
+        f"{ascii_url(url)}; config: {settings.source}" + (f"; {caution}" if caution else "")
     )
 
 
