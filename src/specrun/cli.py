@@ -256,7 +256,7 @@ def run(
             progress(f"  {violation}")
         progress(
             f"specrun: no valid result after {len(result.outcome.attempts)} attempt(s); the best "
-            f"draft (attempt {best.number}) and every answer are in the run record"
+            f"draft (attempt {best.number}) and every answer are {result.kept}"
         )
         raise typer.Exit(1)
 

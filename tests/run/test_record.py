@@ -175,3 +175,96 @@ def test_a_record_without_an_answer_is_refused(invoke: Invoke, tmp_path: Path) -
     result = invoke("render", path)
     assert result.exit_code == 2
     assert "run record with no usable answer" in result.stderr
+
+
+EXHAUSTED = EXAMPLE.parents[1] / "cassettes" / "anthropic-exhausted.yaml"
+
+
+def limited_run(tmp_path: Path, file_size: int) -> Any:
+    """``specrun run`` replaying an invalid run, in a process that may write no file larger
+    than ``file_size`` bytes (as ``ulimit -f`` does)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+    (tmp_path / "tmp").mkdir()
+    environ = {
+        **os.environ,
+        "SPECRUN_RUNS_DIR": str(tmp_path / "runs"),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    command = [sys.executable, "-m", "specrun", "run", "--repo", str(EXAMPLE)]
+    return subprocess.run(
+        [*command, "--cassette", str(EXHAUSTED)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def test_when_no_file_can_be_written_every_answer_is_a_json_line_on_stderr(
+    tmp_path: Path,
+) -> None:
+    completed = limited_run(tmp_path, 8192)
+    assert completed.returncode == 1, completed.stderr
+    lines = completed.stderr.splitlines()
+    answers = [json.loads(line) for line in lines if line.startswith('{"run_record"')]
+    assert [answer["attempt"]["number"] for answer in answers] == [1, 2, 3]
+    assert all(answer["attempt"]["raw"] for answer in answers)
+    assert "every answer are on stderr above, one JSON line per answer" in lines[-1]
+    on_disk = [json.loads(path.read_text()) for path in (tmp_path / "runs").glob("*.json")]
+    assert all(record["attempts"] == [] for record in on_disk)
+    if on_disk:
+        assert "holding 0 of 3 attempt(s); the others are on stderr above" in completed.stderr
+    else:
+        assert "run record: none could be written" in completed.stderr
+
+
+def failing_runs_directory(monkeypatch: pytest.MonkeyPatch, runs: Path, after: int = 0) -> None:
+    """Writes into ``runs`` fail with ENOSPC once ``after`` of them succeeded."""
+    import errno
+
+    from specrun.gates.output import write_atomically as real
+    from specrun.run import record
+
+    done: list[Path] = []
+
+    def full(path: Path, data: bytes, **options: Any) -> None:
+        if path.parent == runs and len(done) >= after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        done.append(path)
+        real(path, data, **options)
+
+    monkeypatch.setattr(record, "write_atomically", full)
+
+
+@pytest.mark.parametrize("after", [0, 1])
+def test_a_full_runs_directory_keeps_the_record_in_the_temporary_directory_and_says_so(
+    invoke: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+    after: int,
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    failing_runs_directory(monkeypatch, isolated_environment, after)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", EXHAUSTED)
+    assert result.exit_code == 1
+    [kept] = tmp_path.glob("specrun-run-*.json")
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    assert data["status"] == "invalid"
+    assert len(data["attempts"]) == 3
+    assert f"it is kept in {kept} instead" in result.stderr
+    assert f"every answer are in {kept}, since the run record" in result.stderr.splitlines()[-1]
+    assert f"run record: {kept}" in result.stderr
+    on_disk = list(isolated_environment.glob("*.json"))
+    assert [json.loads(path.read_text())["attempts"] for path in on_disk] == [[]] * after

@@ -12,12 +12,20 @@ is recorded like a paid run, and says so), and the run's ``status``:
 Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
 ``~/.local/state/specrun/runs``.
 
+A record that cannot be written where it belongs (a full disk, ``ulimit -f``) is kept whole in
+the system's temporary directory instead (``fallback``), and the run says so; when no file can
+be written at all, ``unkept_answers`` gives each answer not yet kept anywhere as one JSON line,
+which the run prints on stderr. ``kept`` says truthfully where the answers are, for the run's
+last line. A record is rewritten whole and atomically, so a file never claims an attempt it
+does not hold.
+
 An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 cannot encode: it is
 written as that same JSON escape, so the record stays valid UTF-8 JSON and reads back exactly.
 """
 
 import json
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -67,6 +75,11 @@ def encode_record(record: dict[str, Any]) -> bytes:
     surrogate becomes its JSON escape (``\\ud800``), read back exactly."""
     text = json.dumps(_scrubbed(record), indent=2, ensure_ascii=False) + "\n"
     return text.encode("utf-8", "backslashreplace")
+
+
+def encode_line(value: dict[str, Any]) -> str:
+    """One JSON line, ASCII only, every key blanked: for stderr when no file can be written."""
+    return json.dumps(_scrubbed(value), ensure_ascii=True)
 
 
 def _scrubbed(value: Any) -> Any:
@@ -148,12 +161,18 @@ class RunRecord:
         self.status: Status = "running"
         self.error: str | None = None
         self.begun = False
+        self.kept_at: Path | None = None
+        self.kept_attempts = 0
+        self.printed_attempts = 0
+        self.fallback: Path | None = None
 
     def begin(self) -> None:
         """Called as the first request is about to be sent: from here on, the run has a record."""
         self.begun = True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.save()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        finally:
+            self.save()
 
     def add(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -165,8 +184,55 @@ class RunRecord:
         self.save()
 
     def save(self) -> None:
-        """Raises ``OSError`` when the file cannot be written."""
-        write_atomically(self.path, encode_record(self.as_dict()), replace=True, mode=RECORD_MODE)
+        """Write the record where it belongs, else (from the first failure on) to the fallback
+        in the temporary directory. Raises ``OSError`` when neither can be written."""
+        data = encode_record(self.as_dict())
+        if self.fallback is None:
+            try:
+                write_atomically(self.path, data, replace=True, mode=RECORD_MODE)
+                self._kept(self.path)
+                return
+            except OSError:
+                self.fallback = Path(tempfile.gettempdir()) / f"specrun-run-{self.path.name}"
+        write_atomically(self.fallback, data, replace=True, mode=RECORD_MODE)
+        self._kept(self.fallback)
+
+    def _kept(self, place: Path) -> None:
+        self.kept_at = place
+        self.kept_attempts = len(self.attempts)
+
+    def unkept_answers(self) -> list[str]:
+        """Each answer that is in no file and was not given out yet, as one JSON line (keys
+        blanked, lone surrogates escaped); it counts as given out from here on."""
+        first = max(self.kept_attempts, self.printed_attempts)
+        lines = [
+            encode_line({"run_record": self.path.name, "attempt": _attempt(attempt)})
+            for attempt in self.attempts[first:]
+        ]
+        self.printed_attempts = len(self.attempts)
+        return lines
+
+    def describe(self) -> str:
+        """The record's place, and whether it holds every attempt."""
+        if self.kept_at is None:
+            return "none could be written"
+        if self.kept_attempts == len(self.attempts):
+            return str(self.kept_at)
+        return (
+            f"{self.kept_at}, holding {self.kept_attempts} of {len(self.attempts)} attempt(s); "
+            "the others are on stderr above"
+        )
+
+    def kept(self) -> str:
+        """Where the answers are, as the run's last line says it."""
+        if self.kept_at == self.path and self.kept_attempts == len(self.attempts):
+            return "in the run record"
+        if self.kept_at is not None and self.kept_attempts == len(self.attempts):
+            return f"in {self.kept_at}, since the run record {self.path} could not be written"
+        return (
+            "on stderr above, one JSON line per answer, since no run record could be written "
+            f"(last tried: {self.fallback or self.path})"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         context, settings, profile = self.context, self.settings, self.settings.profile

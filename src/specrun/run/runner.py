@@ -65,10 +65,13 @@ Publish = Callable[[SpecCandidates, Context, Path], None]
 
 @dataclass(frozen=True)
 class RunResult:
+    """``kept`` says where the answers are: in the run record, its fallback, or on stderr."""
+
     context: Context
     outcome: Outcome
     record_path: Path
     unplayed: int = 0
+    kept: str = "in the run record"
 
 
 def describe_context(context: Context) -> str:
@@ -221,15 +224,29 @@ def execute_run(
     record = RunRecord(runs, context, settings, repo.resolve(), recording)
 
     def keep(update: Callable[[], None]) -> None:
-        """A record that cannot be written is reported, never a reason to stop a paid run."""
+        """A record that cannot be written is reported, never a reason to stop a paid run: it
+        is kept in the temporary directory, else its answers are printed on stderr."""
+        fallback = record.fallback
         try:
             update()
         except OSError as error:
-            report(f"warning: could not write the run record {record.path} ({error})")
+            copy = f", nor a copy in {record.fallback}" if record.fallback else ""
+            report(
+                f"warning: could not write the run record {record.path}{copy} "
+                f"({error.strerror}); each answer not kept follows as one JSON line"
+            )
+            for line in record.unkept_answers():
+                report(line)
+            return
+        if record.fallback is not None and fallback is None:
+            report(
+                f"warning: could not write the run record {record.path}; "
+                f"it is kept in {record.fallback} instead"
+            )
 
     def finish(status: Status, error: str | None = None) -> None:
         keep(lambda: record.finish(status, error))
-        report(f"run record: {record.path}")
+        report(f"run record: {record.describe()}")
 
     @contextmanager
     def finished_on_error() -> Iterator[None]:
@@ -322,4 +339,4 @@ def execute_run(
             publish(outcome.document, context, record.path)
     finally:
         finish("valid" if outcome.document is not None else "invalid")
-    return RunResult(context, outcome, record.path, unplayed)
+    return RunResult(context, outcome, record.path, unplayed, record.kept())
