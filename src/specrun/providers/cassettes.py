@@ -127,7 +127,10 @@ def _first_request(path: Path, limits: Limits) -> tuple[str, dict[str, Any]] | N
 
     if not path.is_file():  # a FIFO or device would block; ``cassette`` names the problem
         return None
-    screen(path, limits)
+    try:
+        screen(path, limits)
+    except InputError:
+        return None  # ``cassette`` refuses it, naming the bound
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         request = data["interactions"][0]["request"]
