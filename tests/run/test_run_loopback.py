@@ -542,3 +542,15 @@ def test_exhausted_attempts_print_the_evidence_escaped(
     assert "\x1b" not in result.stderr
     assert "\r" not in result.stderr
     assert "\\x1b]52;c;cGF5bG9hZA==\\x07\\x0d" in result.stderr
+
+
+def test_a_servers_error_message_reaches_the_terminal_escaped(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    said = "bad \x1b]0;owned\x07 request \u202e\x1b[2J"
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": said}}
+    result, _ = run_against(invoke, tmp_path, "anthropic", [Reply(400, body)])
+    assert result.exit_code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert "bad \\x1b]0;owned\\x07 request U+202E\\x1b[2J" in last
+    assert "\x1b" not in result.stderr

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from specrun.errors import ProviderError, causes
 from specrun.gates.credentials import REDACTED, scrub
+from specrun.gates.terminal import escape
 from specrun.providers import TransientProviderError
 from specrun.settings.hosts import ascii_host
 
@@ -106,8 +107,12 @@ def redact(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Untrusted text as one printable line of bounded length."""
-    printable = "".join(char if char.isprintable() else " " for char in text[: MESSAGE_LIMIT * 4])
+    """Untrusted text as one printable line of bounded length: white space becomes spaces, any
+    other character that does not print is shown as its escape (``\\x1b``), never dropped."""
+    printable = "".join(
+        char if char.isprintable() else " " if char.isspace() else escape(char)
+        for char in text[: MESSAGE_LIMIT * 4]
+    )
     line = " ".join(printable.split())
     return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
 

@@ -30,6 +30,7 @@ from specrun.context.prompt_pack import Rubric
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
 from specrun.gates.limits import DEFAULT_LIMITS, size_text
+from specrun.gates.terminal import escape
 from specrun.providers import (
     Provider,
     Request,
@@ -204,7 +205,10 @@ def judge_request(
 
 def _reason(text: str) -> str:
     """The judge's reason as one printable line of bounded length: it reaches the terminal."""
-    line = "".join(char for char in " ".join(text.split()) if char.isprintable())
+    shown = "".join(
+        char if char.isprintable() else " " if char.isspace() else escape(char) for char in text
+    )
+    line = " ".join(shown.split())
     return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"
 
 
