@@ -197,6 +197,14 @@ def run(
     record: Annotated[
         bool, typer.Option("--record", help="With --cassette: record live traffic into it.")
     ] = False,
+    reask: Annotated[
+        str | None,
+        typer.Option(
+            "--reask",
+            help="targeted (default): re-ask only the parts that broke a rule; full: the whole "
+            "document.",
+        ),
+    ] = None,
 ) -> None:
     """Run the prompt against the configured model and print the validated result.
 
@@ -227,7 +235,7 @@ def run(
         check_destination(out, force)
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
-    settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts)
+    settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts, reask)
     chosen = provider is not None or model is not None
     recording = Recording(cassette, record, chosen) if cassette is not None else None
     progress(describe_settings(settings))

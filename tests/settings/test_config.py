@@ -499,3 +499,21 @@ def test_a_profile_may_ask_for_a_strict_tool_instead(tmp_path: Path) -> None:
 def test_an_unknown_output_form_is_refused_naming_the_choices(tmp_path: Path) -> None:
     message = config_error(write(tmp_path, LOCAL + 'output = "json"\n'))
     assert "providers.local.output: Input should be 'native' or 'tool'" in message
+
+
+def test_reask_is_targeted_unless_the_config_or_the_flag_says_full(tmp_path: Path) -> None:
+    assert resolve_settings(Config(), "defaults", {}).reask == "targeted"
+    config = read_config(write(tmp_path, 'reask = "full"\n'))
+    assert resolve_settings(config, "file", {}).reask == "full"
+    assert resolve_settings(config, "file", {}, reask="targeted").reask == "targeted"
+
+
+@pytest.mark.parametrize("mode", ["partial", "FULL", " full", ""])
+def test_an_unknown_reask_mode_is_an_input_error(mode: str) -> None:
+    with pytest.raises(InputError, match=r"unknown --reask mode .*; use targeted or full"):
+        resolve_settings(Config(), "defaults", {}, reask=mode)
+
+
+def test_an_unknown_reask_mode_in_the_config_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"is invalid: reask: Input should be 'targeted' or"):
+        read_config(write(tmp_path, 'reask = "partial"\n'))

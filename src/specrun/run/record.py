@@ -5,9 +5,10 @@ after every attempt, so a run that ends any way at all (valid, invalid, a provid
 Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run was given
 (binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
 answer with its stop reason, usage and violations (schema breaches included, with their
-locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
-best draft so far, the target repository, the cassette it replayed or recorded into (a replay
-is recorded like a paid run, and says so), and the run's ``status``:
+locations; a targeted re-ask's answer is its patch, kept with the parts it was asked for and
+the merged document), the items left for review, the judge's verdicts (with its raw answer) and
+usage, the best draft so far, the target repository, the cassette it replayed or recorded into
+(a replay is recorded like a paid run, and says so), and the run's ``status``:
 ``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
 Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
 ``~/.local/state/specrun/runs``.
@@ -116,6 +117,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "needs_review": [item.as_dict() for item in attempt.needs_review],
         "judge": _judged(attempt),
         "raw": attempt.answer.raw,
+        "patch": attempt.patch.as_dict() if attempt.patch else None,
     }
 
 
@@ -265,6 +267,7 @@ class RunRecord:
                 "base_url": endpoint_url(settings.judge.profile),
             },
             "max_attempts": settings.max_attempts,
+            "reask": settings.reask,
             "usage": asdict(outcome.usage) if outcome else None,
             "best_attempt": best.number if best else None,
             "best_draft": best.document.model_dump() if best and best.document else None,

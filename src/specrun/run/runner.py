@@ -92,6 +92,9 @@ def describe_attempt(attempt: Attempt, model: str) -> str:
         verdict = f"{len(attempt.violations)} violation(s): {codes}"
     else:
         verdict = "valid"
+    if attempt.patch is not None:
+        merged = "merged" if attempt.patch.merged is not None else "not merged"
+        verdict = f"patch of {attempt.patch.ask.describe()} {merged}; {verdict}"
     if attempt.needs_review:
         verdict += f"; {len(attempt.needs_review)} item(s) left for review"
     return f"attempt {attempt.number}: {model}, {attempt.seconds:.1f}s, {tokens}; {verdict}"
@@ -328,6 +331,7 @@ def execute_run(
             sleep=sleep or time.sleep,
             max_answer_bytes=limits.answer_bytes,
             judge=judge,
+            reask=settings.reask,
         )
     unplayed = 0
     if replaying and recorded is not None:

@@ -54,6 +54,8 @@ VENDOR_ENDPOINTS = {
 }
 REROUTING_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
 TokenParameter = Literal["max_tokens", "max_completion_tokens"]
+ReaskMode = Literal["targeted", "full"]
+REASK_MODES: tuple[ReaskMode, ...] = ("targeted", "full")
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
 # Capitals only: a pasted key (mixed case, dashes) never passes for a variable's name.
 VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
@@ -170,6 +172,10 @@ class Config(Options):
     retries: RetryPolicy = RetryPolicy()
     providers: dict[str, ProviderProfile] = Field(default_factory=dict)
     judge: JudgeOptions | None = JudgeOptions()
+    reask: ReaskMode = Field(
+        default="targeted",
+        description="Re-ask only the parts that broke a rule (targeted), or the whole document.",
+    )
 
     @field_validator("judge", mode="before")
     @classmethod
@@ -208,6 +214,7 @@ class Settings:
     retries: RetryPolicy
     source: str
     judge: JudgeSettings | None = None
+    reask: ReaskMode = "targeted"
 
 
 def endpoint_url(profile: ProviderProfile) -> str:
@@ -383,6 +390,7 @@ def resolve_settings(
     provider: str | None = None,
     model: str | None = None,
     max_attempts: int | None = None,
+    reask: str | None = None,
 ) -> Settings:
     """Flags win over the environment, which wins over the files. ``provider`` may be
     ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
@@ -405,7 +413,9 @@ def resolve_settings(
         raise InputError(f"--max-attempts must be at least 1 and at most {MAX_ATTEMPTS}")
     judge = resolve_judge(config, profiles, name, profile)
     sources = source + _environment_sources(environ, provider, model or inline_model)
-    return Settings(name, profile, attempts, config.retries, sources, judge)
+    return Settings(
+        name, profile, attempts, config.retries, sources, judge, _reask_mode(reask, config.reask)
+    )
 
 
 def _environment_sources(
@@ -422,6 +432,15 @@ def _environment_sources(
     if ignored:
         said += f" ({', '.join(ignored)} set but not used: flags chose)"
     return said
+
+
+def _reask_mode(flag: str | None, configured: ReaskMode) -> ReaskMode:
+    if flag is None:
+        return configured
+    for mode in REASK_MODES:
+        if flag == mode:
+            return mode
+    raise InputError(f"unknown --reask mode {flag!r}; use {' or '.join(REASK_MODES)}")
 
 
 def resolve_judge(

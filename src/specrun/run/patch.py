@@ -1,0 +1,298 @@
+"""Targeted re-asks: ask only for the parts that broke a rule, and merge the answer by letter.
+
+When every violation of an answer lies inside some candidates or the closing sections,
+``targeted_ask`` returns the ``Ask`` for exactly those parts; anything that concerns the whole
+document (an unreadable or cut-off answer, SC101, a schema breach outside the candidates) gives
+None, and the loop re-asks for the complete document. ``Ask.response_model`` is the patch schema,
+built per re-ask: one required field per candidate asked (``candidate_a``, ...), each a whole
+candidate whose ``letter``, ``theme`` and ``label`` are fixed to that letter, and the closing
+sections' fields only when a closing rule failed. It goes to the provider exactly as the full
+schema does (``specrun.providers.schemas``), so strict decoding holds the model to those letters.
+
+``merge_patch`` reads the answer the way every answer is read (``specrun.rules.answers.decode``),
+checks its letters before anything is merged, and replaces the asked parts of the previous
+document's JSON by letter; the merged JSON is then judged whole, cross-candidate rules included
+(``specrun.rules.validate_document``). A patch that drops a letter it was asked for, holds one it
+was not asked for, or renames one (its ``letter``, label or theme naming another candidate) is
+not merged: each problem is an SC104 violation at ``patch > KEY`` with the offending text as
+evidence, sent back with the previous document's own violations. So a candidate that was valid
+is never replaced, and what a merged patch broke (``Patched.broke``) is reported.
+"""
+
+import copy
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, WithJsonSchema, create_model
+
+from specrun.context.numbering import NumberingEvidence
+from specrun.context.prompt_pack import PackRules
+from specrun.document.model import SpecCandidate, SpecCandidates, Strict
+from specrun.providers import Answer
+from specrun.rules import Findings, Violation, validate_document
+from specrun.rules.answers import decode
+from specrun.rules.findings import CLOSING, LETTERS
+from specrun.rules.phrases import excerpt
+
+PATCH = "patch"
+CLOSING_FIELDS = tuple(name for name in SpecCandidates.model_fields if name != "candidates")
+WHOLE_DOCUMENT_CODES = frozenset({"SC101"})
+PATCH_HINT = (
+    "Return exactly the parts asked for, under their own keys, each candidate whole with its own "
+    "letter, theme and label; leave every other candidate out."
+)
+
+
+def candidate_key(letter: str) -> str:
+    return f"candidate_{letter.lower()}"
+
+
+def _part(violation: Violation) -> str | None:
+    """The letter or ``CLOSING`` a violation lies in; None when it concerns the whole document.
+    Problems of a refused patch (``patch > ...``) lie in no part: the parts they concern are
+    the ones asked before, still broken in the previous document."""
+    head = violation.location.split(" > ", 1)[0]
+    if head == PATCH:
+        return ""
+    if head == CLOSING:
+        return CLOSING
+    prefix, _, letter = head.partition(" ")
+    if prefix == "Candidate" and letter in LETTERS:
+        return letter
+    return None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a targeted re-ask asks for: these candidates, and the closing sections or not."""
+
+    letters: tuple[str, ...]
+    closing: bool
+
+    @property
+    def parts(self) -> list[str]:
+        return [f"Candidate {letter}" for letter in self.letters] + (
+            [CLOSING] if self.closing else []
+        )
+
+    @property
+    def keys(self) -> list[str]:
+        return [candidate_key(letter) for letter in self.letters] + (
+            list(CLOSING_FIELDS) if self.closing else []
+        )
+
+    def describe(self) -> str:
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+    def response_model(self, rules: PackRules, numbering: NumberingEvidence) -> type[BaseModel]:
+        """The patch schema: the asked candidates under fixed keys, each fixed to its letter,
+        theme and the labels its letter may carry; the closing fields when asked."""
+        themes = {rule.letter: rule.theme for rule in rules.candidates}
+        fields: dict[str, Any] = {
+            candidate_key(letter): (
+                _fixed_candidate(letter, themes[letter], numbering),
+                Field(description=f"Candidate {letter}, rewritten whole and corrected."),
+            )
+            for letter in self.letters
+        }
+        if self.closing:
+            for name in CLOSING_FIELDS:
+                info = SpecCandidates.model_fields[name]
+                fields[name] = (info.annotation, info)
+        model: type[BaseModel] = create_model(
+            "SpecCandidatesPatch",
+            __base__=Strict,
+            __doc__=f"Only {self.describe()} of the result document, corrected.",
+            **fields,
+        )
+        return model
+
+
+def _one_of(*values: str) -> Any:
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
+
+
+def _fixed_candidate(letter: str, theme: str, numbering: NumberingEvidence) -> type[SpecCandidate]:
+    labels = [f"Candidate {letter}"]
+    if numbering.status == "proven":
+        labels += [f"Spec {number:03d}" for number in numbering.available]
+    model: type[SpecCandidate] = create_model(
+        f"Candidate{letter}",
+        __base__=SpecCandidate,
+        letter=(_one_of(letter), Field(description=f"Always '{letter}'.")),
+        label=(_one_of(*labels), SpecCandidate.model_fields["label"]),
+        theme=(_one_of(theme), Field(description=f"Always '{theme}'.")),
+    )
+    return model
+
+
+def targeted_ask(data: object, violations: Iterable[Violation], parsed: bool) -> Ask | None:
+    """The parts to ask for, or None when only the complete document will do. ``data`` is the
+    previous document's JSON; ``parsed`` says whether it fit the result schema, without which a
+    breach in the closing sections is a breach outside the candidates."""
+    if not isinstance(data, dict) or not _four_candidates(data.get("candidates")):
+        return None
+    parts: set[str] = set()
+    for violation in violations:
+        part = _part(violation)
+        if part is None or violation.code in WHOLE_DOCUMENT_CODES:
+            return None
+        if part == CLOSING and not parsed:
+            return None
+        if part:
+            parts.add(part)
+    letters = tuple(letter for letter in LETTERS if letter in parts)
+    if not parts or len(letters) == len(LETTERS):
+        return None
+    return Ask(letters, CLOSING in parts)
+
+
+def _four_candidates(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == len(LETTERS)
+        and all(isinstance(item, dict) for item in value)
+    )
+
+
+@dataclass(frozen=True)
+class Patched:
+    """A patch answer to ``ask``: the merged document's JSON, or None when it was not merged;
+    what it broke that held before."""
+
+    ask: Ask
+    merged: dict[str, Any] | None
+    broke: tuple[Violation, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "asked": self.ask.parts,
+            "merged": self.merged,
+            "broke": [violation.as_dict() for violation in self.broke],
+        }
+
+
+def _problem(key: str, message: str, evidence: object = "") -> Violation:
+    shown = evidence if isinstance(evidence, str) else json.dumps(evidence, ensure_ascii=False)
+    return Violation("SC104", f"{PATCH} > {key}", message, PATCH_HINT, excerpt(shown))
+
+
+def patch_problems(data: dict[str, Any], ask: Ask, themes: dict[str, str]) -> list[Violation]:
+    """Why the patch cannot be merged: letters dropped, not asked for, or renamed."""
+    asked = ask.keys
+    problems = []
+    for key, value in data.items():
+        if key in asked:
+            continue
+        letter = key.removeprefix("candidate_").upper()
+        if letter in LETTERS and key == candidate_key(letter):
+            problems.append(
+                _problem(
+                    key,
+                    f"The patch holds Candidate {letter}, which was not asked for; only "
+                    f"{ask.describe()} may be rewritten.",
+                    value.get("working_title", value) if isinstance(value, dict) else value,
+                )
+            )
+        else:
+            problems.append(
+                _problem(key, f"The patch holds {key!r}, which the patch schema does not have.")
+            )
+    for key in asked:
+        if key not in data:
+            problems.append(
+                _problem(
+                    key,
+                    f"The patch drops {key}, which was asked for.",
+                    ", ".join(data) or "an empty object",
+                )
+            )
+    for letter in ask.letters:
+        candidate = data.get(candidate_key(letter))
+        if isinstance(candidate, dict):
+            problems += _renamed(letter, candidate, themes)
+    return problems
+
+
+def _renamed(letter: str, candidate: dict[str, Any], themes: dict[str, str]) -> list[Violation]:
+    key = candidate_key(letter)
+    found: list[Violation] = []
+    marked = candidate.get("letter")
+    if marked != letter:
+        found.append(_problem(f"{key}.letter", f"Candidate {letter} is marked {marked!r}.", marked))
+    label = candidate.get("label")
+    if isinstance(label, str) and label.startswith("Candidate ") and label != f"Candidate {letter}":
+        found.append(_problem(f"{key}.label", f"Candidate {letter} is labelled {label!r}.", label))
+    theme = candidate.get("theme")
+    other = next((o for o, t in themes.items() if t == theme and o != letter), None)
+    if other is not None:
+        found.append(
+            _problem(
+                f"{key}.theme",
+                f"Candidate {letter} carries Candidate {other}'s theme {theme!r}.",
+                theme,
+            )
+        )
+    if found:
+        found[0] = Violation(
+            found[0].code,
+            found[0].location,
+            f"The patch renames a letter: {found[0].message}",
+            found[0].hint,
+            found[0].evidence,
+        )
+    return found
+
+
+def merged_data(base: dict[str, Any], patch: dict[str, Any], ask: Ask) -> dict[str, Any]:
+    """``base`` with the asked parts replaced by the patch's, by letter."""
+    merged = copy.deepcopy(base)
+    for letter in ask.letters:
+        candidate = dict(patch[candidate_key(letter)])
+        candidate.pop("letter", None)
+        merged["candidates"][LETTERS.index(letter)] = candidate
+    if ask.closing:
+        for name in CLOSING_FIELDS:
+            merged[name] = patch[name]
+    return merged
+
+
+def merge_patch(
+    answer: Answer,
+    ask: Ask,
+    base: dict[str, Any],
+    previous: Sequence[Violation],
+    rules: PackRules,
+    numbering: NumberingEvidence,
+) -> tuple[SpecCandidates | None, Findings, Patched]:
+    """The merged document and its findings, or None and why the patch was not merged."""
+    data, problem = decode(answer)
+    if problem is not None:
+        return None, Findings((problem,)), Patched(ask, None)
+    if not isinstance(data, dict):
+        unusable = _problem(
+            "answer", f"The patch is a JSON {type(data).__name__}, not an object.", data
+        )
+        return None, Findings((unusable,)), Patched(ask, None)
+    themes = {rule.letter: rule.theme for rule in rules.candidates}
+    if problems := patch_problems(data, ask, themes):
+        return None, Findings(tuple(problems)), Patched(ask, None)
+    merged = merged_data(base, data, ask)
+    document, findings = validate_document(merged, rules, numbering)
+    before = {(v.code, v.location) for v in previous}
+    broke = tuple(v for v in findings.violations if (v.code, v.location) not in before)
+    return document, findings, Patched(ask, merged, broke)
+
+
+def targeted_message(ask: Ask, listed: str) -> str:
+    """The re-ask's request: the violations, then only the asked parts, by key."""
+    keys = ", ".join(f"`{key}`" for key in ask.keys)
+    return (
+        f"Your previous answer breaks these rules:\n{listed}\n\n"
+        f"Rewrite only {ask.describe()}: return each of them whole and corrected, as JSON that "
+        f"fits the patch schema, with exactly these keys: {keys}. Every other part of the "
+        "document is kept from your previous answer as it is; do not repeat it."
+    )
