@@ -4,7 +4,7 @@ server on loopback speaking each wire format."""
 import copy
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from support import EXAMPLE, Invoke, result_document
 from wire import (
     Reply,
+    Scripted,
     ScriptedServer,
     SeenRequest,
     anthropic_error,
@@ -19,6 +20,8 @@ from wire import (
     anthropic_truncated,
     openai_error,
     openai_json_answer,
+    patch_answer,
+    requested_schema,
     scripted_judge,
     scripted_server,
 )
@@ -44,10 +47,16 @@ def loopback_config(folder: Path, kind: str, server: ScriptedServer, retries: in
 
 
 def run_against(
-    invoke: Invoke, tmp_path: Path, kind: str, replies: list[Reply], *args: str
+    invoke: Invoke,
+    tmp_path: Path,
+    kind: str,
+    replies: Sequence[Scripted],
+    *args: str,
+    extra: str = "",
 ) -> tuple[Any, ScriptedServer]:
     with scripted_server(replies) as server:
         config = loopback_config(tmp_path, kind, server)
+        config.write_text(config.read_text() + extra)
         result = invoke("run", "--repo", EXAMPLE, "--config", config, *args)
     return result, server
 
@@ -65,9 +74,9 @@ def loop_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
-    replies = [
+    replies: list[Scripted] = [
         anthropic_json_answer(without_livewire_statement(valid_document), cache_write=4000),
-        anthropic_json_answer(valid_document, cache_read=4000),
+        patch_answer("anthropic", valid_document, cache_read=4000),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -77,6 +86,10 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert second["messages"][1]["role"] == "assistant"
     assert "SC302" in second["messages"][2]["content"]
+    patch_schema = second["output_config"]["format"]["schema"]
+    assert patch_schema["required"] == ["candidate_a"]
+    assert patch_schema["additionalProperties"] is False
+    assert "patch of Candidate A merged; valid" in result.stderr
     assert "4,000 cache read, 4,000 cache write tokens" in result.stderr
     assert KEY in " ".join(server.requests[0].headers.values())
     assert not leaked(result, isolated_environment)
@@ -85,9 +98,9 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
 def test_openai_reask_over_the_wire(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
 ) -> None:
-    replies = [
+    replies: list[Scripted] = [
         openai_json_answer(without_livewire_statement(valid_document)),
-        openai_json_answer(valid_document),
+        patch_answer("openai", valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
@@ -95,9 +108,107 @@ def test_openai_reask_over_the_wire(
     first, second = (request.body for request in server.requests)
     assert first["messages"][0] == second["messages"][0]
     assert first["messages"][0]["role"] == "system"
-    assert first["response_format"] == second["response_format"]
-    assert first["response_format"]["json_schema"]["strict"] is True
+    assert first["response_format"]["json_schema"]["name"] == "SpecCandidates"
+    assert second["response_format"]["json_schema"]["name"] == "SpecCandidatesPatch"
+    assert second["response_format"]["json_schema"]["strict"] is True
+    assert list(requested_schema(server.requests[1])["properties"]) == ["candidate_a"]
     assert "SC302 at Candidate A" in second["messages"][3]["content"]
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_a_targeted_reask_through_a_strict_tool(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    isolated_environment: Path,
+    kind: str,
+) -> None:
+    answer = anthropic_json_answer if kind == "anthropic" else openai_json_answer
+    replies: list[Scripted] = [
+        answer(without_livewire_statement(valid_document)),
+        patch_answer(kind, valid_document),
+    ]
+    with scripted_server(replies) as server:
+        config = loopback_config(tmp_path, kind, server)
+        config.write_text(config.read_text() + 'output = "tool"\n')
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == valid_document
+    tools = server.requests[1].body["tools"]
+    if kind == "anthropic":
+        assert tools[0]["name"] == "SpecCandidatesPatch"
+        assert tools[0]["strict"] is True
+    else:
+        assert tools[0]["function"]["name"] == "SpecCandidatesPatch"
+        assert tools[0]["function"]["strict"] is True
+    assert requested_schema(server.requests[1])["required"] == ["candidate_a"]
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["reask"] == "targeted"
+    first, second = record["attempts"]
+    assert first["patch"] is None
+    assert list(json.loads(second["raw"])) == ["candidate_a"]
+    assert second["patch"]["asked"] == ["Candidate A"]
+    assert second["patch"]["merged"] == valid_document
+
+
+def test_reask_full_asks_for_the_whole_document_over_the_wire(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies: list[Scripted] = [
+        openai_json_answer(without_livewire_statement(valid_document)),
+        openai_json_answer(valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, "openai", replies, "--reask", "full")
+    assert result.exit_code == 0, result.stderr
+    first, second = (request.body for request in server.requests)
+    assert first["response_format"] == second["response_format"]
+    assert "complete result document" in second["messages"][3]["content"]
+
+
+def test_reask_full_from_the_config(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies: list[Scripted] = [
+        anthropic_json_answer(without_livewire_statement(valid_document)),
+        anthropic_json_answer(valid_document),
+    ]
+    with scripted_server(replies) as server:
+        config = loopback_config(tmp_path, "anthropic", server)
+        config.write_text('reask = "full"\n' + config.read_text())
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 0, result.stderr
+    assert "output_config" in server.requests[1].body
+    assert requested_schema(server.requests[1])["required"][0] == "candidates"
+
+
+@pytest.mark.parametrize(
+    ("args", "top", "message"),
+    [
+        (("--reask", "partial"), "", "unknown --reask mode 'partial'; use targeted or full"),
+        (("--reask", ""), "", "unknown --reask mode ''; use targeted or full"),
+        ((), 'reask = "partial"\n', "reask: Input should be 'targeted' or 'full'"),
+    ],
+)
+def test_an_unknown_reask_mode_is_refused_before_any_request(
+    invoke: Invoke,
+    tmp_path: Path,
+    isolated_environment: Path,
+    args: tuple[str, ...],
+    top: str,
+    message: str,
+) -> None:
+    with scripted_server([]) as server:
+        config = loopback_config(tmp_path, "anthropic", server)
+        config.write_text(top + config.read_text())
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("specrun: error: ")
+    assert message in line
+    assert server.requests == []
+    assert list(isolated_environment.glob("*")) == []
 
 
 def test_truncated_answer_is_re_asked(
@@ -237,7 +348,7 @@ def test_missing_key_is_refused_before_any_request(
 def run_judged(
     invoke: Invoke,
     tmp_path: Path,
-    replies: list[Reply],
+    replies: Sequence[Scripted],
     judge: Callable[[SeenRequest], Reply],
     extra: str = "",
     top: str = "",
@@ -282,7 +393,10 @@ def test_a_lapse_the_judge_confirms_is_re_asked_over_the_wire(
         calls.append(item)
         return len(calls) == 1
 
-    replies = [anthropic_json_answer(valid_document), anthropic_json_answer(valid_document)]
+    replies: list[Scripted] = [
+        anthropic_json_answer(valid_document),
+        patch_answer("anthropic", valid_document),
+    ]
     judge = scripted_judge("anthropic", first_call_only)
     result, server = run_judged(invoke, tmp_path, replies, judge)
     assert result.exit_code == 0, result.stderr
