@@ -22,12 +22,15 @@ from wire import (
     scripted_server,
 )
 
+from specrun.context.numbering import gather_numbering_evidence
+from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.providers.cassettes import Recording, cassette, recorded_profile, refuse_aliases
 from specrun.providers.schemas import strict_schema
 from specrun.rules.judge import JudgeVerdicts
+from specrun.run.patch import Ask
 from specrun.run.runner import RunResult, execute_run
 from specrun.settings.config import (
     BUILT_IN_PROFILES,
@@ -46,7 +49,7 @@ SHIPPED = {
     "anthropic-exhausted": ("anthropic", False, 3),
     "anthropic-faults": ("anthropic", True, 1),
     "openai-reask": ("openai", True, 2),
-    "local-reask": ("local", True, 2),
+    "local-reask": ("local", True, 3),
 }
 # Every shipped cassette and the provider kind it speaks: the runs, and check --judge.
 KINDS = {
@@ -164,11 +167,18 @@ def recorded_requests(name: str) -> list[tuple[str, dict[str, Any], dict[str, An
 
 
 def asked_for(body: dict[str, Any]) -> type[BaseModel]:
-    """The response model a recorded request asked for: the result document or the verdicts."""
+    """The response model a recorded request asked for: the result document, a targeted
+    re-ask's patch (rebuilt from the parts it names), or the verdicts."""
     if "output_config" in body:
         schema = body["output_config"]["format"]["schema"]
     else:
         schema = body["response_format"]["json_schema"]["schema"]
+    if schema["title"] == "SpecCandidatesPatch":
+        keys = list(schema["properties"])
+        letters = tuple(key[-1].upper() for key in keys if key.startswith("candidate_"))
+        rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+        ask = Ask(letters, "start_first" in keys)
+        return ask.response_model(rules, gather_numbering_evidence(EXAMPLE))
     return JudgeVerdicts if schema["title"] == "JudgeVerdicts" else SpecCandidates
 
 
@@ -203,6 +213,36 @@ def test_recorded_requests_carry_the_native_structured_output(name: str) -> None
 @pytest.mark.parametrize("name", ["anthropic-reask", "openai-reask", "anthropic-judge-check"])
 def test_the_judge_is_asked_for_its_verdicts_in_the_recordings_that_judge(name: str) -> None:
     assert JudgeVerdicts in {asked_for(body) for _, body, _ in recorded_requests(name)}
+
+
+@pytest.mark.parametrize(
+    ("name", "letters"),
+    [
+        ("anthropic-reask", ["candidate_a", "candidate_b"]),
+        ("openai-reask", ["candidate_c"]),
+        ("local-reask", ["candidate_a", "candidate_b"]),
+    ],
+)
+def test_the_reask_recordings_show_a_targeted_reask_answered_by_patch(
+    name: str, letters: list[str]
+) -> None:
+    patches = [
+        (body, answer)
+        for _, body, answer in recorded_requests(name)
+        if asked_for(body).__name__ == "SpecCandidatesPatch"
+    ]
+    [(body, answer)] = patches
+    first = recorded_requests(name)[0][1]
+    if "system" in body:
+        assert body["system"] == first["system"]
+    else:
+        assert body["messages"][0] == first["messages"][0]
+    text = (
+        answer["content"][0]["text"]
+        if "content" in answer
+        else answer["choices"][0]["message"]["content"]
+    )
+    assert list(json.loads(text)) == letters
 
 
 def test_the_openai_compatible_cassette_speaks_to_the_local_server() -> None:
@@ -495,7 +535,7 @@ def test_the_demo_replays_whatever_specrun_model_says(
         f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
         "replaying with that instead of profile openai" in result.stderr
     )
-    assert "replayed 3 of 3 recorded interactions" in result.stderr
+    assert "replayed 4 of 4 recorded interactions" in result.stderr
 
 
 def test_the_demo_replays_whatever_the_repositorys_config_says(
