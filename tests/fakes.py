@@ -21,11 +21,15 @@ class PatchFrom:
 
     def answer(self, request: Request) -> dict[str, Any]:
         patch: dict[str, Any] = {}
-        for key in request.response_model.model_fields:
+        for key, info in request.response_model.model_fields.items():
             if key.startswith("candidate_"):
                 letter = key.removeprefix("candidate_").upper()
                 candidate = self.document["candidates"][ord(letter) - ord("A")]
-                patch[key] = {**candidate, "letter": letter}
+                asked = getattr(info.annotation, "model_fields", {})
+                patch[key] = {
+                    **{name: candidate[name] for name in asked if name != "letter"},
+                    "letter": letter,
+                }
             else:
                 patch[key] = self.document[key]
         return patch

@@ -203,13 +203,18 @@ def requested_schema(request: SeenRequest) -> dict[str, Any]:
     return schema
 
 
-def patch_of(document: dict[str, Any], keys: list[str]) -> dict[str, Any]:
-    """The parts ``keys`` names of ``document``, as a patch: candidates by letter."""
+def patch_of(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The parts a patch schema asks for, taken from ``document``: candidates by letter, whole
+    or the fields their schema names."""
     patch: dict[str, Any] = {}
-    for key in keys:
+    for key, node in schema["properties"].items():
         if key.startswith("candidate_"):
+            if "$ref" in node:
+                node = schema["$defs"][node["$ref"].rpartition("/")[2]]
             letter = key.removeprefix("candidate_").upper()
-            patch[key] = {**document["candidates"][ord(letter) - ord("A")], "letter": letter}
+            candidate = document["candidates"][ord(letter) - ord("A")]
+            fields = [name for name in node["properties"] if name != "letter"]
+            patch[key] = {**{name: candidate[name] for name in fields}, "letter": letter}
         else:
             patch[key] = document[key]
     return patch
@@ -222,7 +227,7 @@ def patch_answer(
     ``corrected``, with output tokens estimated from the JSON returned."""
 
     def answer(request: SeenRequest) -> Reply:
-        patch = patch_of(corrected, list(requested_schema(request)["properties"]))
+        patch = patch_of(corrected, requested_schema(request))
         text = json.dumps(patch)
         tokens = estimated_tokens(text)
         tool = "tools" in request.body

@@ -14,7 +14,7 @@ from specrun.document.model import SpecCandidate, SpecCandidates
 from specrun.providers import Answer, Usage
 from specrun.providers.schemas import strict_schema
 from specrun.rules import Violation
-from specrun.run.patch import Ask, targeted_ask
+from specrun.run.patch import Ask, Part, targeted_ask
 from specrun.run.reask import Outcome, run_attempts
 from specrun.settings.config import ReaskMode, RetryPolicy
 
@@ -41,17 +41,15 @@ def without_livewire(document: dict[str, Any], *indexes: int) -> dict[str, Any]:
     return broken
 
 
-def patch_of(document: dict[str, Any], *letters: str, closing: bool = False) -> dict[str, Any]:
-    """A patch as a model would write it, for ``letters`` of ``document``."""
-    patch: dict[str, Any] = {
-        f"candidate_{letter.lower()}": {
-            **document["candidates"][ord(letter) - ord("A")],
-            "letter": letter,
-        }
-        for letter in letters
-    }
-    if closing:
-        patch |= {key: value for key, value in document.items() if key != "candidates"}
+def patch_of(
+    document: dict[str, Any], *letters: str, fields: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A patch as a model would write it: ``letters`` of ``document``, whole or these fields."""
+    patch: dict[str, Any] = {}
+    for letter in letters:
+        candidate = document["candidates"][ord(letter) - ord("A")]
+        kept = {name: candidate[name] for name in fields} if fields else candidate
+        patch[f"candidate_{letter.lower()}"] = {**kept, "letter": letter}
     return patch
 
 
@@ -65,13 +63,44 @@ def violation(location: str, code: str = "SC302") -> Violation:
 def test_violations_inside_candidates_ask_for_those_candidates_only(
     valid_document: dict[str, Any],
 ) -> None:
-    found = [violation("Candidate C > summary"), violation("Candidate A > explicit_statements.x")]
-    assert targeted_ask(valid_document, found, parsed=True) == Ask(("A", "C"), closing=False)
+    found = [
+        violation("Candidate C > summary"),
+        violation("Candidate A > explicit_statements.x"),
+        violation("Candidate C > key_requirements[5]"),
+        violation("Candidate C > summary", "SC602"),
+    ]
+    assert targeted_ask(valid_document, found, parsed=True) == Ask(
+        (Part("A", ("explicit_statements",)), Part("C", ("summary", "key_requirements"))),
+        closing=False,
+    )
+
+
+@pytest.mark.parametrize("whole", ["direction", "prose", "candidate", "unknown_field", "theme"])
+def test_a_violation_of_the_candidate_as_a_whole_asks_for_all_of_it(
+    valid_document: dict[str, Any], whole: str
+) -> None:
+    found = [violation("Candidate B > slug"), violation(f"Candidate B > {whole}")]
+    code = "SC101" if whole == "theme" else "SC501"
+    if whole == "theme":
+        assert targeted_ask(valid_document, [violation("Candidate B > theme", code)], True) is None
+        return
+    assert targeted_ask(valid_document, found, parsed=True) == Ask((Part("B"),), closing=False)
+
+
+def test_label_and_spec_number_are_asked_for_together(valid_document: dict[str, Any]) -> None:
+    found = [violation("Candidate D > spec_number", "SC201")]
+    assert targeted_ask(valid_document, found, parsed=True) == Ask(
+        (Part("D", ("label", "spec_number")),), closing=False
+    )
 
 
 def test_a_closing_rule_adds_the_closing_sections(valid_document: dict[str, Any]) -> None:
     found = [violation("closing sections > start_first.candidate", "SC701")]
     assert targeted_ask(valid_document, found, parsed=True) == Ask((), closing=True)
+    found.append(violation("Candidate B > slug", "SC103"))
+    assert targeted_ask(valid_document, found, parsed=True) == Ask(
+        (Part("B", ("slug",)),), closing=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,11 +122,14 @@ def test_whole_document_failures_ask_for_the_complete_document(
     assert targeted_ask(valid_document, found, parsed) is None
 
 
-def test_all_four_candidates_broken_ask_for_the_complete_document(
+def test_all_four_candidates_broken_as_a_whole_ask_for_the_complete_document(
     valid_document: dict[str, Any],
 ) -> None:
-    found = [violation(f"Candidate {letter} > summary") for letter in "ABCD"]
+    found = [violation(f"Candidate {letter} > direction", "SC501") for letter in "ABCD"]
     assert targeted_ask(valid_document, found, parsed=True) is None
+    fields = [violation(f"Candidate {letter} > summary") for letter in "ABCD"]
+    ask = targeted_ask(valid_document, fields, parsed=True)
+    assert ask is not None and ask.letters == ("A", "B", "C", "D")
 
 
 def test_a_document_without_four_candidates_is_never_patched(
@@ -114,7 +146,7 @@ def test_a_document_without_four_candidates_is_never_patched(
 def test_the_patch_schema_fixes_the_letters_it_asks_for(
     vendor: str, rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
-    model = Ask(("A", "C"), closing=False).response_model(rules, uncertain)
+    model = Ask((Part("A"), Part("C")), closing=False).response_model(rules, uncertain)
     schema = strict_schema(model, vendor)  # type: ignore[arg-type]
     assert schema["required"] == ["candidate_a", "candidate_c"]
     assert schema["additionalProperties"] is False
@@ -132,7 +164,8 @@ def test_the_patch_schema_fixes_the_letters_it_asks_for(
 def test_the_patch_schema_holds_the_closing_sections_only_when_asked(
     rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
-    closing = strict_schema(Ask(("B",), closing=True).response_model(rules, uncertain), "openai")
+    ask = Ask((Part("B"),), closing=True)
+    closing = strict_schema(ask.response_model(rules, uncertain), "openai")
     assert closing["required"] == [
         "candidate_b",
         "recommended_implementation_order",
@@ -148,7 +181,7 @@ def test_proven_numbering_lets_a_patched_candidate_carry_an_available_number(
     rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
     proven = replace(uncertain, status="proven", available=(139, 140, 141, 142))
-    schema = strict_schema(Ask(("D",), False).response_model(rules, proven), "openai")
+    schema = strict_schema(Ask((Part("D"),), False).response_model(rules, proven), "openai")
     candidate = schema["properties"]["candidate_d"]
     if "$ref" in candidate:
         candidate = schema["$defs"][candidate["$ref"].rpartition("/")[2]]
@@ -159,6 +192,21 @@ def test_proven_numbering_lets_a_patched_candidate_carry_an_available_number(
         "Spec 141",
         "Spec 142",
     ]
+
+
+@pytest.mark.parametrize("vendor", ["anthropic", "openai"])
+def test_a_candidate_asked_for_some_fields_holds_only_those_and_its_letter(
+    vendor: str, rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    ask = Ask((Part("B", ("label", "spec_number", "summary")),), closing=False)
+    schema = strict_schema(ask.response_model(rules, uncertain), vendor)  # type: ignore[arg-type]
+    candidate = schema["properties"]["candidate_b"]
+    if "$ref" in candidate:
+        candidate = schema["$defs"][candidate["$ref"].rpartition("/")[2]]
+    assert candidate["required"] == ["letter", "label", "spec_number", "summary"]
+    assert candidate["additionalProperties"] is False
+    assert candidate["properties"]["letter"]["enum"] == ["B"]
+    assert candidate["properties"]["label"]["enum"] == ["Candidate B"]
 
 
 # The loop: a targeted re-ask, merged by letter and judged whole.
@@ -177,10 +225,16 @@ def test_a_lapse_in_one_candidate_asks_for_that_candidate_and_merges_it(
     _, previous, request = reask.turns
     assert json.loads(previous.text) == first
     assert f"SC302 at Candidate D > explicit_statements.{LIVEWIRE}" in request.text
-    assert "Rewrite only Candidate D" in request.text
+    assert "Rewrite only Candidate D (explicit_statements)" in request.text
     patched = outcome.attempts[1].patch
     assert patched is not None
-    assert patched.as_dict()["asked"] == ["Candidate D"]
+    assert patched.as_dict()["asked"] == ["Candidate D (explicit_statements)"]
+    assert json.loads(outcome.attempts[1].answer.raw) == {
+        "candidate_d": {
+            "explicit_statements": valid_document["candidates"][3]["explicit_statements"],
+            "letter": "D",
+        }
+    }
     assert patched.merged == valid_document
     assert patched.broke == ()
 
@@ -210,20 +264,22 @@ def test_a_closing_lapse_asks_for_the_closing_sections_alone(
 def test_the_merged_document_is_judged_whole_and_what_the_patch_broke_is_reported(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
+    first = copy.deepcopy(valid_document)
+    first["candidates"][0]["slug"] = "Queued Execution"
     clash = copy.deepcopy(valid_document)
     clash["candidates"][0]["slug"] = valid_document["candidates"][1]["slug"]
-    provider = ScriptedProvider(
-        without_livewire(valid_document, 0), PatchFrom(clash), PatchFrom(valid_document)
-    )
+    provider = ScriptedProvider(first, PatchFrom(clash), PatchFrom(valid_document))
     outcome = attempts(provider, rules, uncertain)
+    assert list(provider.requests[1].response_model.model_fields) == ["candidate_a"]
     second = outcome.attempts[1]
     assert second.patch is not None
-    assert {(v.code, v.location) for v in second.patch.broke} == {
+    assert {(v.code, v.location) for v in second.violations} == {
         ("SC103", "Candidate A > slug"),
         ("SC103", "Candidate B > slug"),
     }
+    assert [(v.code, v.location) for v in second.patch.broke] == [("SC103", "Candidate B > slug")]
     assert list(provider.requests[2].response_model.model_fields) == ["candidate_a", "candidate_b"]
-    assert outcome.document is not None
+    assert outcome.document == SpecCandidates.model_validate(valid_document)
 
 
 @pytest.mark.parametrize(
@@ -234,6 +290,16 @@ def test_the_merged_document_is_judged_whole_and_what_the_patch_broke_is_reporte
             lambda p: p.update(candidate_b={"working_title": "Tenant query canon, rewritten"}),
             "patch > candidate_b",
             "Tenant query canon, rewritten",
+        ),
+        (
+            lambda p: p["candidate_a"].pop("explicit_statements"),
+            "patch > candidate_a.explicit_statements",
+            "letter",
+        ),
+        (
+            lambda p: p["candidate_d"].update(slug="livewire-locking"),
+            "patch > candidate_d.slug",
+            "livewire-locking",
         ),
         (lambda p: p["candidate_a"].update(letter="B"), "patch > candidate_a.letter", "B"),
         (
@@ -248,7 +314,16 @@ def test_the_merged_document_is_judged_whole_and_what_the_patch_broke_is_reporte
         ),
         (lambda p: p.update(summary="x"), "patch > summary", ""),
     ],
-    ids=["drops", "not-asked", "renamed-letter", "renamed-label", "renamed-theme", "foreign"],
+    ids=[
+        "drops",
+        "not-asked",
+        "drops-field",
+        "field-not-asked",
+        "renamed-letter",
+        "renamed-label",
+        "renamed-theme",
+        "foreign",
+    ],
 )
 def test_a_patch_with_the_wrong_letters_is_never_merged_and_is_re_asked(
     valid_document: dict[str, Any],
@@ -259,7 +334,7 @@ def test_a_patch_with_the_wrong_letters_is_never_merged_and_is_re_asked(
     evidence: str,
 ) -> None:
     first = without_livewire(valid_document, 0, 3)
-    bad = patch_of(valid_document, "A", "D")
+    bad = patch_of(valid_document, "A", "D", fields=("explicit_statements",))
     mangle(bad)
     provider = ScriptedProvider(first, bad, PatchFrom(valid_document))
     outcome = attempts(provider, rules, uncertain)
@@ -283,21 +358,27 @@ def test_a_candidate_that_was_valid_is_never_replaced(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
     first = without_livewire(valid_document, 0)
-    sneaky = patch_of(valid_document, "A", "B")
+    sneaky = patch_of(valid_document, "A", "B", fields=("explicit_statements",))
     sneaky["candidate_b"]["summary"] = "A rewritten summary nobody asked for."
+    sneaky["candidate_a"]["goals"] = ["A goal nobody asked for."]
     provider = ScriptedProvider(first, sneaky)
     outcome = attempts(provider, rules, uncertain, max_attempts=2)
     assert outcome.document is None
     assert outcome.best.number == 1
     assert outcome.best.document is not None
-    assert outcome.best.document.candidates[1].summary == valid_document["candidates"][1]["summary"]
+    kept = outcome.best.document
+    assert kept.candidates[1].summary == valid_document["candidates"][1]["summary"]
+    assert kept.candidates[0].goals == valid_document["candidates"][0]["goals"]
+    problems = {v.location for v in outcome.attempts[1].violations}
+    assert problems == {"patch > candidate_b", "patch > candidate_a.goals"}
 
 
 def test_a_cut_off_patch_re_asks_the_complete_document_from_the_last_one(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
     first = without_livewire(valid_document, 3)
-    cut = Answer(json.dumps(patch_of(valid_document, "D"))[:200], Usage(), "max_tokens")
+    text = json.dumps(patch_of(valid_document, "D", fields=("explicit_statements",)))
+    cut = Answer(text[:60], Usage(), "max_tokens")
     provider = ScriptedProvider(first, cut, valid_document)
     outcome = attempts(provider, rules, uncertain)
     assert outcome.document is not None

@@ -89,7 +89,7 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     patch_schema = second["output_config"]["format"]["schema"]
     assert patch_schema["required"] == ["candidate_a"]
     assert patch_schema["additionalProperties"] is False
-    assert "patch of Candidate A merged; valid" in result.stderr
+    assert "patch of Candidate A (explicit_statements) merged; valid" in result.stderr
     assert "4,000 cache read, 4,000 cache write tokens" in result.stderr
     assert KEY in " ".join(server.requests[0].headers.values())
     assert not leaked(result, isolated_environment)
@@ -147,8 +147,13 @@ def test_a_targeted_reask_through_a_strict_tool(
     assert record["reask"] == "targeted"
     first, second = record["attempts"]
     assert first["patch"] is None
-    assert list(json.loads(second["raw"])) == ["candidate_a"]
-    assert second["patch"]["asked"] == ["Candidate A"]
+    assert json.loads(second["raw"]) == {
+        "candidate_a": {
+            "explicit_statements": valid_document["candidates"][0]["explicit_statements"],
+            "letter": "A",
+        }
+    }
+    assert second["patch"]["asked"] == ["Candidate A (explicit_statements)"]
     assert second["patch"]["merged"] == valid_document
 
 

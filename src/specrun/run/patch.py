@@ -4,23 +4,28 @@ When every violation of an answer lies inside some candidates or the closing sec
 ``targeted_ask`` returns the ``Ask`` for exactly those parts; anything that concerns the whole
 document (an unreadable or cut-off answer, SC101, a schema breach outside the candidates) gives
 None, and the loop re-asks for the complete document. ``Ask.response_model`` is the patch schema,
-built per re-ask: one required field per candidate asked (``candidate_a``, ...), each a whole
-candidate whose ``letter``, ``theme`` and ``label`` are fixed to that letter, and the closing
-sections' fields only when a closing rule failed. It goes to the provider exactly as the full
-schema does (``specrun.providers.schemas``), so strict decoding holds the model to those letters.
+built per re-ask: one required field per candidate asked (``candidate_a``, ...) whose ``letter``
+(and ``theme`` and ``label``, where asked) is fixed to that letter, and the closing sections'
+fields only when a closing rule failed. A candidate whose violations all name its fields is asked
+for those fields alone (``label`` and ``spec_number`` go together); one with a violation of the
+candidate as a whole (its directions, its prose, a malformed candidate) is asked for whole. The
+schema goes to the provider exactly as the full schema does (``specrun.providers.schemas``), so
+strict decoding holds the model to those letters and fields.
 
 ``merge_patch`` reads the answer the way every answer is read (``specrun.rules.answers.decode``),
-checks its letters before anything is merged, and replaces the asked parts of the previous
-document's JSON by letter; the merged JSON is then judged whole, cross-candidate rules included
-(``specrun.rules.validate_document``). A patch that drops a letter it was asked for, holds one it
-was not asked for, or renames one (its ``letter``, label or theme naming another candidate) is
-not merged: each problem is an SC104 violation at ``patch > KEY`` with the offending text as
-evidence, sent back with the previous document's own violations. So a candidate that was valid
-is never replaced, and what a merged patch broke (``Patched.broke``) is reported.
+checks its letters and fields before anything is merged, and replaces the asked parts of the
+previous document's JSON by letter and field; the merged JSON is then judged whole,
+cross-candidate rules included (``specrun.rules.validate_document``). A patch that drops a letter
+or field it was asked for, holds one it was not asked for, or renames a letter (its ``letter``,
+label or theme naming another candidate) is not merged: each problem is an SC104 violation at
+``patch > KEY`` with the offending text as evidence, sent back with the previous document's own
+violations. So a candidate, or a field, that was valid is never replaced, and what a merged patch
+broke (``Patched.broke``) is reported.
 """
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -49,37 +54,63 @@ def candidate_key(letter: str) -> str:
     return f"candidate_{letter.lower()}"
 
 
-def _part(violation: Violation) -> str | None:
-    """The letter or ``CLOSING`` a violation lies in; None when it concerns the whole document.
-    Problems of a refused patch (``patch > ...``) lie in no part: the parts they concern are
-    the ones asked before, still broken in the previous document."""
-    head = violation.location.split(" > ", 1)[0]
+FIELDS = tuple(SpecCandidate.model_fields)
+TOGETHER = {"label": ("label", "spec_number"), "spec_number": ("label", "spec_number")}
+FIELD_HEAD = re.compile(r"[^.\[]+")
+
+
+def _part(violation: Violation) -> tuple[str, str | None] | None:
+    """Where a violation lies: a letter and the candidate field it names (None: the candidate
+    as a whole), or ``CLOSING``; None when it concerns the whole document. Problems of a refused
+    patch (``patch > ...``) lie in no part (``("", None)``): the parts they concern are the ones
+    asked before, still broken in the previous document."""
+    head, _, rest = violation.location.partition(" > ")
     if head == PATCH:
-        return ""
+        return "", None
     if head == CLOSING:
-        return CLOSING
+        return CLOSING, None
     prefix, _, letter = head.partition(" ")
-    if prefix == "Candidate" and letter in LETTERS:
-        return letter
-    return None
+    if prefix != "Candidate" or letter not in LETTERS:
+        return None
+    named = FIELD_HEAD.match(rest)
+    field = named.group(0) if named else None
+    return letter, field if field in FIELDS and field != "theme" else None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One candidate to rewrite: these fields of it, or (``fields`` empty) all of it."""
+
+    letter: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return candidate_key(self.letter)
+
+    def describe(self) -> str:
+        named = f" ({', '.join(self.fields)})" if self.fields else ""
+        return f"Candidate {self.letter}{named}"
 
 
 @dataclass(frozen=True)
 class Ask:
     """What a targeted re-ask asks for: these candidates, and the closing sections or not."""
 
-    letters: tuple[str, ...]
+    candidates: tuple[Part, ...]
     closing: bool
 
     @property
+    def letters(self) -> tuple[str, ...]:
+        return tuple(part.letter for part in self.candidates)
+
+    @property
     def parts(self) -> list[str]:
-        return [f"Candidate {letter}" for letter in self.letters] + (
-            [CLOSING] if self.closing else []
-        )
+        return [part.describe() for part in self.candidates] + ([CLOSING] if self.closing else [])
 
     @property
     def keys(self) -> list[str]:
-        return [candidate_key(letter) for letter in self.letters] + (
+        return [part.key for part in self.candidates] + (
             list(CLOSING_FIELDS) if self.closing else []
         )
 
@@ -88,15 +119,15 @@ class Ask:
         return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
     def response_model(self, rules: PackRules, numbering: NumberingEvidence) -> type[BaseModel]:
-        """The patch schema: the asked candidates under fixed keys, each fixed to its letter,
-        theme and the labels its letter may carry; the closing fields when asked."""
+        """The patch schema: the asked candidates under fixed keys, each fixed to its letter
+        (and its theme and the labels its letter may carry); the closing fields when asked."""
         themes = {rule.letter: rule.theme for rule in rules.candidates}
         fields: dict[str, Any] = {
-            candidate_key(letter): (
-                _fixed_candidate(letter, themes[letter], numbering),
-                Field(description=f"Candidate {letter}, rewritten whole and corrected."),
+            part.key: (
+                _fixed_candidate(part, themes[part.letter], numbering),
+                Field(description=f"{part.describe()}, rewritten and corrected."),
             )
-            for letter in self.letters
+            for part in self.candidates
         }
         if self.closing:
             for name in CLOSING_FIELDS:
@@ -115,18 +146,26 @@ def _one_of(*values: str) -> Any:
     return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
 
 
-def _fixed_candidate(letter: str, theme: str, numbering: NumberingEvidence) -> type[SpecCandidate]:
+def _fixed_candidate(part: Part, theme: str, numbering: NumberingEvidence) -> type[BaseModel]:
+    """A whole candidate, or only the asked fields of one, marked with its fixed letter."""
+    letter = part.letter
     labels = [f"Candidate {letter}"]
     if numbering.status == "proven":
         labels += [f"Spec {number:03d}" for number in numbering.available]
-    model: type[SpecCandidate] = create_model(
-        f"Candidate{letter}",
-        __base__=SpecCandidate,
-        letter=(_one_of(letter), Field(description=f"Always '{letter}'.")),
-        label=(_one_of(*labels), SpecCandidate.model_fields["label"]),
-        theme=(_one_of(theme), Field(description=f"Always '{theme}'.")),
-    )
-    return model
+    fixed: dict[str, Any] = {
+        "letter": (_one_of(letter), Field(description=f"Always '{letter}'.")),
+        "label": (_one_of(*labels), SpecCandidate.model_fields["label"]),
+        "theme": (_one_of(theme), Field(description=f"Always '{theme}'.")),
+    }
+    if not part.fields:
+        model: type[BaseModel] = create_model(f"Candidate{letter}", __base__=SpecCandidate, **fixed)
+        return model
+    fields: dict[str, Any] = {"letter": fixed["letter"]}
+    for name in part.fields:
+        info = SpecCandidate.model_fields[name]
+        fields[name] = fixed.get(name, (info.annotation, info))
+    partial: type[BaseModel] = create_model(f"Candidate{letter}Fields", __base__=Strict, **fields)
+    return partial
 
 
 def targeted_ask(data: object, violations: Iterable[Violation], parsed: bool) -> Ask | None:
@@ -135,19 +174,33 @@ def targeted_ask(data: object, violations: Iterable[Violation], parsed: bool) ->
     breach in the closing sections is a breach outside the candidates."""
     if not isinstance(data, dict) or not _four_candidates(data.get("candidates")):
         return None
-    parts: set[str] = set()
+    fields: dict[str, set[str] | None] = {}
+    closing = False
     for violation in violations:
         part = _part(violation)
         if part is None or violation.code in WHOLE_DOCUMENT_CODES:
             return None
-        if part == CLOSING and not parsed:
-            return None
-        if part:
-            parts.add(part)
-    letters = tuple(letter for letter in LETTERS if letter in parts)
-    if not parts or len(letters) == len(LETTERS):
+        place, field = part
+        if place == CLOSING:
+            if not parsed:
+                return None
+            closing = True
+        elif place:
+            named = fields.setdefault(place, set())
+            if field is None or named is None:
+                fields[place] = None
+            else:
+                named.update(TOGETHER.get(field, (field,)))
+    if not fields and not closing:
         return None
-    return Ask(letters, CLOSING in parts)
+    if len(fields) == len(LETTERS) and all(named is None for named in fields.values()):
+        return None
+    candidates = tuple(
+        Part(letter, tuple(name for name in FIELDS if name in (fields[letter] or ())))
+        for letter in LETTERS
+        if letter in fields
+    )
+    return Ask(candidates, closing)
 
 
 def _four_candidates(value: object) -> bool:
@@ -210,11 +263,37 @@ def patch_problems(data: dict[str, Any], ask: Ask, themes: dict[str, str]) -> li
                     ", ".join(data) or "an empty object",
                 )
             )
-    for letter in ask.letters:
-        candidate = data.get(candidate_key(letter))
+    for part in ask.candidates:
+        candidate = data.get(part.key)
         if isinstance(candidate, dict):
-            problems += _renamed(letter, candidate, themes)
+            problems += _renamed(part.letter, candidate, themes)
+            if part.fields:
+                problems += _fields(part, candidate)
     return problems
+
+
+def _fields(part: Part, candidate: dict[str, Any]) -> list[Violation]:
+    """A candidate asked for some fields must hold exactly those (and its letter)."""
+    asked = {"letter", *part.fields}
+    found = [
+        _problem(
+            f"{part.key}.{name}",
+            f"The patch holds {name} of Candidate {part.letter}, which was not asked for.",
+            candidate[name],
+        )
+        for name in candidate
+        if name not in asked
+    ]
+    found += [
+        _problem(
+            f"{part.key}.{name}",
+            f"The patch drops {name} of Candidate {part.letter}, which was asked for.",
+            ", ".join(candidate),
+        )
+        for name in part.fields
+        if name not in candidate
+    ]
+    return found
 
 
 def _renamed(letter: str, candidate: dict[str, Any], themes: dict[str, str]) -> list[Violation]:
@@ -248,12 +327,16 @@ def _renamed(letter: str, candidate: dict[str, Any], themes: dict[str, str]) -> 
 
 
 def merged_data(base: dict[str, Any], patch: dict[str, Any], ask: Ask) -> dict[str, Any]:
-    """``base`` with the asked parts replaced by the patch's, by letter."""
+    """``base`` with the asked parts replaced by the patch's, by letter and field."""
     merged = copy.deepcopy(base)
-    for letter in ask.letters:
-        candidate = dict(patch[candidate_key(letter)])
+    for part in ask.candidates:
+        candidate = dict(patch[part.key])
         candidate.pop("letter", None)
-        merged["candidates"][LETTERS.index(letter)] = candidate
+        index = LETTERS.index(part.letter)
+        if part.fields:
+            merged["candidates"][index] = {**merged["candidates"][index], **candidate}
+        else:
+            merged["candidates"][index] = candidate
     if ask.closing:
         for name in CLOSING_FIELDS:
             merged[name] = patch[name]
@@ -292,7 +375,8 @@ def targeted_message(ask: Ask, listed: str) -> str:
     keys = ", ".join(f"`{key}`" for key in ask.keys)
     return (
         f"Your previous answer breaks these rules:\n{listed}\n\n"
-        f"Rewrite only {ask.describe()}: return each of them whole and corrected, as JSON that "
-        f"fits the patch schema, with exactly these keys: {keys}. Every other part of the "
-        "document is kept from your previous answer as it is; do not repeat it."
+        f"Rewrite only {ask.describe()}: return each of them corrected (a candidate named "
+        "without fields: whole; one with fields: exactly those fields), as JSON that fits the "
+        f"patch schema, with exactly these keys: {keys}. Every other part of the document is "
+        "kept from your previous answer as it is; do not repeat it."
     )
