@@ -30,7 +30,7 @@ from specrun.gates.credentials import scrub
 from specrun.providers.cassettes import Recording, cassette, recorded_profile, refuse_aliases
 from specrun.providers.schemas import strict_schema
 from specrun.rules.judge import JudgeVerdicts
-from specrun.run.patch import Ask
+from specrun.run.patch import Ask, Part
 from specrun.run.runner import RunResult, execute_run
 from specrun.settings.config import (
     BUILT_IN_PROFILES,
@@ -166,6 +166,18 @@ def recorded_requests(name: str) -> list[tuple[str, dict[str, Any], dict[str, An
     ]
 
 
+def asked_parts(schema: dict[str, Any]) -> Ask:
+    """The parts a recorded patch schema names: each candidate whole, or the fields it holds."""
+    parts = []
+    for key, node in schema["properties"].items():
+        if key.startswith("candidate_"):
+            if "$ref" in node:
+                node = schema["$defs"][node["$ref"].rpartition("/")[2]]
+            fields = () if "theme" in node["properties"] else tuple(node["properties"])[1:]
+            parts.append(Part(key[-1].upper(), fields))
+    return Ask(tuple(parts), "start_first" in schema["properties"])
+
+
 def asked_for(body: dict[str, Any]) -> type[BaseModel]:
     """The response model a recorded request asked for: the result document, a targeted
     re-ask's patch (rebuilt from the parts it names), or the verdicts."""
@@ -174,11 +186,8 @@ def asked_for(body: dict[str, Any]) -> type[BaseModel]:
     else:
         schema = body["response_format"]["json_schema"]["schema"]
     if schema["title"] == "SpecCandidatesPatch":
-        keys = list(schema["properties"])
-        letters = tuple(key[-1].upper() for key in keys if key.startswith("candidate_"))
         rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
-        ask = Ask(letters, "start_first" in keys)
-        return ask.response_model(rules, gather_numbering_evidence(EXAMPLE))
+        return asked_parts(schema).response_model(rules, gather_numbering_evidence(EXAMPLE))
     return JudgeVerdicts if schema["title"] == "JudgeVerdicts" else SpecCandidates
 
 

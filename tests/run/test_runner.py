@@ -34,7 +34,10 @@ def test_the_demo_replays_the_reask_and_prints_markdown(invoke: Invoke) -> None:
     assert "SC302 Candidate A > explicit_statements" in result.stderr
     assert "re-asking" in result.stderr
     assert "attempt 2: claude-sonnet-5-5" in result.stderr
-    assert "patch of Candidate A and Candidate B merged; valid" in result.stderr
+    assert (
+        "patch of Candidate A (explicit_statements) and Candidate B (label, spec_number) "
+        "merged; valid"
+    ) in result.stderr
     assert "replayed 4 of 4 recorded interactions" in result.stderr
 
 
