@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from fakes import PatchFrom, ScriptedProvider
+from fakes import PatchFrom, ScriptedProvider, verdicts
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -16,7 +16,8 @@ from specrun.providers.schemas import strict_schema
 from specrun.rules import Violation
 from specrun.run.patch import Ask, Part, targeted_ask
 from specrun.run.reask import Outcome, run_attempts
-from specrun.settings.config import ReaskMode, RetryPolicy
+from specrun.run.runner import judge_with
+from specrun.settings.config import BUILT_IN_PROFILES, JudgeSettings, ReaskMode, RetryPolicy
 
 SYSTEM = "the system prompt"
 LIVEWIRE = "livewire_public_state_untrusted"
@@ -446,3 +447,41 @@ def test_an_oversized_patch_keeps_the_document_it_was_meant_to_patch(
     third = provider.requests[2]
     assert third.response_model is SpecCandidates
     assert json.loads(third.turns[1].text) == first
+
+
+D_QUOTE = "Spec 138 owns the OnboardingDraft identity"
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_item_the_judge_cleared_in_an_unpatched_part_is_not_judged_again(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(verdicts(("R1", "holds", D_QUOTE)))
+    settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
+    lines: list[str] = []
+    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, lines.append)
+    provider = ScriptedProvider(without_livewire(valid_document, 0), PatchFrom(valid_document))
+    outcome = run_attempts(provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging)
+    assert outcome.document is not None
+    first, second = outcome.attempts
+    assert first.judged is not None and first.needs_review == ()
+    assert second.judged is None
+    assert second.needs_review == ()
+    assert len(judge.requests) == 1
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_item_the_judge_found_broken_is_re_asked_and_judged_again(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    judge = ScriptedProvider(
+        verdicts(("R1", "broken", D_QUOTE)), verdicts(("R1", "holds", D_QUOTE))
+    )
+    settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
+    lines: list[str] = []
+    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, lines.append)
+    provider = ScriptedProvider(valid_document, PatchFrom(valid_document))
+    outcome = run_attempts(provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging)
+    assert outcome.document is not None
+    assert list(provider.requests[1].response_model.model_fields) == ["candidate_d"]
+    assert len(judge.requests) == 2

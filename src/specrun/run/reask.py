@@ -13,8 +13,10 @@ answer or when ``max_attempts`` answers have been judged.
 With ``reask="targeted"`` (the default) a re-ask asks only for the parts that broke a rule, when
 every violation lies inside some candidates or the closing sections (``specrun.run.patch``): the
 request carries the patch schema, the previous document and its violations; the answer is merged
-by letter and the merged document judged whole. A patch that could not be merged is sent back as
-violations, with the previous document's own, and the previous document stays the one to patch.
+by letter and the merged document judged whole. An item the judge found holding stays decided
+where the patch left its text as it was, so the judge is not asked about it again. A patch that
+could not be merged is sent back as violations, with the previous document's own, and the
+previous document stays the one to patch.
 ``reask="full"`` always asks for the complete document.
 """
 
@@ -210,6 +212,7 @@ def run_attempts(
     turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
     basis: Basis | None = None
     ask: Ask | None = None
+    held: set[ReviewItem] = set()
     for number in range(1, max_attempts + 1):
         model = SpecCandidates if ask is None else ask.response_model(rules, numbering)
         request = Request(system_prompt, turns, model)
@@ -224,6 +227,9 @@ def run_attempts(
         else:
             document, findings, patched = merge_patch(
                 answer, ask, basis.data, basis.violations, rules, numbering
+            )
+            findings = Findings(
+                findings.violations, tuple(i for i in findings.needs_review if i not in held)
             )
         seconds = time.monotonic() - started
         judged = None
@@ -259,6 +265,8 @@ def run_attempts(
         on_attempt(attempt)
         if attempt.valid:
             break
+        if judged is not None:
+            held |= {ruling.item for ruling in judged.rulings if ruling.holds}
         basis = _basis(attempt, basis, max_answer_bytes)
         ask = _next_ask(attempt, basis, reask)
         sent = replace(attempt, violations=_outstanding(attempt, basis))
