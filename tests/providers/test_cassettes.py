@@ -544,7 +544,7 @@ def test_the_demo_replays_whatever_specrun_model_says(
         f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
         "replaying with that instead of profile openai" in result.stderr
     )
-    assert "replayed 4 of 4 recorded interactions" in result.stderr
+    assert "replayed 3 of 3 recorded interactions" in result.stderr
 
 
 def test_the_demo_replays_whatever_the_repositorys_config_says(

@@ -38,7 +38,7 @@ def test_the_demo_replays_the_reask_and_prints_markdown(invoke: Invoke) -> None:
         "patch of Candidate A (explicit_statements) and Candidate B (label, spec_number) "
         "merged; valid"
     ) in result.stderr
-    assert "replayed 4 of 4 recorded interactions" in result.stderr
+    assert "replayed 3 of 3 recorded interactions" in result.stderr
 
 
 def test_the_demo_shows_the_judge_deciding_an_unsure_item(invoke: Invoke) -> None:
@@ -52,7 +52,7 @@ def test_the_demo_shows_the_judge_deciding_an_unsure_item(invoke: Invoke) -> Non
         "SC401 Candidate D > boundary_to_existing_specs: holds: 'this candidate hardens how the "
         "Livewire onboarding steps hold and validate state around that draft'"
     ) in result.stderr
-    assert "usage over 2 attempt(s) and 2 judge call(s)" in result.stderr
+    assert "usage over 2 attempt(s) and 1 judge call(s)" in result.stderr
 
 
 def test_json_goes_to_stdout_and_progress_to_stderr(invoke: Invoke) -> None:
