@@ -673,3 +673,82 @@ def test_a_servers_error_message_reaches_the_terminal_escaped(
     last = result.stderr.strip().splitlines()[-1]
     assert "bad \\x1b]0;owned\\x07 request U+202E\\x1b[2J" in last
     assert "\x1b" not in result.stderr
+
+
+def mangled_patch(
+    kind: str, document: dict[str, Any], mangle: Callable[[dict[str, Any]], None]
+) -> Callable[[SeenRequest], Reply]:
+    """A targeted re-ask answered with a patch of the wrong letters."""
+    corrected = patch_answer(kind, document)
+
+    def answer(request: SeenRequest) -> Reply:
+        reply = corrected(request)
+        content = reply.body["content"] if kind == "anthropic" else None
+        text = content[0]["text"] if content else reply.body["choices"][0]["message"]["content"]
+        patch = json.loads(text)
+        mangle(patch)
+        if content:
+            content[0]["text"] = json.dumps(patch)
+        else:
+            reply.body["choices"][0]["message"]["content"] = json.dumps(patch)
+        return reply
+
+    return answer
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_a_patch_holding_a_letter_not_asked_for_is_re_asked_not_merged(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    isolated_environment: Path,
+    kind: str,
+) -> None:
+    intruder = {"working_title": "Tenant query canon, rewritten unasked", "letter": "B"}
+    answer = anthropic_json_answer if kind == "anthropic" else openai_json_answer
+    replies: list[Scripted] = [
+        answer(without_livewire_statement(valid_document)),
+        mangled_patch(kind, valid_document, lambda patch: patch.update(candidate_b=intruder)),
+        patch_answer(kind, valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, kind, replies, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == valid_document
+    assert "patch of Candidate A (explicit_statements) not merged" in result.stderr
+    assert (
+        "SC104 patch > candidate_b: The patch holds Candidate B, which was not asked for; only "
+        "Candidate A (explicit_statements) may be rewritten. Evidence: 'Tenant query canon, "
+        "rewritten unasked'"
+    ) in result.stderr
+    second, third = (requested_schema(request) for request in server.requests[1:])
+    assert second == third
+    [record_path] = isolated_environment.glob("*.json")
+    attempts = json.loads(record_path.read_text())["attempts"]
+    assert attempts[1]["patch"]["merged"] is None
+    assert attempts[1]["violations"][0]["location"] == "patch > candidate_b"
+    assert attempts[2]["patch"]["merged"] == valid_document
+
+
+def test_a_patch_that_renames_its_letter_until_the_end_exits_1_with_the_first_draft(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    def renamed(patch: dict[str, Any]) -> None:
+        patch["candidate_a"]["letter"] = "C"
+
+    replies: list[Scripted] = [
+        openai_json_answer(without_livewire_statement(valid_document)),
+        mangled_patch("openai", valid_document, renamed),
+    ]
+    result, _ = run_against(invoke, tmp_path, "openai", replies, "--max-attempts", "2")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        "patch of Candidate A (explicit_statements) not merged; unusable: patch > "
+        "candidate_a.letter: The patch renames a letter: Candidate A is marked 'C'."
+    ) in result.stderr
+    assert "SC302 Candidate A > explicit_statements" in result.stderr.splitlines()[-2]
+    assert "the best draft (attempt 1)" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "invalid"
+    assert record["best_draft"] == without_livewire_statement(valid_document)
