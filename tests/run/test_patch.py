@@ -459,7 +459,8 @@ def test_an_item_the_judge_cleared_in_an_unpatched_part_is_not_judged_again(
     judge = ScriptedProvider(verdicts(("R1", "holds", D_QUOTE)))
     settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
     lines: list[str] = []
-    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, lines.append)
+    waits: list[float] = []
+    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, waits.append)
     provider = ScriptedProvider(without_livewire(valid_document, 0), PatchFrom(valid_document))
     outcome = run_attempts(provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging)
     assert outcome.document is not None
@@ -479,9 +480,30 @@ def test_an_item_the_judge_found_broken_is_re_asked_and_judged_again(
     )
     settings = JudgeSettings("anthropic", BUILT_IN_PROFILES["anthropic"])
     lines: list[str] = []
-    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, lines.append)
+    waits: list[float] = []
+    judging = judge_with(judge, settings, rules, RetryPolicy(), lines.append, waits.append)
     provider = ScriptedProvider(valid_document, PatchFrom(valid_document))
     outcome = run_attempts(provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging)
     assert outcome.document is not None
     assert list(provider.requests[1].response_model.model_fields) == ["candidate_d"]
     assert len(judge.requests) == 2
+
+
+def test_what_a_refused_patch_quotes_is_short_and_escaped(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    bad = patch_of(valid_document, "A", fields=("explicit_statements",))
+    hostile = "\x1b[31m\u202e" + "k" * 100_000 + "\ud800"
+    bad[hostile] = {"x": 1}
+    bad["candidate_a"]["letter"] = "\x1b]0;owned\x07" * 1000
+    provider = ScriptedProvider(without_livewire(valid_document, 0), json.dumps(bad))
+    outcome = attempts(provider, rules, uncertain, max_attempts=2)
+    problems = outcome.attempts[1].violations
+    hostile_key, renamed = (v.location for v in problems)
+    assert hostile_key.startswith("patch > \\x1b[31m\\u202ekkk")
+    assert renamed == "patch > candidate_a.letter"
+    for problem in problems:
+        for text in (problem.location, problem.message, problem.evidence):
+            assert len(text) < 400
+            assert text.isprintable()
+            text.encode("utf-8")

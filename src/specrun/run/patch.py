@@ -34,20 +34,27 @@ from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
-from specrun.document.model import SpecCandidate, SpecCandidates, Strict
+from specrun.document.model import (
+    SpecCandidate,
+    SpecCandidates,
+    Strict,
+    without_lone_surrogates,
+)
 from specrun.providers import Answer
 from specrun.rules import Findings, Violation, validate_document
 from specrun.rules.answers import decode
 from specrun.rules.findings import CLOSING, LETTERS
-from specrun.rules.phrases import excerpt
+from specrun.rules.phrases import EXCERPT_LIMIT, excerpt
 
 PATCH = "patch"
 CLOSING_FIELDS = tuple(name for name in SpecCandidates.model_fields if name != "candidates")
 WHOLE_DOCUMENT_CODES = frozenset({"SC101"})
 PATCH_HINT = (
-    "Return exactly the parts asked for, under their own keys, each candidate whole with its own "
-    "letter, theme and label; leave every other candidate out."
+    "Return exactly the parts asked for, under their own keys: each candidate with its own letter "
+    "and the fields asked for (all of them for a candidate asked for whole); leave every other "
+    "candidate and field out."
 )
+NAME_LIMIT = 60
 
 
 def candidate_key(letter: str) -> str:
@@ -228,9 +235,20 @@ class Patched:
         }
 
 
+def _shown(value: object, limit: int = NAME_LIMIT) -> str:
+    """A value from the patch as a message may quote it: one line, short, encodable, with
+    control and bidi characters escaped."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    shown = without_lone_surrogates(excerpt(text, limit))
+    escaped = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown)
+    return excerpt(escaped, limit)
+
+
 def _problem(key: str, message: str, evidence: object = "") -> Violation:
-    shown = evidence if isinstance(evidence, str) else json.dumps(evidence, ensure_ascii=False)
-    return Violation("SC104", f"{PATCH} > {key}", message, PATCH_HINT, excerpt(shown))
+    """A reason not to merge, at ``patch > KEY``; ``key`` and ``evidence`` come from the answer,
+    so both are cut short."""
+    location = f"{PATCH} > {_shown(key)}"
+    return Violation("SC104", location, message, PATCH_HINT, _shown(evidence, EXCERPT_LIMIT))
 
 
 def patch_problems(data: dict[str, Any], ask: Ask, themes: dict[str, str]) -> list[Violation]:
@@ -252,7 +270,9 @@ def patch_problems(data: dict[str, Any], ask: Ask, themes: dict[str, str]) -> li
             )
         else:
             problems.append(
-                _problem(key, f"The patch holds {key!r}, which the patch schema does not have.")
+                _problem(
+                    key, f"The patch holds {_shown(key)!r}, which the patch schema does not have."
+                )
             )
     for key in asked:
         if key not in data:
@@ -278,7 +298,8 @@ def _fields(part: Part, candidate: dict[str, Any]) -> list[Violation]:
     found = [
         _problem(
             f"{part.key}.{name}",
-            f"The patch holds {name} of Candidate {part.letter}, which was not asked for.",
+            f"The patch holds {_shown(name)!r} of Candidate {part.letter}, which was not asked "
+            "for.",
             candidate[name],
         )
         for name in candidate
@@ -301,10 +322,12 @@ def _renamed(letter: str, candidate: dict[str, Any], themes: dict[str, str]) -> 
     found: list[Violation] = []
     marked = candidate.get("letter")
     if marked != letter:
-        found.append(_problem(f"{key}.letter", f"Candidate {letter} is marked {marked!r}.", marked))
+        message = f"Candidate {letter} is marked {_shown(marked)!r}."
+        found.append(_problem(f"{key}.letter", message, marked))
     label = candidate.get("label")
     if isinstance(label, str) and label.startswith("Candidate ") and label != f"Candidate {letter}":
-        found.append(_problem(f"{key}.label", f"Candidate {letter} is labelled {label!r}.", label))
+        message = f"Candidate {letter} is labelled {_shown(label)!r}."
+        found.append(_problem(f"{key}.label", message, label))
     theme = candidate.get("theme")
     other = next((o for o, t in themes.items() if t == theme and o != letter), None)
     if other is not None:
