@@ -133,7 +133,7 @@ def test_a_targeted_reask_through_a_strict_tool(
         config.write_text(config.read_text() + 'output = "tool"\n')
         result = invoke("run", "--repo", EXAMPLE, "--config", config, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    assert result_document(result.stdout) == valid_document
     tools = server.requests[1].body["tools"]
     if kind == "anthropic":
         assert tools[0]["name"] == "SpecCandidatesPatch"
@@ -713,7 +713,7 @@ def test_a_patch_holding_a_letter_not_asked_for_is_re_asked_not_merged(
     ]
     result, server = run_against(invoke, tmp_path, kind, replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    assert result_document(result.stdout) == valid_document
     assert "patch of Candidate A (explicit_statements) not merged" in result.stderr
     assert (
         "SC104 patch > candidate_b: The patch holds Candidate B, which was not asked for; only "
