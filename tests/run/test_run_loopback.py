@@ -636,7 +636,10 @@ def test_an_answer_with_control_characters_is_re_asked_and_never_printed_raw(
 ) -> None:
     hostile = copy.deepcopy(valid_document)
     hostile["candidates"][1]["summary"] += " \x1b[1A\x1b[2Kattempt 1: valid \u202e"
-    replies = [anthropic_json_answer(hostile), anthropic_json_answer(valid_document)]
+    replies: list[Scripted] = [
+        anthropic_json_answer(hostile),
+        patch_answer("anthropic", valid_document),
+    ]
     out = tmp_path / "result.md"
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
     assert result.exit_code == 0, result.stderr
