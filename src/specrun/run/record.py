@@ -6,8 +6,11 @@ Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run w
 (binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
 answer with its stop reason, usage and violations (schema breaches included, with their
 locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
-best draft so far, and the run's ``status``:
-``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
+best draft so far, the cost of each attempt and of the run (``specrun.run.cost``), and the
+run's ``status``: ``running``, then ``valid``, ``invalid``, ``budget``, ``provider-failure``,
+``interrupted`` or ``failed``. Its first key, ``summary``, holds what ``specrun runs`` lists
+(time, repository, prompt, profile, model, status, attempts, tokens, cost), so a listing reads
+only the head of each record (``specrun.run.history``).
 Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
 ``~/.local/state/specrun/runs``.
 
@@ -28,10 +31,14 @@ from specrun.context.assembly import Context
 from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
+from specrun.providers.prices import Pricing
+from specrun.run.cost import attempt_cost, runs_cost
 from specrun.run.reask import Attempt, Outcome
 from specrun.settings.config import Settings, endpoint_url
 
-Status = Literal["running", "valid", "invalid", "provider-failure", "interrupted", "failed"]
+Status = Literal[
+    "running", "valid", "invalid", "budget", "provider-failure", "interrupted", "failed"
+]
 RECORD_MODE = 0o600
 
 
@@ -75,11 +82,12 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
-def _attempt(attempt: Attempt) -> dict[str, Any]:
+def _attempt(attempt: Attempt, settings: Settings, pricing: Pricing) -> dict[str, Any]:
     return {
         "number": attempt.number,
         "seconds": round(attempt.seconds, 3),
         "usage": asdict(attempt.answer.usage),
+        "cost": attempt_cost(attempt, settings, pricing).as_dict(),
         "stop_reason": attempt.answer.stop_reason,
         "violations": [violation.as_dict() for violation in attempt.violations],
         "needs_review": [item.as_dict() for item in attempt.needs_review],
@@ -101,11 +109,15 @@ def _now() -> str:
 class RunRecord:
     """One run's record file, rewritten whole as the run goes on."""
 
-    def __init__(self, directory: Path, context: Context, settings: Settings) -> None:
+    def __init__(
+        self, directory: Path, context: Context, settings: Settings, repository: Path | None = None
+    ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"{stamp}-{secrets.token_hex(3)}.json"
         self.context = context
         self.settings = settings
+        self.repository = repository
+        self.pricing = Pricing(settings.prices)
         self.started_at = _now()
         self.attempts: list[Attempt] = []
         self.status: Status = "running"
@@ -135,12 +147,27 @@ class RunRecord:
         context, settings, profile = self.context, self.settings, self.settings.profile
         outcome = Outcome(tuple(self.attempts)) if self.attempts else None
         best = outcome.best if outcome else None
+        updated_at = _now()
+        usage = outcome.usage if outcome else None
+        cost = runs_cost(tuple(self.attempts), settings, self.pricing).as_dict()
         return {
+            "summary": {
+                "started_at": self.started_at,
+                "updated_at": updated_at,
+                "status": self.status,
+                "repository": None if self.repository is None else str(self.repository),
+                "prompt": context.pack.name,
+                "profile": settings.profile_name,
+                "model": profile.model,
+                "attempts": len(self.attempts),
+                "usage": asdict(usage) if usage else None,
+                "cost": cost,
+            },
             "specrun": __version__,
             "status": self.status,
             "error": self.error,
             "started_at": self.started_at,
-            "updated_at": _now(),
+            "updated_at": updated_at,
             "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
             "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
             "numbering": context.numbering.as_dict(),
@@ -160,8 +187,10 @@ class RunRecord:
                 "base_url": endpoint_url(settings.judge.profile),
             },
             "max_attempts": settings.max_attempts,
-            "usage": asdict(outcome.usage) if outcome else None,
+            "max_cost": settings.max_cost,
+            "usage": asdict(usage) if usage else None,
+            "cost": cost,
             "best_attempt": best.number if best else None,
             "best_draft": best.document.model_dump() if best and best.document else None,
-            "attempts": [_attempt(attempt) for attempt in self.attempts],
+            "attempts": [_attempt(a, settings, self.pricing) for a in self.attempts],
         }

@@ -8,7 +8,9 @@ key needed) or record live traffic into it. A replay asks what the cassette was 
 (provider kind, model, endpoint), whatever the config or ``SPECRUN_*`` say, unless
 ``--provider`` or ``--model`` chose otherwise (``Recording.chosen``). Progress is reported
 through ``report`` as plain lines. A judge that fails for good (after its retries) is not fatal:
-its items stay for review, and the line saying so names the fault.
+its items stay for review, and the line saying so names the fault. Every attempt line and the
+usage line say what the calls cost (``specrun.run.cost``); with ``max_cost`` every request, the
+judge's included, passes the budget first.
 """
 
 import time
@@ -33,6 +35,7 @@ from specrun.providers import (
     cassettes,
 )
 from specrun.providers.cassettes import Recording
+from specrun.providers.prices import Cost, Pricing
 from specrun.rules import Findings
 from specrun.rules.judge import (
     JudgedFindings,
@@ -41,6 +44,7 @@ from specrun.rules.judge import (
     judge_findings,
     judge_key,
 )
+from specrun.run.cost import Budgeted, BudgetExceeded, attempt_cost, check_budget, runs_cost
 from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
 from specrun.run.record import RunRecord, Status, prepare_runs_directory, runs_directory
 from specrun.settings.config import (
@@ -69,9 +73,11 @@ def describe_context(context: Context) -> str:
     )
 
 
-def describe_attempt(attempt: Attempt, model: str) -> str:
+def describe_attempt(attempt: Attempt, model: str, cost: Cost | None = None) -> str:
     usage = attempt.answer.usage
     tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out"
+    if cost is not None:
+        tokens += f", {cost}"
     if attempt.document is None:
         first = attempt.violations[0]
         verdict = f"unusable: {first.location}: {first.message}"
@@ -85,7 +91,7 @@ def describe_attempt(attempt: Attempt, model: str) -> str:
     return f"attempt {attempt.number}: {model}, {attempt.seconds:.1f}s, {tokens}; {verdict}"
 
 
-def describe_usage(outcome: Outcome) -> str:
+def describe_usage(outcome: Outcome, cost: Cost | None = None) -> str:
     usage = outcome.usage
     judged = sum(attempt.judged is not None for attempt in outcome.attempts)
     calls = f" and {judged} judge call(s)" if judged else ""
@@ -93,6 +99,7 @@ def describe_usage(outcome: Outcome) -> str:
         f"usage over {len(outcome.attempts)} attempt(s){calls}: {usage.input_tokens:,} input, "
         f"{usage.output_tokens:,} output, {usage.cache_read_tokens:,} cache read, "
         f"{usage.cache_write_tokens:,} cache write tokens"
+        + ("" if cost is None else f"; cost {cost}")
     )
 
 
@@ -152,6 +159,8 @@ def ending(error: BaseException) -> tuple[Status, str | None]:
     are kept, since another exception's text could quote a server's echo of a key."""
     if isinstance(error, ProviderError):
         return "provider-failure", str(error)
+    if isinstance(error, BudgetExceeded):
+        return "budget", str(error)
     if isinstance(error, KeyboardInterrupt):
         return "interrupted", None
     return "failed", type(error).__name__
@@ -186,9 +195,11 @@ def execute_run(
         judging_key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
         report(describe_judge(judging))
     secrets = tuple(key for key in (api_key, judging_key) if key)
+    pricing = Pricing(settings.prices)
+    spending = check_budget(settings, pricing)
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
-    record = RunRecord(runs, context, settings)
+    record = RunRecord(runs, context, settings, repo)
 
     def keep(update: Callable[[], None]) -> None:
         """A record that cannot be written is reported, never a reason to stop a paid run."""
@@ -230,6 +241,8 @@ def execute_run(
                 judge_model = cassettes.ReplayedProvider(
                     judge_model, recording.path, judging.profile
                 )
+            if spending is not None:
+                judge_model = Budgeted(judge_model, judging.profile, pricing, spending)
             judge = judge_with(
                 judge_model,
                 judging,
@@ -241,13 +254,16 @@ def execute_run(
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path, profile)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
+        if spending is not None:
+            model = Budgeted(model, profile, pricing, spending)
 
         def retrying(error: TransientProviderError, wait: float) -> None:
             report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
         def attempted(attempt: Attempt) -> None:
             keep(lambda: record.add(attempt))
-            report(describe_attempt(attempt, profile.model))
+            cost = attempt_cost(attempt, settings, pricing)
+            report(describe_attempt(attempt, profile.model, cost))
             if attempt.judged is not None:
                 for line in describe_judgement(attempt.judged):
                     report(f"  {line}")
@@ -274,7 +290,7 @@ def execute_run(
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
         report(f"replayed {recorded.play_count} of {len(recorded)} recorded interactions")
-    report(describe_usage(outcome))
+    report(describe_usage(outcome, runs_cost(outcome.attempts, settings, pricing)))
     try:
         if outcome.document is not None and publish is not None:
             publish(outcome.document, context, record.path)
