@@ -172,9 +172,11 @@ def read_record(path: Path) -> dict[str, Any]:
 def find_run(directory: Path, ident: str) -> PastRun:
     """The run whose id is ``ident`` or starts with it; none or several is an input error."""
     wanted = ident.removesuffix(".json")
+    if not wanted:
+        raise InputError("no run id given; `specrun runs` lists the run ids")
     paths = record_paths(directory)
     exact = [path for path in paths if path.stem == wanted]
-    matches = exact or [path for path in paths if wanted and path.stem.startswith(wanted)]
+    matches = exact or [path for path in paths if path.stem.startswith(wanted)]
     if not matches:
         raise InputError(
             f"no run {shown(ident)!r} in {directory}; `specrun runs` lists the run ids"
