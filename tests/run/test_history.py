@@ -50,7 +50,7 @@ def write_run(
 
 
 def invalid(document: dict[str, Any]) -> dict[str, Any]:
-    broken = json.loads(json.dumps(document))
+    broken: dict[str, Any] = json.loads(json.dumps(document))
     broken["candidates"][0]["status"] = "Draft"
     return broken
 
