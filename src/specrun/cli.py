@@ -471,6 +471,7 @@ def runs(
         return
     import os
 
+    from specrun.gates.credentials import secret_values
     from specrun.run.history import list_runs
     from specrun.run.record import runs_directory
 
@@ -478,9 +479,10 @@ def runs(
     if as_json:
         typer.echo(scrub(json.dumps([run.as_dict() for run in listed], indent=2)))
         return
-    for run_line in listed:
-        typer.echo(scrub(run_line.line()))
-    if not listed:
+    keys = secret_values(os.environ)
+    if listed:
+        typer.echo("\n".join(scrub(past.line(), keys) for past in listed))
+    else:
         progress(f"no runs recorded in {runs_directory(os.environ)}")
 
 

@@ -13,6 +13,8 @@ _OBEYED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 def shown(text: str, keep_newlines: bool = False) -> str:
     """``text`` with every control, bidi or other format character written as its escape
     (``\\x1b``, ``\\u202e``); a line break kept when ``keep_newlines``."""
+    if text.isprintable():
+        return text
     return "".join(
         character
         if (keep_newlines and character == "\n") or unicodedata.category(character) not in _OBEYED

@@ -18,15 +18,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from specrun.document.model import SpecCandidates
 from specrun.errors import InputError, InvalidResult
 from specrun.gates.limits import MB, TooLarge, read_head, read_regular_file, size_text
 from specrun.gates.terminal import shown
 from specrun.providers.prices import Cost
+
+if TYPE_CHECKING:
+    from specrun.document.model import SpecCandidates
 
 HEAD_BYTES = 16_384
 RECORD_MAX_BYTES = 200 * MB
@@ -254,8 +256,10 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     return [shown(line) for line in lines]
 
 
-def best_draft(run: PastRun, record: dict[str, Any]) -> tuple[SpecCandidates, bool]:
+def best_draft(run: PastRun, record: dict[str, Any]) -> tuple["SpecCandidates", bool]:
     """The run's result and whether it is valid: the valid document, else its best draft."""
+    from specrun.document.model import SpecCandidates
+
     draft = record.get("best_draft")
     if draft is None:
         raise InvalidResult(
