@@ -473,7 +473,7 @@ def runs(
 
     from specrun.gates.credentials import secret_values
     from specrun.run.history import list_runs
-    from specrun.run.record import runs_directory
+    from specrun.settings.places import runs_directory
 
     listed = list_runs(runs_directory(os.environ), limit, progress)
     if as_json:
@@ -498,7 +498,7 @@ def runs_show(
     import os
 
     from specrun.run.history import describe_run, find_run, load_run
-    from specrun.run.record import runs_directory
+    from specrun.settings.places import runs_directory
 
     found = find_run(runs_directory(os.environ), ident)
     for line in describe_run(found, load_run(found)):
@@ -519,7 +519,7 @@ def runs_result(
 
     from specrun.document.render import render_json, render_markdown
     from specrun.run.history import best_draft, find_run, load_run
-    from specrun.run.record import runs_directory
+    from specrun.settings.places import runs_directory
 
     found = find_run(runs_directory(os.environ), ident)
     document, valid = best_draft(found, load_run(found))

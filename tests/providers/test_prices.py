@@ -6,8 +6,9 @@ from genai_prices import Usage as Tokens
 from genai_prices import calc_price
 
 from specrun.providers import Usage
-from specrun.providers.prices import Cost, Pricing
+from specrun.providers.prices import Pricing
 from specrun.settings.config import ModelPrice, ProviderProfile
+from specrun.settings.money import Cost
 
 OWN = ModelPrice(input=2.0, output=10.0, cache_read=0.2, cache_write=2.5)
 

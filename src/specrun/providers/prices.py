@@ -15,41 +15,13 @@ each kind leaves out. The table is imported only when something is priced (it ta
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from specrun.providers import Usage
 from specrun.settings.config import ModelPrice, ProviderProfile, is_vendor_endpoint
+from specrun.settings.money import Cost
 
 MILLION = Decimal(1_000_000)
-UNKNOWN = "price unknown"
-
-
-@dataclass(frozen=True)
-class Cost:
-    """USD of the priced calls, and the models whose calls could not be priced."""
-
-    usd: Decimal = Decimal(0)
-    unpriced: frozenset[str] = field(default_factory=frozenset)
-
-    def __add__(self, other: "Cost") -> "Cost":
-        return Cost(self.usd + other.usd, self.unpriced | other.unpriced)
-
-    def __str__(self) -> str:
-        if not self.unpriced:
-            return dollars(self.usd)
-        models = ", ".join(sorted(self.unpriced))
-        if self.usd:
-            return f"{dollars(self.usd)} + {UNKNOWN} for {models}"
-        return f"{UNKNOWN} ({models})"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"usd": float(round(self.usd, 6)), "price_unknown": sorted(self.unpriced)}
-
-
-def dollars(amount: Decimal | float) -> str:
-    return f"${amount:,.4f}"
 
 
 def total_input(profile: ProviderProfile, usage: Usage) -> int:

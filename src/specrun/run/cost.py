@@ -17,9 +17,10 @@ from decimal import Decimal
 from specrun.context.assembly import CHARACTERS_PER_TOKEN
 from specrun.errors import InputError, SpecrunError
 from specrun.providers import Answer, Provider, Request
-from specrun.providers.prices import Cost, Pricing, dollars
+from specrun.providers.prices import Pricing
 from specrun.run.reask import Attempt
 from specrun.settings.config import ProviderProfile, Settings
+from specrun.settings.money import Cost, dollars
 
 
 class BudgetExceeded(SpecrunError):

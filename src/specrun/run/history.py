@@ -14,18 +14,17 @@ Everything read here is untrusted text from disk: the lines built for the termin
 """
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from specrun.errors import InputError, InvalidResult
 from specrun.gates.limits import MB, TooLarge, read_head, read_regular_file, size_text
 from specrun.gates.terminal import shown
-from specrun.providers.prices import Cost
+from specrun.settings.money import Cost
 
 if TYPE_CHECKING:
     from specrun.document.model import SpecCandidates
@@ -40,28 +39,68 @@ class NotARecord(Exception):
     """The file is not a run record specrun can read."""
 
 
-class RecordedCost(BaseModel):
-    usd: float = Field(ge=0)
-    price_unknown: list[str] = Field(default_factory=list)
+def _recorded_cost(value: object) -> Cost | None:
+    """A cost as records keep it, ``{"usd": 0.12, "price_unknown": [...]}``; None if absent."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("cost")
+    usd, unknown = value.get("usd"), value.get("price_unknown", [])
+    if not isinstance(usd, int | float) or isinstance(usd, bool) or not 0 <= usd < math.inf:
+        raise TypeError("cost")
+    if not isinstance(unknown, list) or not all(isinstance(model, str) for model in unknown):
+        raise TypeError("cost")
+    return Cost(Decimal(str(usd)), frozenset(unknown))
 
-    def cost(self) -> Cost:
-        return Cost(Decimal(str(self.usd)), frozenset(self.price_unknown))
+
+def _text(value: object, optional: bool = False) -> Any:
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise TypeError("text")
 
 
-class RunSummary(BaseModel):
-    """What a listing shows of a run; later versions may add fields."""
+def _count(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise TypeError("count")
 
-    model_config = ConfigDict(extra="ignore")
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a listing shows of a run. Checked by hand rather than by a pydantic model, so that
+    listing loads no more than it needs; fields a later version adds are ignored."""
 
     started_at: str
     status: str
-    repository: str | None = None
+    repository: str | None
     prompt: str
     profile: str
     model: str
-    attempts: int = Field(ge=0)
-    usage: dict[str, int] | None = None
-    cost: RecordedCost | None = None
+    attempts: int
+    usage: dict[str, int] | None
+    cost: Cost | None
+
+    @classmethod
+    def of(cls, data: object) -> "RunSummary":
+        """Raises ``TypeError`` or ``KeyError`` when ``data`` is not a summary."""
+        if not isinstance(data, dict):
+            raise TypeError("summary")
+        usage = data.get("usage")
+        if usage is not None:
+            if not isinstance(usage, dict):
+                raise TypeError("usage")
+            usage = {_text(key): _count(count) for key, count in usage.items()}
+        return cls(
+            started_at=_text(data["started_at"]),
+            status=_text(data["status"]),
+            repository=_text(data.get("repository"), optional=True),
+            prompt=_text(data["prompt"]),
+            profile=_text(data["profile"]),
+            model=_text(data["model"]),
+            attempts=_count(data["attempts"]),
+            usage=usage,
+            cost=_recorded_cost(data.get("cost")),
+        )
 
     @property
     def tokens(self) -> int:
@@ -69,7 +108,20 @@ class RunSummary(BaseModel):
 
     @property
     def shown_cost(self) -> str:
-        return "cost not recorded" if self.cost is None else str(self.cost.cost())
+        return "cost not recorded" if self.cost is None else str(self.cost)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "status": self.status,
+            "repository": self.repository,
+            "prompt": self.prompt,
+            "profile": self.profile,
+            "model": self.model,
+            "attempts": self.attempts,
+            "usage": self.usage,
+            "cost": None if self.cost is None else self.cost.as_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -79,7 +131,7 @@ class PastRun:
     summary: RunSummary
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "path": str(self.path), **self.summary.model_dump(mode="json")}
+        return {"id": self.id, "path": str(self.path), **self.summary.as_dict()}
 
     def line(self) -> str:
         summary = self.summary
@@ -129,8 +181,8 @@ def read_summary(path: Path) -> RunSummary:
     if head.startswith(SUMMARY_START):
         try:
             summary, _ = json.JSONDecoder().raw_decode(head, len(SUMMARY_START))
-            return RunSummary.model_validate(summary)
-        except (json.JSONDecodeError, ValidationError):
+            return RunSummary.of(summary)
+        except (json.JSONDecodeError, KeyError, TypeError):
             pass
     return summarise(read_record(path))
 
@@ -138,20 +190,22 @@ def read_summary(path: Path) -> RunSummary:
 def summarise(record: dict[str, Any]) -> RunSummary:
     """A record's summary: its own, or one made from the fields every version wrote."""
     try:
-        if isinstance(record.get("summary"), dict):
-            return RunSummary.model_validate(record["summary"])
+        if "summary" in record:
+            return RunSummary.of(record["summary"])
         provider = record["provider"]
-        return RunSummary(
-            started_at=record["started_at"],
-            status=record["status"],
-            prompt=record["prompt"]["name"],
-            profile=provider["profile"],
-            model=provider["model"],
-            attempts=len(record["attempts"]),
-            usage=record.get("usage"),
-            cost=record.get("cost"),
+        return RunSummary.of(
+            {
+                "started_at": record["started_at"],
+                "status": record["status"],
+                "prompt": record["prompt"]["name"],
+                "profile": provider["profile"],
+                "model": provider["model"],
+                "attempts": len(record["attempts"]),
+                "usage": record.get("usage"),
+                "cost": record.get("cost"),
+            }
         )
-    except (KeyError, TypeError, ValidationError):
+    except (KeyError, TypeError):
         raise NotARecord("not a specrun run record") from None
 
 
@@ -228,8 +282,10 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     for attempt in _items(record.get("attempts")):
         recorded = attempt.get("usage")
         usage: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
-        cost = attempt.get("cost")
-        priced = str(RecordedCost.model_validate(cost).cost()) if isinstance(cost, dict) else ""
+        try:
+            priced = str(_recorded_cost(attempt.get("cost")) or "")
+        except TypeError:
+            priced = ""
         violations = _items(attempt.get("violations"))
         lines.append(
             f"attempt {attempt.get('number')}: {attempt.get('seconds')}s, "
@@ -265,6 +321,8 @@ def best_draft(run: PastRun, record: dict[str, Any]) -> tuple["SpecCandidates", 
         raise InvalidResult(
             f"run {run.id} left no readable draft; `specrun runs show {run.id}` tells why"
         )
+    from pydantic import ValidationError
+
     try:
         document = SpecCandidates.model_validate(draft)
     except ValidationError:

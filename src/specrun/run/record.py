@@ -11,8 +11,7 @@ run's ``status``: ``running``, then ``valid``, ``invalid``, ``budget``, ``provid
 ``interrupted`` or ``failed``. Its first key, ``summary``, holds what ``specrun runs`` lists
 (time, repository, prompt, profile, model, status, attempts, tokens, cost), so a listing reads
 only the head of each record (``specrun.run.history``).
-Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
-``~/.local/state/specrun/runs``.
+Records go to the runs directory (``specrun.settings.places``).
 
 An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 cannot encode: it is
 written as that same JSON escape, so the record stays valid UTF-8 JSON and reads back exactly.
@@ -20,7 +19,6 @@ written as that same JSON escape, so the record stays valid UTF-8 JSON and reads
 
 import json
 import secrets
-from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,13 +38,6 @@ Status = Literal[
     "running", "valid", "invalid", "budget", "provider-failure", "interrupted", "failed"
 ]
 RECORD_MODE = 0o600
-
-
-def runs_directory(environ: Mapping[str, str]) -> Path:
-    if environ.get("SPECRUN_RUNS_DIR"):
-        return Path(environ["SPECRUN_RUNS_DIR"])
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "specrun" / "runs"
 
 
 def prepare_runs_directory(directory: Path) -> None:

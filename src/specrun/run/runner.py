@@ -35,7 +35,7 @@ from specrun.providers import (
     cassettes,
 )
 from specrun.providers.cassettes import Recording
-from specrun.providers.prices import Cost, Pricing
+from specrun.providers.prices import Pricing
 from specrun.rules import Findings
 from specrun.rules.judge import (
     JudgedFindings,
@@ -46,7 +46,7 @@ from specrun.rules.judge import (
 )
 from specrun.run.cost import Budgeted, BudgetExceeded, attempt_cost, check_budget, runs_cost
 from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
-from specrun.run.record import RunRecord, Status, prepare_runs_directory, runs_directory
+from specrun.run.record import RunRecord, Status, prepare_runs_directory
 from specrun.settings.config import (
     JudgeSettings,
     ProviderProfile,
@@ -54,6 +54,8 @@ from specrun.settings.config import (
     Settings,
     default_judge,
 )
+from specrun.settings.money import Cost
+from specrun.settings.places import runs_directory
 
 Publish = Callable[[SpecCandidates, Context, Path], None]
 
