@@ -92,6 +92,9 @@ def test_anthropic_usage_line_and_record_show_the_cost_with_cache_reads_at_their
     assert record["attempts"][0]["cost"]["usd"] == 0.033464
     assert record["summary"]["cost"]["usd"] == 0.033464
     assert KEY not in result.stderr + json.dumps(record)
+    listed = invoke("runs")
+    assert listed.exit_code == 0
+    assert "valid  1 attempt(s)  7,916 tokens  $0.0335  loop/scripted" in listed.stdout
 
 
 def test_openai_usage_line_shows_the_cost_without_counting_cached_tokens_twice(
@@ -103,7 +106,9 @@ def test_openai_usage_line_shows_the_cost_without_counting_cached_tokens_twice(
     assert result.exit_code == 0, result.stderr
     # 650 uncached input at 2, 4,000 cache reads at 0.2, 3,020 output at 10 USD per M tokens.
     assert "4,000 cache read, 0 cache write tokens; cost $0.0323" in result.stderr
-    assert only_record(isolated_environment)["cost"]["usd"] == 0.0323
+    record = only_record(isolated_environment)
+    assert record["cost"]["usd"] == 0.0323
+    assert record["summary"]["tokens"] == 4_650 + 3_020
 
 
 @pytest.mark.usefixtures("unsure")

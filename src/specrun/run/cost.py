@@ -17,7 +17,7 @@ from decimal import Decimal
 from specrun.context.assembly import CHARACTERS_PER_TOKEN
 from specrun.errors import InputError, SpecrunError
 from specrun.providers import Answer, Provider, Request
-from specrun.providers.prices import Pricing
+from specrun.providers.prices import Pricing, total_input
 from specrun.run.reask import Attempt
 from specrun.settings.config import ProviderProfile, Settings
 from specrun.settings.money import Cost, dollars
@@ -42,6 +42,16 @@ def attempt_cost(attempt: Attempt, settings: Settings, pricing: Pricing) -> Cost
     if attempt.judged is not None and settings.judge is not None:
         cost += pricing.cost(settings.judge.profile, attempt.judged.usage)
     return cost
+
+
+def runs_tokens(attempts: tuple[Attempt, ...], settings: Settings) -> int:
+    """Every token the run's calls read or wrote, cached ones once, whichever way each
+    provider counts them."""
+    calls = [(settings.profile, attempt.answer.usage) for attempt in attempts]
+    if settings.judge is not None:
+        judge = settings.judge.profile
+        calls += [(judge, a.judged.usage) for a in attempts if a.judged is not None]
+    return sum(total_input(profile, usage) + usage.output_tokens for profile, usage in calls)
 
 
 def runs_cost(attempts: tuple[Attempt, ...], settings: Settings, pricing: Pricing) -> Cost:

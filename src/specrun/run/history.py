@@ -79,6 +79,7 @@ class RunSummary:
     attempts: int
     usage: dict[str, int] | None
     cost: Cost | None
+    recorded_tokens: int | None = None
 
     @classmethod
     def of(cls, data: object) -> "RunSummary":
@@ -100,10 +101,14 @@ class RunSummary:
             attempts=_count(data["attempts"]),
             usage=usage,
             cost=_recorded_cost(data.get("cost")),
+            recorded_tokens=None if data.get("tokens") is None else _count(data["tokens"]),
         )
 
     @property
     def tokens(self) -> int:
+        """All tokens of the run; a record that did not count them gives its usage's sum."""
+        if self.recorded_tokens is not None:
+            return self.recorded_tokens
         return sum((self.usage or {}).values())
 
     @property
@@ -120,6 +125,7 @@ class RunSummary:
             "model": self.model,
             "attempts": self.attempts,
             "usage": self.usage,
+            "tokens": self.tokens,
             "cost": None if self.cost is None else self.cost.as_dict(),
         }
 

@@ -30,7 +30,7 @@ from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
 from specrun.providers.prices import Pricing
-from specrun.run.cost import attempt_cost, runs_cost
+from specrun.run.cost import attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
 from specrun.settings.config import Settings, endpoint_url
 
@@ -152,6 +152,7 @@ class RunRecord:
                 "model": profile.model,
                 "attempts": len(self.attempts),
                 "usage": asdict(usage) if usage else None,
+                "tokens": runs_tokens(tuple(self.attempts), settings),
                 "cost": cost,
             },
             "specrun": __version__,
