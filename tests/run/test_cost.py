@@ -128,6 +128,7 @@ def test_the_judge_is_priced_at_its_own_models_prices(
     assert len(server.requests) == 2
     # The answer: 812 at 2 and 3,104 at 10; the judge: 5,210 at 1 and 96 at 5.
     answer, judge = Decimal("0.032664"), Decimal("0.00569")
+    assert "812 in / 3,104 out, $0.0327 (judge $0.0057); valid" in result.stderr
     assert f"cost ${answer + judge:.4f}" in result.stderr
     record = only_record(isolated_environment)
     assert record["cost"]["usd"] == float(answer + judge)

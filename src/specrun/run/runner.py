@@ -44,7 +44,7 @@ from specrun.rules.judge import (
     judge_findings,
     judge_key,
 )
-from specrun.run.cost import Budgeted, BudgetExceeded, attempt_cost, check_budget, runs_cost
+from specrun.run.cost import Budgeted, BudgetExceeded, check_budget, runs_cost
 from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
 from specrun.run.record import RunRecord, Status, prepare_runs_directory
 from specrun.settings.config import (
@@ -75,11 +75,13 @@ def describe_context(context: Context) -> str:
     )
 
 
-def describe_attempt(attempt: Attempt, model: str, cost: Cost | None = None) -> str:
+def describe_attempt(
+    attempt: Attempt, model: str, cost: Cost | None = None, judge_cost: Cost | None = None
+) -> str:
     usage = attempt.answer.usage
     tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out"
     if cost is not None:
-        tokens += f", {cost}"
+        tokens += f", {cost}" + ("" if judge_cost is None else f" (judge {judge_cost})")
     if attempt.document is None:
         first = attempt.violations[0]
         verdict = f"unusable: {first.location}: {first.message}"
@@ -264,8 +266,11 @@ def execute_run(
 
         def attempted(attempt: Attempt) -> None:
             keep(lambda: record.add(attempt))
-            cost = attempt_cost(attempt, settings, pricing)
-            report(describe_attempt(attempt, profile.model, cost))
+            cost = pricing.cost(profile, attempt.answer.usage)
+            judge_cost = None
+            if attempt.judged is not None and judging is not None:
+                judge_cost = pricing.cost(judging.profile, attempt.judged.usage)
+            report(describe_attempt(attempt, profile.model, cost, judge_cost))
             if attempt.judged is not None:
                 for line in describe_judgement(attempt.judged):
                     report(f"  {line}")
