@@ -310,3 +310,13 @@ def test_version(invoke: Invoke) -> None:
     for flag in ("--version", "-V"):
         result = invoke(flag)
         assert (result.exit_code, result.stdout) == (0, f"specrun {__version__}\n")
+
+
+def test_a_file_as_runs_directory_is_exit_2(invoke: Invoke, isolated_environment: Path) -> None:
+    isolated_environment.write_text("not a directory")
+    result = invoke("runs")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"specrun: error: the runs directory {isolated_environment} is not a directory; "
+        "fix SPECRUN_RUNS_DIR"
+    )
