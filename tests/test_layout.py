@@ -6,7 +6,18 @@ from pathlib import Path
 from support import ROOT
 
 PACKAGE = ROOT / "src" / "specrun"
-STAGES = ("errors", "gates", "settings", "document", "context", "providers", "rules", "run", "cli")
+STAGES = (
+    "errors",
+    "gates",
+    "settings",
+    "document",
+    "context",
+    "providers",
+    "rules",
+    "run",
+    "agents",
+    "cli",
+)
 
 
 def stage_of(module: str) -> int:

@@ -12,10 +12,12 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
+from specrun.agents.skill import Agent
 from specrun.errors import SpecrunError
 from specrun.gates.credentials import scrub
 
@@ -23,8 +25,21 @@ DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
+
+class GlobalFlagsAnywhere(TyperGroup):
+    """``--debug`` is read wherever it stands, before or after the command's name, since users
+    add it to the end of the line that just failed."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's or typer's Context
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            args = ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
     name="specrun",
+    cls=GlobalFlagsAnywhere,
     help="Run a repository's spec-candidates prompt against an LLM and validate the result.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -39,6 +54,34 @@ R = TypeVar("R")
 class Format(StrEnum):
     md = "md"
     json = "json"
+
+
+FORMAT_NAMES = {"md": Format.md, "markdown": Format.md, "json": Format.json}
+SUFFIX_FORMATS = {".md": Format.md, ".markdown": Format.md, ".json": Format.json}
+
+
+def parse_format(value: str) -> Format:
+    """``--format``: md (also markdown) or json, said in specrun's words when it is neither."""
+    try:
+        return FORMAT_NAMES[value.lower()]
+    except KeyError:
+        raise typer.BadParameter(
+            f"{value!r} is not a format specrun writes; use md (or markdown) or json"
+        ) from None
+
+
+def output_format_for(out: Path | None, chosen: Format | None) -> Format:
+    """The format of ``run``'s result: ``--format``, else the suffix of ``--out``, else
+    Markdown. A ``--format`` that contradicts the suffix is refused, not silently obeyed."""
+    implied = SUFFIX_FORMATS.get(out.suffix.lower()) if out is not None else None
+    if chosen is not None and implied is not None and chosen is not implied:
+        from specrun.errors import InputError
+
+        raise InputError(
+            f"--format {chosen} contradicts --out {out}, which names a {implied} file; "
+            "drop --format or change the suffix"
+        )
+    return chosen or implied or Format.md
 
 
 class GlobalFlags:
@@ -125,7 +168,7 @@ def run(
     prompt: PromptOption = DEFAULT_PROMPT,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", help="A profile name, or NAME/MODEL such as openai/gpt-4.1."),
+        typer.Option("--provider", help="A profile name, or NAME/MODEL such as openai/gpt-5.5."),
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model id for the profile.")] = None,
     config: Annotated[
@@ -142,7 +185,14 @@ def run(
         Path | None,
         typer.Option("--price-file", help='TOML with [prices."MODEL"] tables, USD per M tokens.'),
     ] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    chosen_format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            parser=parse_format,
+            help="md or json (default: from the --out suffix, else md).",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the result to FILE.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     cassette: Annotated[
@@ -177,6 +227,7 @@ def run(
 
     if record and cassette is None:
         raise InputError("--record needs --cassette FILE to record into")
+    output_format = output_format_for(out, chosen_format)
     if out is not None:
         check_destination(out, force)
     root = resolve_repository(repo)
@@ -192,7 +243,7 @@ def run(
 
     def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
         if output_format is Format.json:
-            rendered = render_json(document)
+            rendered = render_json(document, context.provenance())
         else:
             rendered = render_markdown(document, context.provenance())
         rendered = scrub(rendered)
@@ -261,6 +312,7 @@ def context(
         summary: dict[str, object] = {
             "prompt": assembled.pack.name,
             "prompt_source": str(assembled.pack.source),
+            "rules_source": str(assembled.pack.rules_source),
             "files": [
                 {"path": file.path, "bytes": file.size, "sha256": file.sha256}
                 for file in assembled.files
@@ -277,7 +329,11 @@ def context(
         typer.echo(assembled.system_prompt, nl=False)
         return
     evidence = assembled.numbering
-    lines = [f"prompt: {assembled.pack.name} ({assembled.pack.source})", "binding files:"]
+    lines = [
+        f"prompt: {assembled.pack.name} ({assembled.pack.source})",
+        f"rules: {assembled.pack.rules_source}",
+        "binding files:",
+    ]
     lines += [f"  {f.path}  {f.size:,} bytes  sha256 {f.sha256}" for f in assembled.files]
     in_use = listing(evidence.in_use)
     available = listing(evidence.available, "none proven")
@@ -338,10 +394,14 @@ def check(
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
     from specrun.rules import validate_document
+    from specrun.run.record import stored_result
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")
-    data = read_result_file(file, Limits.from_environ(os.environ))
+    stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
+    if stored.note:
+        progress(f"warning: {stored.note}")
+    data = stored.document
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
     evidence = gather_numbering_evidence(root)
@@ -382,9 +442,13 @@ def check(
 @reports_errors
 def render(
     file: Annotated[Path, typer.Argument(help="A result JSON file.")],
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=parse_format, help="md (default) or json.")
+    ] = Format.md,
 ) -> None:
-    """Turn a result JSON into the Markdown document.
+    """Turn a result JSON, or a run record, into the Markdown document.
+
+    A run record of an invalid run gives its best draft, with a warning and exit 1.
 
     Example: specrun render result.json > candidates.md
     """
@@ -396,17 +460,24 @@ def render(
     from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
+    from specrun.run.record import stored_result
 
-    data = read_result_file(file, Limits.from_environ(os.environ))
+    stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
     try:
-        document = SpecCandidates.model_validate(data)
+        document = SpecCandidates.model_validate(stored.document)
     except ValidationError as error:
         raise InputError(
             f"{file} does not match the result schema ({error.error_count()} problem(s)); "
             f"run specrun check {file} to see them"
         ) from None
-    rendered = render_markdown(document) if output_format is Format.md else render_json(document)
+    if output_format is Format.md:
+        rendered = render_markdown(document, stored.provenance)
+    else:
+        rendered = render_json(document, stored.provenance)
     typer.echo(rendered, nl=False)
+    if stored.note:
+        progress(f"warning: {stored.note}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -432,6 +503,31 @@ def trust(repo: RepoOption = Path()) -> None:
         typer.echo(f"{path}: {line}")
     store = record_trust(path, file.sha256, os.environ)
     typer.echo(f"trusted {path} (sha256 {file.sha256[:12]}); recorded in {store}")
+
+
+@app.command()
+@reports_errors
+def skill(
+    agent: Annotated[
+        Agent | None,
+        typer.Option("--agent", help="Write the skill for this agent only (default: both)."),
+    ] = None,
+    repo: RepoOption = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing skill.")] = False,
+) -> None:
+    """Write a skill that has a coding agent check its own answer with specrun check.
+
+    Codex reads it from .agents/skills/spec-candidates/, Claude Code from
+    .claude/skills/spec-candidates/.
+
+    Example: specrun skill --repo path/to/TenantAtlas --agent claude
+    """
+    from specrun.agents.skill import write_skill
+    from specrun.context.assembly import resolve_repository
+
+    agents = [agent] if agent is not None else list(Agent)
+    for path in write_skill(resolve_repository(repo), agents, force):
+        typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -509,7 +605,9 @@ def runs_show(
 @reports_errors
 def runs_result(
     ident: Annotated[str, typer.Argument(metavar="ID", help="A run id or prefix.")],
-    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=parse_format, help="md (default) or json.")
+    ] = Format.md,
 ) -> None:
     """Print a run's valid result; a run without one prints its best draft and exits 1.
 

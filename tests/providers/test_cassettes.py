@@ -307,7 +307,7 @@ def test_a_changed_repository_finds_no_recording(invoke: Invoke, example_repo: P
     spec.write_text(spec.read_text() + "\n- **FR-005**: A late change.\n")
     cassette = CASSETTES / "anthropic-reask.yaml"
     result = invoke("run", "--repo", example_repo, "--cassette", cassette)
-    assert result.exit_code == 3
+    assert result.exit_code == 2, "nothing was contacted: the recording does not fit the input"
     assert "has no recorded answer for this request" in result.stderr
     assert "changed since it was recorded" in result.stderr
 
@@ -492,7 +492,7 @@ def test_the_demo_replays_whatever_specrun_model_says(
     assert result.exit_code == 0, result.stderr
     assert (
         f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
-        "replaying with that instead of openai" in result.stderr
+        "replaying with that instead of profile openai" in result.stderr
     )
     assert "replayed 3 of 3 recorded interactions" in result.stderr
 
@@ -505,7 +505,7 @@ def test_the_demo_replays_whatever_the_repositorys_config_says(
     )
     result = invoke("run", "--repo", example_repo, "--cassette", DEMO)
     assert result.exit_code == 0, result.stderr
-    assert "replaying with that instead of openai" in result.stderr
+    assert "replaying with that instead of profile openai" in result.stderr
     assert result.stdout.startswith("# Spec candidates")
 
 
@@ -531,7 +531,7 @@ def test_replaying_with_another_provider_or_model_names_both(
 ) -> None:
     out = tmp_path / "result.md"
     result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, *flags, "--out", out)
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert (
         f"cassette {DEMO} was recorded for anthropic claude-sonnet-5-5 at "
         f"https://api.anthropic.com, but this run asks {asked}; replay it without --provider"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE
+from support import EXAMPLE, Invoke
 
 from specrun.context.assembly import Context, assemble_context
 from specrun.context.prompt_pack import load_prompt_pack
@@ -24,7 +24,7 @@ def context() -> Context:
 
 def record_in(folder: Path, context: Context) -> RunRecord:
     settings = resolve_settings(Config(), "built-in defaults", {})
-    return RunRecord(folder, context, settings)
+    return RunRecord(folder, context, settings, EXAMPLE)
 
 
 def read(record: RunRecord) -> dict[str, Any]:
@@ -90,3 +90,88 @@ def test_a_file_as_runs_directory_is_refused(tmp_path: Path) -> None:
         prepare_runs_directory(runs)
     with pytest.raises(InputError, match=rf"the runs directory {runs}/below \({runs}\) is not a"):
         prepare_runs_directory(runs / "below")
+
+
+DEMO = EXAMPLE.parents[1] / "cassettes" / "anthropic-reask.yaml"
+EXHAUSTED = EXAMPLE.parents[1] / "cassettes" / "anthropic-exhausted.yaml"
+
+
+def only_record(runs: Path) -> Path:
+    [path] = runs.glob("*.json")
+    return path
+
+
+def test_a_replay_is_recorded_as_a_replay_of_its_cassette_for_its_repository(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", DEMO).exit_code == 0
+    record = json.loads(only_record(runs).read_text(encoding="utf-8"))
+    assert record["cassette"] == {"path": str(DEMO), "mode": "replay"}
+    assert record["repository"] == str(EXAMPLE.resolve())
+    assert record["status"] == "valid"
+
+
+def test_render_of_what_run_wrote_gives_what_run_printed(invoke: Invoke, tmp_path: Path) -> None:
+    printed = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    written = tmp_path / "result.json"
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, "--out", written).exit_code == 0
+    assert "provenance" in json.loads(written.read_text(encoding="utf-8"))
+    rendered = invoke("render", written)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == printed.stdout
+    assert "Binding files:" in rendered.stdout
+    checked = invoke("check", written, "--repo", EXAMPLE)
+    assert checked.exit_code == 0, checked.stderr
+
+
+def test_render_and_check_read_a_run_record(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    printed = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    record = only_record(runs)
+    rendered = invoke("render", record)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == printed.stdout
+    checked = invoke("check", record, "--repo", EXAMPLE)
+    assert checked.exit_code == 0, checked.stderr
+    assert "warning" not in checked.stderr
+
+
+def test_a_record_of_an_invalid_run_renders_its_best_draft_with_a_warning(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", EXHAUSTED).exit_code == 1
+    rendered = invoke("render", only_record(runs))
+    assert rendered.exit_code == 1
+    assert rendered.stdout.startswith("# Spec candidates")
+    assert "ended 'invalid': this is its best draft" in rendered.stderr
+    checked = invoke("check", only_record(runs), "--repo", EXAMPLE)
+    assert checked.exit_code == 1
+    assert "best draft" in checked.stderr
+
+
+def test_a_malformed_provenance_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    result = json.loads((EXAMPLE.parents[1] / "tests/fixtures/valid-result.json").read_text())
+    result["provenance"] = {"prompt": 3}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    for command in ("render", "check"):
+        outcome = invoke(command, path)
+        assert outcome.exit_code == 2
+        assert "malformed provenance" in outcome.stderr
+        assert outcome.stdout == ""
+
+
+def test_a_record_without_an_answer_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "record.json"
+    record: dict[str, object] = {"specrun": "0.1.0", "status": "failed", "attempts": []}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    result = invoke("render", path)
+    assert result.exit_code == 2
+    assert "run record with no usable answer" in result.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, Invoke
+from support import EXAMPLE, Invoke, result_document
 from wire import (
     Reply,
     ScriptedServer,
@@ -71,7 +71,7 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    assert result_document(result.stdout) == valid_document
     first, second = (request.body for request in server.requests)
     assert first["system"] == second["system"]
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}

@@ -310,7 +310,7 @@ def test_the_user_config_lies_under_the_repository_config(tmp_path: Path) -> Non
     assert settings.max_attempts == 5
     assert source == f"{own} + {repo / 'specrun.toml'} (untrusted)"
     assert describe_settings(settings) == (
-        "using profile own (openai, model tuned) at http://10.0.0.7:8000; "
+        "using profile own (openai, model tuned) at http://10.0.0.7:8000/v1; "
         f"config: {own} + {repo / 'specrun.toml'} (untrusted)"
     )
 

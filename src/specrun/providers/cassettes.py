@@ -1,7 +1,8 @@
 """Cassettes: replaying and recording provider traffic with vcrpy.
 
 Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
-no recorded match. Recording scrubs credentials before anything touches disk: the
+no recorded match: an input error (exit 2), since nothing was contacted and the recording, not the
+provider, does not fit. Recording scrubs credentials before anything touches disk: the
 authorization, API-key, cookie, organisation and project headers are dropped, and the given
 secrets (every key in use) are blanked wherever they appear in a body, byte for byte, so a body
 that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, so a changed
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specrun.errors import InputError, ProviderError, causes
+from specrun.errors import InputError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
 from specrun.providers import Answer, Provider, Request
 from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
@@ -234,7 +235,7 @@ class ReplayedProvider:
             return self.provider.complete(request)
         except Exception as error:  # older SDKs wrap vcrpy's refusal, newer ones let it through
             if unmatched_request(error):
-                raise ProviderError(self._mismatch()) from error
+                raise InputError(self._mismatch()) from error
             raise
 
     def _mismatch(self) -> str:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -320,10 +319,9 @@ def describe_judgement(judged: JudgedFindings) -> list[str]:
 
 def describe_judge(judging: JudgeSettings) -> str:
     """Where the judge sends the answers, stated before anything is sent."""
-    parts = urlsplit(endpoint_url(judging.profile))
     return (
         f"judge: profile {judging.profile_name} ({judging.profile.kind}, model "
-        f"{judging.profile.model}) at {parts.scheme}://{parts.netloc}"
+        f"{judging.profile.model}) at {endpoint_url(judging.profile)}"
     )
 
 

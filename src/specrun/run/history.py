@@ -5,8 +5,9 @@ first without opening a file, and a unique prefix names a run. Listing reads onl
 each record: the ``summary`` its first key holds (``specrun.run.record``), parsed alone with
 ``raw_decode``, so 1,000 records list without parsing one answer. A record written before
 summaries existed is read whole (bounded) and summarised from its fields. A file that is not a
-run record (corrupt, foreign, cut off) is skipped with one warning naming it; a runs directory
-that does not exist holds no runs. ``show`` and ``result`` read one record whole, within
+run record (corrupt, foreign, cut off) is skipped with one warning naming it, and specrun's own
+records of a ``check --judge`` are passed over in silence; a runs directory that does not exist
+holds no runs. ``show`` and ``result`` read one record whole, within
 ``RECORD_MAX_BYTES``.
 
 Everything read here is untrusted text from disk: the lines built for the terminal pass
@@ -37,6 +38,10 @@ RESULT_SUFFIX = ".result"
 
 class NotARecord(Exception):
     """The file is not a run record specrun can read."""
+
+
+class OtherRecord(NotARecord):
+    """specrun's own record of something other than a run (a ``check --judge``)."""
 
 
 def _recorded_cost(value: object) -> Cost | None:
@@ -173,6 +178,8 @@ def list_runs(directory: Path, limit: int | None, warn: Callable[[str], None]) -
             break
         try:
             runs.append(PastRun(path.stem, path, read_summary(path)))
+        except OtherRecord:
+            continue
         except NotARecord as problem:
             warn(shown(f"warning: skipped {path}: {problem}"))
     return runs
@@ -195,6 +202,8 @@ def read_summary(path: Path) -> RunSummary:
 
 def summarise(record: dict[str, Any]) -> RunSummary:
     """A record's summary: its own, or one made from the fields every version wrote."""
+    if record.get("command", "run") != "run":
+        raise OtherRecord(f"a record of {record.get('command')!r}, not of a run")
     try:
         if "summary" in record:
             return RunSummary.of(record["summary"])

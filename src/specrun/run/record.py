@@ -6,11 +6,12 @@ Ctrl-C, SIGTERM) leaves every answer it paid for. It holds the context the run w
 (binding files with sha256, numbering evidence), the profiles it used (never a key), every raw
 answer with its stop reason, usage and violations (schema breaches included, with their
 locations), the items left for review, the judge's verdicts (with its raw answer) and usage, the
-best draft so far, the cost of each attempt and of the run (``specrun.run.cost``), and the
-run's ``status``: ``running``, then ``valid``, ``invalid``, ``budget``, ``provider-failure``,
-``interrupted`` or ``failed``. Its first key, ``summary``, holds what ``specrun runs`` lists
-(time, repository, prompt, profile, model, status, attempts, tokens, cost), so a listing reads
-only the head of each record (``specrun.run.history``).
+best draft so far, the target repository, the cassette it replayed or recorded into (a replay
+is recorded like a paid run, and says so), the cost of each attempt and of the run
+(``specrun.run.cost``), and the run's ``status``: ``running``, then ``valid``, ``invalid``,
+``budget``, ``provider-failure``, ``interrupted`` or ``failed``. Its first key, ``summary``,
+holds what ``specrun runs`` lists (time, repository, prompt, profile, model, status, attempts,
+tokens, cost), so a listing reads only the head of each record (``specrun.run.history``).
 Records go to the runs directory (``specrun.settings.places``).
 
 An answer may hold a lone surrogate (JSON allows ``"\\ud800"``), which UTF-8 cannot encode: it is
@@ -19,16 +20,20 @@ written as that same JSON escape, so the record stays valid UTF-8 JSON and reads
 
 import json
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from specrun import __version__
 from specrun.context.assembly import Context
+from specrun.document.model import PROVENANCE_KEY, Provenance
 from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
+from specrun.providers.cassettes import Recording
 from specrun.providers.prices import Pricing
 from specrun.run.cost import attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
@@ -101,7 +106,12 @@ class RunRecord:
     """One run's record file, rewritten whole as the run goes on."""
 
     def __init__(
-        self, directory: Path, context: Context, settings: Settings, repository: Path | None = None
+        self,
+        directory: Path,
+        context: Context,
+        settings: Settings,
+        repository: Path,
+        recording: Recording | None = None,
     ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"{stamp}-{secrets.token_hex(3)}.json"
@@ -109,6 +119,7 @@ class RunRecord:
         self.settings = settings
         self.repository = repository
         self.pricing = Pricing(settings.prices)
+        self.recording = recording
         self.started_at = _now()
         self.attempts: list[Attempt] = []
         self.status: Status = "running"
@@ -146,7 +157,7 @@ class RunRecord:
                 "started_at": self.started_at,
                 "updated_at": updated_at,
                 "status": self.status,
-                "repository": None if self.repository is None else str(self.repository),
+                "repository": str(self.repository),
                 "prompt": context.pack.name,
                 "profile": settings.profile_name,
                 "model": profile.model,
@@ -160,6 +171,13 @@ class RunRecord:
             "error": self.error,
             "started_at": self.started_at,
             "updated_at": updated_at,
+            "repository": str(self.repository),
+            "cassette": None
+            if self.recording is None
+            else {
+                "path": str(self.recording.path),
+                "mode": "record" if self.recording.record else "replay",
+            },
             "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
             "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
             "numbering": context.numbering.as_dict(),
@@ -186,3 +204,64 @@ class RunRecord:
             "best_draft": best.document.model_dump() if best and best.document else None,
             "attempts": [_attempt(a, settings, self.pricing) for a in self.attempts],
         }
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A result document read from a file, with what it was made from, where known. ``note``
+    says when the document is not a valid result (a run record's best draft)."""
+
+    document: dict[str, Any]
+    provenance: Provenance | None = None
+    note: str | None = None
+
+
+def is_run_record(data: dict[str, Any]) -> bool:
+    return "candidates" not in data and {"specrun", "status", "attempts"} <= data.keys()
+
+
+def stored_result(data: dict[str, Any], source: Path) -> StoredResult:
+    """The result in a file ``render`` or ``check`` was given: a result JSON (its ``provenance``
+    set apart), or a run record, whose valid result or else best draft is used."""
+    if is_run_record(data):
+        return _from_record(data, source)
+    document = dict(data)
+    provenance = _provenance(document.pop(PROVENANCE_KEY, None), source)
+    return StoredResult(document, provenance)
+
+
+def _provenance(value: object, source: Path) -> Provenance | None:
+    if value is None:
+        return None
+    try:
+        return Provenance.model_validate(value)
+    except ValidationError as error:
+        raise InputError(
+            f"{source} has a malformed {PROVENANCE_KEY} ({error.error_count()} problem(s)); "
+            f"remove the key or write the file again with specrun run"
+        ) from None
+
+
+def _from_record(record: dict[str, Any], source: Path) -> StoredResult:
+    draft = record.get("best_draft")
+    if not isinstance(draft, dict):
+        raise InputError(
+            f"{source} is a run record with no usable answer (status {record.get('status')!r}); "
+            "run specrun runs show on it to see its attempts"
+        )
+    prompt, numbering = record.get("prompt") or {}, record.get("numbering") or {}
+    try:
+        provenance: Provenance | None = Provenance(
+            prompt=prompt["name"],
+            binding_files=record["binding_files"],
+            numbering=f"{numbering['status']} ({numbering['reason']})",
+        )
+    except (KeyError, TypeError, ValidationError):
+        provenance = None
+    note = None
+    if record.get("status") != "valid":
+        note = (
+            f"{source} is a run record of a run that ended {record.get('status')!r}: this is its "
+            f"best draft (attempt {record.get('best_attempt')}), not a valid result"
+        )
+    return StoredResult(draft, provenance, note)

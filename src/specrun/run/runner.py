@@ -23,7 +23,7 @@ from typing import Any
 from specrun.context.assembly import Context, assemble_context, context_window_warning
 from specrun.context.prompt_pack import PackRules, load_prompt_pack
 from specrun.document.model import SpecCandidates
-from specrun.errors import ProviderError
+from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import secret_values
 from specrun.gates.limits import Limits
 from specrun.gates.terminal import Report
@@ -138,9 +138,14 @@ def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
     recorded = cassettes.recorded_profile(path)
     if recorded is None or _asks(recorded) == _asks(settings.profile):
         return settings
+    configured, target = cassettes.Target.of(settings.profile), cassettes.Target.of(recorded)
+    if (configured.kind, configured.endpoint) == (target.kind, target.endpoint):
+        instead = f"model {configured.model} of profile {settings.profile_name}"
+    else:
+        instead = f"profile {settings.profile_name}"
     report(
-        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
-        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+        f"{path} was recorded for {target}; replaying with that instead of {instead} "
+        f"({settings.source}); --provider or --model choose otherwise"
     )
     judge = settings.judge
     if judge is not None and judge.profile_name == settings.profile_name:
@@ -165,6 +170,8 @@ def ending(error: BaseException) -> tuple[Status, str | None]:
         return "provider-failure", str(error)
     if isinstance(error, BudgetExceeded):
         return "budget", str(error)
+    if isinstance(error, InputError):
+        return "failed", str(error)
     if isinstance(error, KeyboardInterrupt):
         return "interrupted", None
     return "failed", type(error).__name__
@@ -203,7 +210,7 @@ def execute_run(
     spending = check_budget(settings, pricing)
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
-    record = RunRecord(runs, context, settings, repo)
+    record = RunRecord(runs, context, settings, repo.resolve(), recording)
 
     def keep(update: Callable[[], None]) -> None:
         """A record that cannot be written is reported, never a reason to stop a paid run."""

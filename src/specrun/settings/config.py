@@ -384,14 +384,12 @@ def describe_endpoints(file: ConfigFile, environ: Mapping[str, str]) -> list[str
     lines = []
     for name in sorted({name for name, _, _ in endpoint_settings(file.table)}):
         profile = config.providers[name]
-        parts = urlsplit(endpoint_url(profile))
         if profile.api_key_env:
             key = f"the key in ${profile.api_key_env}"
         else:
             key = "the vendor's default key" if is_vendor_endpoint(profile) else "no key"
         lines.append(
-            f"profile {name} ({profile.kind}) sends requests to {parts.scheme}://{parts.netloc} "
-            f"with {key}"
+            f"profile {name} ({profile.kind}) sends requests to {endpoint_url(profile)} with {key}"
         )
     return lines
 
@@ -460,7 +458,8 @@ def resolve_settings(
     if max_cost is not None and not (math.isfinite(max_cost) and 0 < max_cost <= MAX_BUDGET):
         raise InputError(f"--max-cost must be a positive amount of USD, at most {MAX_BUDGET:,.0f}")
     prices = {**config.prices, **(read_price_file(price_file) if price_file else {})}
-    return Settings(name, profile, attempts, config.retries, source, judge, budget, prices)
+    sources = source + _environment_sources(environ, provider, model or inline_model)
+    return Settings(name, profile, attempts, config.retries, sources, judge, budget, prices)
 
 
 def read_price_file(path: Path) -> dict[str, ModelPrice]:
@@ -470,6 +469,22 @@ def read_price_file(path: Path) -> dict[str, ModelPrice]:
         return PriceFile.model_validate(file.table).prices
     except ValidationError as error:
         raise InputError(f"price file {path} is invalid: {_problems(error)}") from None
+
+
+def _environment_sources(
+    environ: Mapping[str, str], provider: str | None, model: str | None
+) -> str:
+    """The ``SPECRUN_*`` variables that shaped the settings, and those that flags overrode, for
+    the run's opening line."""
+    used: list[str] = []
+    ignored: list[str] = []
+    for name, flag in (("SPECRUN_PROVIDER", provider), ("SPECRUN_MODEL", provider or model)):
+        if environ.get(name):
+            (ignored if flag else used).append(name)
+    said = "".join(f" + {name}" for name in used)
+    if ignored:
+        said += f" ({', '.join(ignored)} set but not used: flags chose)"
+    return said
 
 
 def resolve_judge(
@@ -502,10 +517,9 @@ def default_judge(name: str, profile: ProviderProfile) -> JudgeSettings:
 def describe_settings(settings: Settings) -> str:
     """The run's opening line: what it uses, where it sends requests, and why."""
     profile = settings.profile
-    parts = urlsplit(endpoint_url(profile))
     return (
         f"using profile {settings.profile_name} ({profile.kind}, model {profile.model}) at "
-        f"{parts.scheme}://{parts.netloc}; config: {settings.source}"
+        f"{endpoint_url(profile)}; config: {settings.source}"
     )
 
 
