@@ -413,11 +413,11 @@ def check(
     document, findings = validate_document(data, pack.rules, evidence)
     if judge and document is not None:
         from specrun.providers.cassettes import Recording
-        from specrun.rules.review import judge_result
+        from specrun.run.review import judge_result
 
         recording = Recording(cassette, record=False) if cassette is not None else None
         findings = judge_result(
-            document, findings, pack.rules, root, os.environ, progress, recording
+            document, findings, pack.rules, file, root, os.environ, progress, recording
         )
     violations, unsure = findings.violations, findings.needs_review
     failed = bool(violations) or (strict and bool(unsure))

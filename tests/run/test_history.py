@@ -320,3 +320,16 @@ def test_a_file_as_runs_directory_is_exit_2(invoke: Invoke, isolated_environment
         f"specrun: error: the runs directory {isolated_environment} is not a directory; "
         "fix SPECRUN_RUNS_DIR"
     )
+
+
+def test_a_judgement_record_is_not_a_run_and_passes_in_silence(
+    tmp_path: Path, context: Context, valid_document: dict[str, Any]
+) -> None:
+    write_run(tmp_path, context, "20261201T090000Z-aaaaaa", valid_document)
+    judgement = {"specrun": "0.1.0", "command": "check --judge", "status": "valid"}
+    (tmp_path / "20261202T000000Z-cccccc.json").write_text(json.dumps(judgement, indent=2))
+    warnings: list[str] = []
+    assert [run.id for run in list_runs(tmp_path, None, warnings.append)] == [
+        "20261201T090000Z-aaaaaa"
+    ]
+    assert warnings == []

@@ -30,14 +30,18 @@ from pydantic import ValidationError
 from specrun import __version__
 from specrun.context.assembly import Context
 from specrun.document.model import PROVENANCE_KEY, Provenance
-from specrun.errors import InputError
+from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
 from specrun.providers.cassettes import Recording
 from specrun.providers.prices import Pricing
-from specrun.run.cost import attempt_cost, runs_cost, runs_tokens
+from specrun.rules.judge import JudgedFindings
+from specrun.run.cost import BudgetExceeded, attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
-from specrun.settings.config import Settings, endpoint_url
+from specrun.settings.config import JudgeSettings, Settings, endpoint_url
+
+# Where records go is settled in settings.places, so listing them loads nothing of this module.
+from specrun.settings.places import runs_directory as runs_directory
 
 Status = Literal[
     "running", "valid", "invalid", "budget", "provider-failure", "interrupted", "failed"
@@ -78,6 +82,20 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
+def ending(error: BaseException) -> tuple[Status, str | None]:
+    """The record's status for a run stopped by ``error``; only specrun's own provider messages
+    are kept, since another exception's text could quote a server's echo of a key."""
+    if isinstance(error, ProviderError):
+        return "provider-failure", str(error)
+    if isinstance(error, BudgetExceeded):
+        return "budget", str(error)
+    if isinstance(error, InputError):
+        return "failed", str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", None
+    return "failed", type(error).__name__
+
+
 def _attempt(attempt: Attempt, settings: Settings, pricing: Pricing) -> dict[str, Any]:
     return {
         "number": attempt.number,
@@ -98,6 +116,17 @@ def _judged(attempt: Attempt) -> dict[str, Any] | None:
     return {**attempt.judged.as_dict(), "usage": asdict(attempt.judged.usage)}
 
 
+def _cassette(recording: Recording | None) -> dict[str, str] | None:
+    if recording is None:
+        return None
+    return {"path": str(recording.path), "mode": "record" if recording.record else "replay"}
+
+
+def _record_path(directory: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return directory / f"{stamp}-{secrets.token_hex(3)}.json"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -113,8 +142,7 @@ class RunRecord:
         repository: Path,
         recording: Recording | None = None,
     ) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.path = directory / f"{stamp}-{secrets.token_hex(3)}.json"
+        self.path = _record_path(directory)
         self.context = context
         self.settings = settings
         self.repository = repository
@@ -172,12 +200,7 @@ class RunRecord:
             "started_at": self.started_at,
             "updated_at": updated_at,
             "repository": str(self.repository),
-            "cassette": None
-            if self.recording is None
-            else {
-                "path": str(self.recording.path),
-                "mode": "record" if self.recording.record else "replay",
-            },
+            "cassette": _cassette(self.recording),
             "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
             "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
             "numbering": context.numbering.as_dict(),
@@ -265,3 +288,61 @@ def _from_record(record: dict[str, Any], source: Path) -> StoredResult:
             f"best draft (attempt {record.get('best_attempt')}), not a valid result"
         )
     return StoredResult(draft, provenance, note)
+
+
+class JudgementRecord:
+    """The record of one ``check --judge``: a paid call, kept like a run's, with the checked
+    file, the judge, its verdicts and usage, and how it ended."""
+
+    def __init__(
+        self,
+        directory: Path,
+        checked: Path,
+        repository: Path,
+        judging: JudgeSettings,
+        recording: Recording | None = None,
+    ) -> None:
+        self.path = _record_path(directory)
+        self.checked, self.repository = checked, repository
+        self.judging, self.recording = judging, recording
+        self.started_at = _now()
+        self.status: Status = "running"
+        self.error: str | None = None
+        self.judged: JudgedFindings | None = None
+
+    def begin(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.save()
+
+    def finish(
+        self, status: Status, error: str | None = None, judged: JudgedFindings | None = None
+    ) -> None:
+        self.status, self.error, self.judged = status, error, judged
+        self.save()
+
+    def save(self) -> None:
+        write_atomically(self.path, encode_record(self.as_dict()), replace=True, mode=RECORD_MODE)
+
+    def as_dict(self) -> dict[str, Any]:
+        judged, profile = self.judged, self.judging.profile
+        return {
+            "specrun": __version__,
+            "command": "check --judge",
+            "status": self.status,
+            "error": self.error,
+            "started_at": self.started_at,
+            "updated_at": _now(),
+            "repository": str(self.repository),
+            "checked": str(self.checked),
+            "cassette": _cassette(self.recording),
+            "judge": {
+                "profile": self.judging.profile_name,
+                "kind": profile.kind,
+                "model": profile.model,
+                "base_url": endpoint_url(profile),
+            },
+            "usage": asdict(judged.usage) if judged else None,
+            "verdicts": judged.as_dict() if judged else None,
+            "violations": [v.as_dict() for v in judged.findings.violations] if judged else [],
+            "needs_review": [i.as_dict() for i in judged.findings.needs_review] if judged else [],
+        }

@@ -23,7 +23,7 @@ from typing import Any
 from specrun.context.assembly import Context, assemble_context, context_window_warning
 from specrun.context.prompt_pack import PackRules, load_prompt_pack
 from specrun.document.model import SpecCandidates
-from specrun.errors import InputError, ProviderError
+from specrun.errors import ProviderError
 from specrun.gates.credentials import secret_values
 from specrun.gates.limits import Limits
 from specrun.gates.terminal import Report
@@ -44,9 +44,15 @@ from specrun.rules.judge import (
     judge_findings,
     judge_key,
 )
-from specrun.run.cost import Budgeted, BudgetExceeded, check_budget, runs_cost
+from specrun.run.cost import Budgeted, check_budget, runs_cost
 from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
-from specrun.run.record import RunRecord, Status, prepare_runs_directory
+from specrun.run.record import (
+    RunRecord,
+    Status,
+    ending,
+    prepare_runs_directory,
+    runs_directory,
+)
 from specrun.settings.config import (
     JudgeSettings,
     ProviderProfile,
@@ -55,7 +61,6 @@ from specrun.settings.config import (
     default_judge,
 )
 from specrun.settings.money import Cost
-from specrun.settings.places import runs_directory
 
 Publish = Callable[[SpecCandidates, Context, Path], None]
 
@@ -161,20 +166,6 @@ def _asks(profile: ProviderProfile) -> tuple[object, ...]:
         profile.output_token_parameter,
         profile.temperature,
     )
-
-
-def ending(error: BaseException) -> tuple[Status, str | None]:
-    """The record's status for a run stopped by ``error``; only specrun's own provider messages
-    are kept, since another exception's text could quote a server's echo of a key."""
-    if isinstance(error, ProviderError):
-        return "provider-failure", str(error)
-    if isinstance(error, BudgetExceeded):
-        return "budget", str(error)
-    if isinstance(error, InputError):
-        return "failed", str(error)
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted", None
-    return "failed", type(error).__name__
 
 
 def execute_run(
