@@ -10,6 +10,7 @@ import json
 import signal
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -106,6 +107,16 @@ def progress(line: str) -> None:
     """One progress or diagnostic line on stderr, with every key blanked: answers, evidence and
     server messages may echo one."""
     typer.echo(scrub(line), err=True)
+
+
+def awaiting(what: str) -> AbstractContextManager[None]:
+    """The line shown on stderr while a model writes: live on a terminal, one line in a log."""
+    import os
+    import sys
+
+    from specrun.gates.progress import is_live, waiting
+
+    return waiting(scrub(what), sys.stderr, is_live(sys.stderr, os.environ))
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -253,7 +264,9 @@ def run(
             deliver(rendered, out, force, record_path.with_suffix(f".result.{output_format}"))
             progress(f"wrote {out}")
 
-    result = execute_run(root, prompt, settings, os.environ, progress, recording, publish=publish)
+    result = execute_run(
+        root, prompt, settings, os.environ, progress, recording, publish=publish, waiting=awaiting
+    )
     if result.outcome.document is None:
         best = result.outcome.best
         for violation in best.violations:

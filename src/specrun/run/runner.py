@@ -26,9 +26,12 @@ from specrun.document.model import SpecCandidates
 from specrun.errors import ProviderError
 from specrun.gates.credentials import secret_values
 from specrun.gates.limits import Limits
+from specrun.gates.progress import Waiting
 from specrun.gates.terminal import Report
 from specrun.providers import (
+    Answer,
     Provider,
+    Request,
     TransientProviderError,
     api_key_for,
     build_provider,
@@ -168,6 +171,18 @@ def _asks(profile: ProviderProfile) -> tuple[object, ...]:
     )
 
 
+class Awaited:
+    """A provider whose every call is shown while it runs (``waiting``), labelled when it
+    starts, so the label can name the attempt it belongs to."""
+
+    def __init__(self, provider: Provider, waiting: Waiting, label: Callable[[], str]) -> None:
+        self.provider, self.waiting, self.label = provider, waiting, label
+
+    def complete(self, request: Request) -> Answer:
+        with self.waiting(self.label()):
+            return self.provider.complete(request)
+
+
 def execute_run(
     repo: Path,
     prompt: str,
@@ -178,10 +193,11 @@ def execute_run(
     http_client: Any = None,
     sleep: Callable[[float], None] | None = None,
     publish: Publish | None = None,
+    waiting: Waiting | None = None,
 ) -> RunResult:
     """Run the prompt. ``http_client`` (an ``httpx2.Client``) replaces the SDK's own.
     ``publish`` gets a valid result before the record is finished, so the output is written
-    first."""
+    first. ``waiting`` shows what is awaited while a model writes."""
     limits = Limits.from_environ(environ)
     context = assemble_context(repo, load_prompt_pack(prompt, repo), limits)
     report(describe_context(context))
@@ -232,6 +248,7 @@ def execute_run(
         else nullcontext()
     )
     profile = settings.profile
+    judge_waits_for = f"judge: waiting for {judging.profile.model}" if judging else ""
     with finished_on_error(), tape as recorded:
         model: Provider = build_provider(profile, api_key, http_client, settings.profile_name)
         judge: Judge | None = None
@@ -243,6 +260,8 @@ def execute_run(
                 judge_model = cassettes.ReplayedProvider(
                     judge_model, recording.path, judging.profile
                 )
+            if waiting is not None:
+                judge_model = Awaited(judge_model, waiting, lambda: judge_waits_for)
             if spending is not None:
                 judge_model = Budgeted(judge_model, judging.profile, pricing, spending)
             judge = judge_with(
@@ -256,6 +275,12 @@ def execute_run(
         if recording is not None and replaying:
             model = cassettes.ReplayedProvider(model, recording.path, profile)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
+        if waiting is not None:
+            model = Awaited(
+                model,
+                waiting,
+                lambda: f"attempt {len(record.attempts) + 1}: waiting for {profile.model}",
+            )
         if spending is not None:
             model = Budgeted(model, profile, pricing, spending)
 
