@@ -132,6 +132,12 @@ def test_the_judge_is_priced_at_its_own_models_prices(
     assert f"cost ${answer + judge:.4f}" in result.stderr
     record = only_record(isolated_environment)
     assert record["cost"]["usd"] == float(answer + judge)
+    shown = invoke("runs", "show", record["summary"]["started_at"][:4]).stdout.splitlines()
+    assert "attempt 1: " in shown[3] and f"${answer + judge:.4f}; stop end_turn" in shown[3]
+    assert "  judge scripted-judge: answered" in shown
+    assert any(
+        line.startswith("    SC401 Candidate D > ") and ": holds: " in line for line in shown
+    )
 
 
 def test_a_model_without_a_price_shows_tokens_and_price_unknown(
