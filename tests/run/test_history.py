@@ -13,7 +13,15 @@ from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.model import SpecCandidates
 from specrun.providers import Answer, Usage
 from specrun.rules import Violation
-from specrun.run.history import HEAD_BYTES, list_runs, read_summary
+from specrun.run.history import (
+    HEAD_BYTES,
+    best_draft,
+    describe_run,
+    find_run,
+    list_runs,
+    load_run,
+    read_summary,
+)
 from specrun.run.reask import Attempt
 from specrun.run.record import RunRecord, Status
 from specrun.settings.config import Config, ModelPrice, resolve_settings
@@ -90,7 +98,7 @@ def test_a_record_of_an_earlier_version_still_lists(
 ) -> None:
     path = write_run(tmp_path, context, "20261201T090000Z-aaaaaa", valid_document)
     old = json.loads(path.read_text())
-    for key in ("summary", "cost", "max_cost"):
+    for key in ("summary", "cost", "max_cost"):  # as the first records were written
         del old[key]
     for attempt in old["attempts"]:
         del attempt["cost"]
@@ -99,7 +107,11 @@ def test_a_record_of_an_earlier_version_still_lists(
     assert listed.summary.status == "valid"
     assert listed.summary.attempts == 1
     assert listed.summary.shown_cost == "cost not recorded"
-    assert listed.summary.repository is None
+    assert listed.summary.repository == str(EXAMPLE)
+    found = find_run(tmp_path, "2026")
+    lines = describe_run(found, load_run(found))
+    assert "attempt 1: 41.5s, 1,000 in / 20,000 out; stop end_turn; no violations" in lines
+    assert best_draft(found, load_run(found))[1] is True
 
 
 @pytest.mark.parametrize(

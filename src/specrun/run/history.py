@@ -212,6 +212,7 @@ def summarise(record: dict[str, Any]) -> RunSummary:
             {
                 "started_at": record["started_at"],
                 "status": record["status"],
+                "repository": record.get("repository"),
                 "prompt": record["prompt"]["name"],
                 "profile": provider["profile"],
                 "model": provider["model"],
