@@ -581,7 +581,7 @@ def runs(
     import os
 
     from specrun.gates.credentials import secret_values
-    from specrun.run.history import list_runs
+    from specrun.run.history import list_runs, record_paths
     from specrun.settings.places import runs_directory
 
     listed = list_runs(runs_directory(os.environ), limit, progress)
@@ -591,6 +591,8 @@ def runs(
     keys = secret_values(os.environ)
     if listed:
         typer.echo("\n".join(scrub(past.line(), keys) for past in listed))
+        if len(listed) == limit and len(record_paths(runs_directory(os.environ))) > limit:
+            progress(f"the {limit} newest runs; --limit N shows more")
     else:
         progress(f"no runs recorded in {runs_directory(os.environ)}")
 

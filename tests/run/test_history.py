@@ -186,7 +186,10 @@ def test_runs_lists_every_column(invoke: Invoke, two_runs: tuple[str, str]) -> N
         f"{failed}.json",
     ):
         assert column in first
-    assert invoke("runs", "--limit", "1").stdout.splitlines() == [first]
+    limited = invoke("runs", "--limit", "1")
+    assert limited.stdout.splitlines() == [first]
+    assert limited.stderr == "the 1 newest runs; --limit N shows more\n"
+    assert invoke("runs", "--limit", "2").stderr == ""
 
 
 def test_runs_json_is_one_object_per_run(invoke: Invoke, two_runs: tuple[str, str]) -> None:
