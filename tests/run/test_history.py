@@ -348,3 +348,27 @@ def test_a_judgement_record_is_not_a_run_and_passes_in_silence(
         "20261201T090000Z-aaaaaa"
     ]
     assert warnings == []
+
+
+def test_a_record_with_a_mangled_body_still_shows(
+    invoke: Invoke, isolated_environment: Path, context: Context, valid_document: dict[str, Any]
+) -> None:
+    path = write_run(isolated_environment, context, "20261201T090000Z-a1b2c3", valid_document)
+    record = json.loads(path.read_text())
+    record["attempts"][0].update(
+        usage={"input_tokens": "many", "output_tokens": None}, violations="x", cost=[1]
+    )
+    record["attempts"][0]["judge"] = {"rulings": 3, "discarded": "not a list"}
+    path.write_text(json.dumps(record, indent=2))
+    result = invoke("runs", "show", "2026")
+    assert result.exit_code == 0, result.stderr
+    assert "attempt 1: 41.5s, 0 in / 0 out; stop end_turn; no violations" in result.stdout
+
+
+def test_a_deeply_nested_head_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "20261202T000000Z-cccccc.json").write_text('{\n  "summary": ' + "[" * 20_000)
+    warnings: list[str] = []
+    assert list_runs(tmp_path, None, warnings.append) == []
+    assert warnings == [
+        f"warning: skipped {tmp_path / '20261202T000000Z-cccccc.json'}: not JSON, or cut off"
+    ]

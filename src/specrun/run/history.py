@@ -195,7 +195,7 @@ def read_summary(path: Path) -> RunSummary:
         try:
             summary, _ = json.JSONDecoder().raw_decode(head, len(SUMMARY_START))
             return RunSummary.of(summary)
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
             pass
     return summarise(read_record(path))
 
@@ -274,8 +274,17 @@ def load_run(run: PastRun) -> dict[str, Any]:
         raise InputError(f"{run.path} cannot be shown: {problem}") from None
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _items(value: object) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return [item for item in _list(value) if isinstance(item, dict)]
+
+
+def _tokens(value: object) -> int:
+    """A token count as a record holds it; anything else (a file edited by hand) as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _finding(item: dict[str, Any], prefix: str = "") -> Iterator[str]:
@@ -298,6 +307,7 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     for attempt in _items(record.get("attempts")):
         recorded = attempt.get("usage")
         usage: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+        read, written = (_tokens(usage.get(key)) for key in ("input_tokens", "output_tokens"))
         try:
             priced = str(_recorded_cost(attempt.get("cost")) or "")
         except TypeError:
@@ -305,7 +315,7 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
         violations = _items(attempt.get("violations"))
         lines.append(
             f"attempt {attempt.get('number')}: {attempt.get('seconds')}s, "
-            f"{usage.get('input_tokens', 0):,} in / {usage.get('output_tokens', 0):,} out"
+            f"{read:,} in / {written:,} out"
             + (f", {priced}" if priced else "")
             + f"; stop {attempt.get('stop_reason')}; "
             + (f"{len(violations)} violation(s)" if violations else "no violations")
@@ -322,7 +332,7 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
                     f"    {ruling.get('code')} {ruling.get('location')}: "
                     f"{ruling.get('verdict')}: {ruling.get('quote')!r} ({ruling.get('reason')})"
                 )
-            for discarded in judged.get("discarded") or []:
+            for discarded in _list(judged.get("discarded")):
                 lines.append(f"    discarded: {discarded}")
     lines.append(f"usage: {summary.tokens:,} tokens; cost {summary.shown_cost}")
     return [shown(line) for line in lines]
