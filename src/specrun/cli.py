@@ -626,23 +626,25 @@ def runs_result(
 ) -> None:
     """Print a run's valid result; a run without one prints its best draft and exits 1.
 
+    Prints what `specrun render` of its record prints.
+
     Example: specrun runs result 20261204T1356 --format json > result.json
     """
     import os
 
     from specrun.document.render import render_json, render_markdown
-    from specrun.run.history import best_draft, find_run, load_run
+    from specrun.run.history import find_run, load_run, run_result
     from specrun.settings.places import runs_directory
 
     found = find_run(runs_directory(os.environ), ident)
-    document, valid = best_draft(found, load_run(found))
-    rendered = render_json(document) if output_format is Format.json else render_markdown(document)
+    document, provenance, note = run_result(found, load_run(found))
+    if output_format is Format.json:
+        rendered = render_json(document, provenance)
+    else:
+        rendered = render_markdown(document, provenance)
     typer.echo(scrub(rendered), nl=False)
-    if not valid:
-        progress(
-            f"warning: run {found.id} ended {found.summary.status}: this is its best draft, "
-            "not a valid result"
-        )
+    if note:
+        progress(f"warning: {note}")
         raise typer.Exit(1)
 
 

@@ -15,12 +15,12 @@ from specrun.providers import Answer, Usage
 from specrun.rules import Violation
 from specrun.run.history import (
     HEAD_BYTES,
-    best_draft,
     describe_run,
     find_run,
     list_runs,
     load_run,
     read_summary,
+    run_result,
 )
 from specrun.run.reask import Attempt
 from specrun.run.record import RunRecord, Status
@@ -111,7 +111,7 @@ def test_a_record_of_an_earlier_version_still_lists(
     found = find_run(tmp_path, "2026")
     lines = describe_run(found, load_run(found))
     assert "attempt 1: 41.5s, 1,000 in / 20,000 out; stop end_turn; no violations" in lines
-    assert best_draft(found, load_run(found))[1] is True
+    assert run_result(found, load_run(found))[2] is None
 
 
 @pytest.mark.parametrize(
@@ -269,7 +269,9 @@ def test_runs_result_prints_the_valid_result(
 ) -> None:
     result = invoke("runs", "result", two_runs[0], "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    printed = json.loads(result.stdout)
+    assert printed.pop("provenance")["prompt"] == "tenantpilot.spec-candidates"
+    assert printed == valid_document
     assert result.stderr == ""
     markdown = invoke("runs", "result", f"{two_runs[0]}.json")
     assert markdown.exit_code == 0
@@ -277,17 +279,24 @@ def test_runs_result_prints_the_valid_result(
 
 
 def test_runs_result_of_a_failed_run_prints_its_best_draft_and_exits_1(
-    invoke: Invoke, two_runs: tuple[str, str], valid_document: dict[str, Any]
+    invoke: Invoke,
+    two_runs: tuple[str, str],
+    valid_document: dict[str, Any],
+    isolated_environment: Path,
 ) -> None:
     result = invoke("runs", "result", "20261203", "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == invalid(valid_document)
-    assert result.stderr.strip() == (
-        f"warning: run {two_runs[1]} ended invalid: this is its best draft, not a valid result"
+    printed = json.loads(result.stdout)
+    del printed["provenance"]
+    assert printed == invalid(valid_document)
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {isolated_environment / two_runs[1]}.json is a run record")
+    assert warning.endswith(
+        "ended 'invalid': this is its best draft (attempt 1), not a valid result"
     )
 
 
-def test_runs_result_of_a_run_without_a_draft_is_exit_1(
+def test_runs_result_of_a_run_without_a_draft_is_exit_2(
     invoke: Invoke, isolated_environment: Path, context: Context
 ) -> None:
     settings = resolve_settings(Config(), "built-in defaults", {})
@@ -295,8 +304,8 @@ def test_runs_result_of_a_run_without_a_draft_is_exit_1(
     record.begin()
     record.finish("provider-failure", "the server failed")
     result = invoke("runs", "result", record.path.stem)
-    assert result.exit_code == 1
-    assert f"run {record.path.stem} left no readable draft" in result.stderr
+    assert result.exit_code == 2
+    assert f"{record.path} is a run record with no usable answer" in result.stderr
     shown = invoke("runs", "show", record.path.stem)
     assert (
         shown.stdout.splitlines()[0]

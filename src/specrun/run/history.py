@@ -28,7 +28,9 @@ from specrun.gates.terminal import shown
 from specrun.settings.money import Cost
 
 if TYPE_CHECKING:
-    from specrun.document.model import SpecCandidates
+    from specrun.document.model import Provenance, SpecCandidates
+
+    Published = tuple[SpecCandidates, Provenance | None, str | None]
 
 HEAD_BYTES = 16_384
 RECORD_MAX_BYTES = 200 * MB
@@ -338,21 +340,19 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     return [shown(line) for line in lines]
 
 
-def best_draft(run: PastRun, record: dict[str, Any]) -> tuple["SpecCandidates", bool]:
-    """The run's result and whether it is valid: the valid document, else its best draft."""
-    from specrun.document.model import SpecCandidates
-
-    draft = record.get("best_draft")
-    if draft is None:
-        raise InvalidResult(
-            f"run {run.id} left no readable draft; `specrun runs show {run.id}` tells why"
-        )
+def run_result(run: PastRun, record: dict[str, Any]) -> "Published":
+    """The run's result as ``render`` prints a record's: the valid document, else its best
+    draft with a note saying so, and what it was made from."""
     from pydantic import ValidationError
 
+    from specrun.document.model import SpecCandidates
+    from specrun.run.record import stored_result
+
+    stored = stored_result(record, run.path)
     try:
-        document = SpecCandidates.model_validate(draft)
+        document = SpecCandidates.model_validate(stored.document)
     except ValidationError:
         raise InvalidResult(
             f"run {run.id}'s draft does not match this version's result schema"
         ) from None
-    return document, record.get("status") == "valid"
+    return document, stored.provenance, stored.note
