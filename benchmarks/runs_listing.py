@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from specrun.context.assembly import assemble_context
@@ -65,11 +66,11 @@ def write_records(directory: Path, count: int) -> int:
     return sum(path.stat().st_size for path in directory.iterdir())
 
 
-def median_seconds(action: object, runs: int) -> float:
+def median_seconds(action: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        action()  # type: ignore[operator]
+        action()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
