@@ -156,9 +156,23 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def show_version(value: bool) -> None:
+    if value:
+        from specrun import __version__
+
+        show(f"specrun {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version.", callback=show_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """specrun: run a repository's spec-candidates prompt and get back four validated candidates."""
     GlobalFlags.debug = debug
@@ -179,6 +193,14 @@ def run(
     ] = None,
     max_attempts: Annotated[
         int | None, typer.Option("--max-attempts", help="Model answers to try (default 3).")
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="USD the run may spend at most (stops before a request)."),
+    ] = None,
+    price_file: Annotated[
+        Path | None,
+        typer.Option("--price-file", help='TOML with [prices."MODEL"] tables, USD per M tokens.'),
     ] = None,
     chosen_format: Annotated[
         Format | None,
@@ -235,7 +257,9 @@ def run(
         check_destination(out, force)
     root = resolve_repository(repo)
     loaded, source = find_config(config, root, Path.cwd())
-    settings = resolve_settings(loaded, source, os.environ, provider, model, max_attempts, reask)
+    settings = resolve_settings(
+        loaded, source, os.environ, provider, model, max_attempts, max_cost, price_file, reask
+    )
     chosen = provider is not None or model is not None
     recording = Recording(cassette, record, chosen) if cassette is not None else None
     progress(describe_settings(settings))
@@ -543,6 +567,98 @@ def schema() -> None:
     from specrun.document.model import result_json_schema
 
     show(json.dumps(result_json_schema(), indent=2))
+
+
+runs_app = typer.Typer(
+    help="Past runs, from their run records: list them, show one, print its result.",
+    rich_markup_mode=None,
+    no_args_is_help=False,
+)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback(invoke_without_command=True)
+@reports_errors
+def runs(
+    context: typer.Context,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Show at most N runs, newest first.")
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List past runs, newest first: time, status, attempts, tokens, cost, profile and model,
+    prompt, repository and record path.
+
+    Example: specrun runs --limit 5
+    """
+    if context.invoked_subcommand is not None:
+        return
+    import os
+
+    from specrun.run.history import list_runs, record_paths
+    from specrun.settings.places import runs_directory
+
+    listed = list_runs(runs_directory(os.environ), limit, progress)
+    if as_json:
+        show(json_escaped(json.dumps([run.as_dict() for run in listed], indent=2)))
+        return
+    if listed:
+        show("\n".join(past.line() for past in listed))
+        if len(listed) == limit and len(record_paths(runs_directory(os.environ))) > limit:
+            progress(f"the {limit} newest runs; --limit N shows more")
+    else:
+        progress(f"no runs recorded in {runs_directory(os.environ)}")
+
+
+@runs_app.command("show")
+@reports_errors
+def runs_show(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="A run id or prefix.")],
+) -> None:
+    """Show one run: its attempts, violations with their evidence, and the judge's verdicts.
+
+    Example: specrun runs show 20261204T1356
+    """
+    import os
+
+    from specrun.run.history import describe_run, find_run, load_run
+    from specrun.settings.places import runs_directory
+
+    found = find_run(runs_directory(os.environ), ident)
+    for line in describe_run(found, load_run(found)):
+        show(line, one_line=True)
+
+
+@runs_app.command("result")
+@reports_errors
+def runs_result(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="A run id or prefix.")],
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=parse_format, help="md (default) or json.")
+    ] = Format.md,
+) -> None:
+    """Print a run's valid result; a run without one prints its best draft and exits 1.
+
+    Prints what `specrun render` of its record prints.
+
+    Example: specrun runs result 20261204T1356 --format json > result.json
+    """
+    import os
+
+    from specrun.document.render import render_json, render_markdown
+    from specrun.run.history import find_run, load_run, run_result
+    from specrun.settings.places import runs_directory
+
+    found = find_run(runs_directory(os.environ), ident)
+    document, provenance, note = run_result(found, load_run(found))
+    if output_format is Format.json:
+        rendered = render_json(document, provenance)
+    else:
+        rendered = render_markdown(document, provenance)
+    show(rendered, nl=False)
+    if note:
+        progress(f"warning: {note}")
+        raise typer.Exit(1)
 
 
 def interrupt(signum: int, frame: object) -> None:

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from specrun.gates.terminal import json_escaped, shown, unseen, visible
 
 HOSTILE = {
@@ -41,3 +43,21 @@ def test_json_stays_the_same_json_with_nothing_for_a_terminal() -> None:
     text = json_escaped(json.dumps(data, ensure_ascii=False))
     assert unseen(text) is None
     assert json.loads(text) == data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain words, Grüße \U0001f600", "plain words, Grüße \U0001f600"),
+        ("clear\x1b[2Jscreen", "clear\\x1b[2Jscreen"),
+        ("abc\u202edef", "abcU+202Edef"),
+        ("line\nbreak\r", "line\\x0abreak\\x0d"),
+        ("lone \ud800 surrogate", "lone U+D800 surrogate"),
+    ],
+)
+def test_what_a_terminal_would_obey_is_escaped_on_one_line(text: str, expected: str) -> None:
+    assert shown(text, one_line=True) == expected
+
+
+def test_line_breaks_are_kept_unless_one_line_is_asked() -> None:
+    assert shown("one\ntwo\x07") == "one\ntwo\\x07"

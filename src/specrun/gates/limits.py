@@ -116,22 +116,28 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     place between a check and the open is refused as well. ``OSError`` (missing, unreadable,
     not a regular file) reaches the caller, which names the file.
     """
+    data = read_head(path, limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path)
+    return data
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (fewer when it is shorter), opened as
+    ``read_regular_file`` opens it."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         os.set_blocking(descriptor, True)
         chunks: list[bytes] = []
-        remaining = limit + 1
+        remaining = size
         while remaining > 0 and (chunk := os.read(descriptor, min(remaining, 1 << 20))):
             chunks.append(chunk)
             remaining -= len(chunk)
     finally:
         os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise TooLarge(path)
-    return data
+    return b"".join(chunks)
 
 
 def context_window(model: str) -> int:

@@ -23,8 +23,11 @@ from specrun.gates.credentials import scrub
 Report = Callable[[str], None]
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# A lone surrogate cannot be encoded for the terminal at all.
+SURROGATES = "\ud800-\udfff"
 UNSEEN = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
-UNSEEN_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+UNPRINTABLE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{SURROGATES}]")
+UNSEEN_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{SURROGATES}]")
 
 
 def escape(character: str) -> str:
@@ -37,7 +40,7 @@ def escape(character: str) -> str:
 def visible(text: str, *, one_line: bool = False) -> str:
     """``text`` with every control character but line break and tab, and every bidi control,
     shown as its escape; with ``one_line``, line breaks and tabs too. Linear in the text."""
-    pattern = UNSEEN_IN_LINE if one_line else UNSEEN
+    pattern = UNSEEN_IN_LINE if one_line else UNPRINTABLE
     return pattern.sub(lambda found: escape(found.group()), text)
 
 

@@ -8,10 +8,12 @@ answer with its stop reason, usage and violations (schema breaches included, wit
 locations; a targeted re-ask's answer is its patch, kept with the parts it was asked for and
 the merged document), the items left for review, the judge's verdicts (with its raw answer) and
 usage, the best draft so far, the target repository, the cassette it replayed or recorded into
-(a replay is recorded like a paid run, and says so), and the run's ``status``:
-``running``, then ``valid``, ``invalid``, ``provider-failure``, ``interrupted`` or ``failed``.
-Records go to ``$SPECRUN_RUNS_DIR``, else ``$XDG_STATE_HOME/specrun/runs``, else
-``~/.local/state/specrun/runs``.
+(a replay is recorded like a paid run, and says so), the cost of each attempt and of the run
+(``specrun.run.cost``), and the run's ``status``: ``running``, then ``valid``, ``invalid``,
+``budget``, ``provider-failure``, ``interrupted`` or ``failed``. Its first key, ``summary``,
+holds what ``specrun runs`` lists (time, repository, prompt, profile, model, status, attempts,
+tokens, cost), so a listing reads only the head of each record (``specrun.run.history``).
+Records go to the runs directory (``specrun.settings.places``).
 
 A record that cannot be written where it belongs (a full disk, ``ulimit -f``) is kept whole in
 the system's temporary directory instead (``fallback``), and the run says so; when no file can
@@ -27,7 +29,6 @@ written as that same JSON escape, so the record stays valid UTF-8 JSON and reads
 import json
 import secrets
 import tempfile
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,19 +43,19 @@ from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
 from specrun.providers.cassettes import Recording
+from specrun.providers.prices import Pricing
 from specrun.rules.judge import JudgedFindings
+from specrun.run.cost import BudgetExceeded, attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
 from specrun.settings.config import JudgeSettings, Settings, endpoint_url
 
-Status = Literal["running", "valid", "invalid", "provider-failure", "interrupted", "failed"]
+# Where records go is settled in settings.places, so listing them loads nothing of this module.
+from specrun.settings.places import runs_directory as runs_directory
+
+Status = Literal[
+    "running", "valid", "invalid", "budget", "provider-failure", "interrupted", "failed"
+]
 RECORD_MODE = 0o600
-
-
-def runs_directory(environ: Mapping[str, str]) -> Path:
-    if environ.get("SPECRUN_RUNS_DIR"):
-        return Path(environ["SPECRUN_RUNS_DIR"])
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "specrun" / "runs"
 
 
 def prepare_runs_directory(directory: Path) -> None:
@@ -100,6 +101,8 @@ def ending(error: BaseException) -> tuple[Status, str | None]:
     are kept, since another exception's text could quote a server's echo of a key."""
     if isinstance(error, ProviderError):
         return "provider-failure", str(error)
+    if isinstance(error, BudgetExceeded):
+        return "budget", str(error)
     if isinstance(error, InputError):
         return "failed", str(error)
     if isinstance(error, KeyboardInterrupt):
@@ -107,11 +110,12 @@ def ending(error: BaseException) -> tuple[Status, str | None]:
     return "failed", type(error).__name__
 
 
-def _attempt(attempt: Attempt) -> dict[str, Any]:
+def _attempt(attempt: Attempt, settings: Settings, pricing: Pricing) -> dict[str, Any]:
     return {
         "number": attempt.number,
         "seconds": round(attempt.seconds, 3),
         "usage": asdict(attempt.answer.usage),
+        "cost": attempt_cost(attempt, settings, pricing).as_dict(),
         "stop_reason": attempt.answer.stop_reason,
         "violations": [violation.as_dict() for violation in attempt.violations],
         "needs_review": [item.as_dict() for item in attempt.needs_review],
@@ -157,6 +161,7 @@ class RunRecord:
         self.context = context
         self.settings = settings
         self.repository = repository
+        self.pricing = Pricing(settings.prices)
         self.recording = recording
         self.started_at = _now()
         self.attempts: list[Attempt] = []
@@ -208,7 +213,12 @@ class RunRecord:
         blanked, lone surrogates escaped); it counts as given out from here on."""
         first = max(self.kept_attempts, self.printed_attempts)
         lines = [
-            encode_line({"run_record": self.path.name, "attempt": _attempt(attempt)})
+            encode_line(
+                {
+                    "run_record": self.path.name,
+                    "attempt": _attempt(attempt, self.settings, self.pricing),
+                }
+            )
             for attempt in self.attempts[first:]
         ]
         self.printed_attempts = len(self.attempts)
@@ -240,12 +250,28 @@ class RunRecord:
         context, settings, profile = self.context, self.settings, self.settings.profile
         outcome = Outcome(tuple(self.attempts)) if self.attempts else None
         best = outcome.best if outcome else None
+        updated_at = _now()
+        usage = outcome.usage if outcome else None
+        cost = runs_cost(tuple(self.attempts), settings, self.pricing).as_dict()
         return {
+            "summary": {
+                "started_at": self.started_at,
+                "updated_at": updated_at,
+                "status": self.status,
+                "repository": str(self.repository),
+                "prompt": context.pack.name,
+                "profile": settings.profile_name,
+                "model": profile.model,
+                "attempts": len(self.attempts),
+                "usage": asdict(usage) if usage else None,
+                "tokens": runs_tokens(tuple(self.attempts), settings),
+                "cost": cost,
+            },
             "specrun": __version__,
             "status": self.status,
             "error": self.error,
             "started_at": self.started_at,
-            "updated_at": _now(),
+            "updated_at": updated_at,
             "repository": str(self.repository),
             "cassette": _cassette(self.recording),
             "prompt": {"name": context.pack.name, "source": str(context.pack.source)},
@@ -267,11 +293,13 @@ class RunRecord:
                 "base_url": endpoint_url(settings.judge.profile),
             },
             "max_attempts": settings.max_attempts,
+            "max_cost": settings.max_cost,
             "reask": settings.reask,
-            "usage": asdict(outcome.usage) if outcome else None,
+            "usage": asdict(usage) if usage else None,
+            "cost": cost,
             "best_attempt": best.number if best else None,
             "best_draft": best.document.model_dump() if best and best.document else None,
-            "attempts": [_attempt(attempt) for attempt in self.attempts],
+            "attempts": [_attempt(a, settings, self.pricing) for a in self.attempts],
         }
 
 

@@ -8,7 +8,9 @@ key needed) or record live traffic into it. A replay asks what the cassette was 
 (provider kind, model, endpoint), whatever the config or ``SPECRUN_*`` say, unless
 ``--provider`` or ``--model`` chose otherwise (``Recording.chosen``). Progress is reported
 through ``report`` as plain lines. A judge that fails for good (after its retries) is not fatal:
-its items stay for review, and the line saying so names the fault.
+its items stay for review, and the line saying so names the fault. Every attempt line and the
+usage line say what the calls cost (``specrun.run.cost``); with ``max_cost`` every request, the
+judge's included, passes the budget first.
 """
 
 import time
@@ -36,6 +38,7 @@ from specrun.providers import (
     cassettes,
 )
 from specrun.providers.cassettes import Recording
+from specrun.providers.prices import Pricing
 from specrun.rules import Findings
 from specrun.rules.judge import (
     JudgedFindings,
@@ -44,6 +47,7 @@ from specrun.rules.judge import (
     judge_findings,
     judge_key,
 )
+from specrun.run.cost import Budgeted, BudgetExceeded, check_budget, runs_cost
 from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
 from specrun.run.record import (
     RunRecord,
@@ -59,6 +63,7 @@ from specrun.settings.config import (
     Settings,
     default_judge,
 )
+from specrun.settings.money import Cost
 
 Publish = Callable[[SpecCandidates, Context, Path], None]
 
@@ -81,9 +86,13 @@ def describe_context(context: Context) -> str:
     )
 
 
-def describe_attempt(attempt: Attempt, model: str) -> str:
+def describe_attempt(
+    attempt: Attempt, model: str, cost: Cost | None = None, judge_cost: Cost | None = None
+) -> str:
     usage = attempt.answer.usage
     tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out"
+    if cost is not None:
+        tokens += f", {cost}" + ("" if judge_cost is None else f" (judge {judge_cost})")
     if attempt.document is None:
         first = attempt.violations[0]
         verdict = f"unusable: {first.location}: {first.message}"
@@ -100,7 +109,7 @@ def describe_attempt(attempt: Attempt, model: str) -> str:
     return f"attempt {attempt.number}: {model}, {attempt.seconds:.1f}s, {tokens}; {verdict}"
 
 
-def describe_usage(outcome: Outcome) -> str:
+def describe_usage(outcome: Outcome, cost: Cost | None = None) -> str:
     usage = outcome.usage
     judged = sum(attempt.judged is not None for attempt in outcome.attempts)
     calls = f" and {judged} judge call(s)" if judged else ""
@@ -108,6 +117,7 @@ def describe_usage(outcome: Outcome) -> str:
         f"usage over {len(outcome.attempts)} attempt(s){calls}: {usage.input_tokens:,} input, "
         f"{usage.output_tokens:,} output, {usage.cache_read_tokens:,} cache read, "
         f"{usage.cache_write_tokens:,} cache write tokens"
+        + ("" if cost is None else f"; cost {cost}")
     )
 
 
@@ -121,8 +131,8 @@ def judge_with(
     max_answer_bytes: int = DEFAULT_LIMITS.answer_bytes,
 ) -> Judge:
     """The judge as the re-ask loop calls it: a failure of any kind (a fault that persists, or
-    specrun's own defect) leaves the items for review, and the run goes on. Only an interrupt
-    stops it."""
+    specrun's own defect) leaves the items for review, and the run goes on. Only an interrupt,
+    or a request the budget does not allow, stops it."""
 
     def retrying(error: TransientProviderError, wait: float) -> None:
         report(f"judge fault: {error}; retrying in {wait:.1f}s")
@@ -143,6 +153,8 @@ def judge_with(
             )
         except ProviderError as error:
             return JudgedFindings(findings, model, problem=str(error))
+        except BudgetExceeded:
+            raise
         except Exception as error:  # the answer is paid for; the judge is only advice
             return JudgedFindings(findings, model, problem=f"it failed ({type(error).__name__})")
 
@@ -222,6 +234,8 @@ def execute_run(
         judging_key = cassettes.REPLAY_KEY if replaying else judge_key(judging, environ)
         report(describe_judge(judging))
     secrets = tuple(key for key in (api_key, judging_key) if key)
+    pricing = Pricing(settings.prices)
+    spending = check_budget(settings, pricing)
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
     record = RunRecord(runs, context, settings, repo.resolve(), recording)
@@ -285,6 +299,8 @@ def execute_run(
                 )
             if waiting is not None:
                 judge_model = Awaited(judge_model, waiting, lambda: judge_waits_for)
+            if spending is not None:
+                judge_model = Budgeted(judge_model, judging.profile, pricing, spending)
             judge = judge_with(
                 judge_model,
                 judging,
@@ -303,13 +319,19 @@ def execute_run(
                 waiting,
                 lambda: f"attempt {len(record.attempts) + 1}: waiting for {profile.model}",
             )
+        if spending is not None:
+            model = Budgeted(model, profile, pricing, spending)
 
         def retrying(error: TransientProviderError, wait: float) -> None:
             report(f"provider fault: {error}; retrying in {wait:.1f}s")
 
         def attempted(attempt: Attempt) -> None:
             keep(lambda: record.add(attempt))
-            report(describe_attempt(attempt, profile.model))
+            cost = pricing.cost(profile, attempt.answer.usage)
+            judge_cost = None
+            if attempt.judged is not None and judging is not None:
+                judge_cost = pricing.cost(judging.profile, attempt.judged.usage)
+            report(describe_attempt(attempt, profile.model, cost, judge_cost))
             if attempt.judged is not None:
                 for line in describe_judgement(attempt.judged):
                     report(f"  {line}")
@@ -337,7 +359,7 @@ def execute_run(
     if replaying and recorded is not None:
         unplayed = len(recorded) - recorded.play_count
         report(f"replayed {recorded.play_count} of {len(recorded)} recorded interactions")
-    report(describe_usage(outcome))
+    report(describe_usage(outcome, runs_cost(outcome.attempts, settings, pricing)))
     try:
         if outcome.document is not None and publish is not None:
             publish(outcome.document, context, record.path)
