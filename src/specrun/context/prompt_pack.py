@@ -30,7 +30,15 @@ from pydantic import (
 )
 
 from specrun.context.bundled import bundled_dir
-from specrun.context.terms import Concept, StatementConcept, Term, Terms
+from specrun.context.terms import (
+    MAX_CONCEPTS,
+    MAX_TERMS,
+    Concept,
+    StatementConcept,
+    TermList,
+    Terms,
+    at_most,
+)
 from specrun.document.model import THEMES, ExplicitStatements
 from specrun.errors import InputError
 
@@ -53,6 +61,7 @@ STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
 STATEMENT_CODES = {key: f"SC30{index + 1}" for index, key in enumerate(STATEMENT_KEYS)}
 Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
 Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Concepts = Annotated[list[Concept], at_most(MAX_CONCEPTS, "concepts")]
 
 
 class Rules(BaseModel):
@@ -69,15 +78,15 @@ class CandidateRules(Rules):
     letter: Letter
     theme: str
     signatures: Terms
-    theme_markers: list[Concept] = []
-    directions: list[Concept] = Field(min_length=1)
+    theme_markers: Concepts = []
+    directions: Concepts = Field(min_length=1)
 
 
 class RequiredBoundary(Rules):
     candidate: Letter
     spec: int
     relationship: Terms
-    owned: list[Concept] = []
+    owned: Concepts = []
 
 
 class Rubric(Rules):
@@ -95,16 +104,16 @@ class PackRules(Rules):
     binding_files: list[str] = Field(min_length=1)
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
-    required_boundaries: list[RequiredBoundary] = []
+    required_boundaries: Annotated[list[RequiredBoundary], at_most(MAX_CONCEPTS, "boundaries")] = []
     non_duplication: Terms
     duplication_verbs: Terms
     replacement_claims: Terms
-    soft_commitments: list[Term] = []
-    placeholders: list[Placeholder] = []
+    soft_commitments: TermList = []
+    placeholders: Annotated[list[Placeholder], at_most(MAX_TERMS, "placeholders")] = []
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
-    soft_hedges: list[Term] = []
-    umbrella_exemptions: list[Term] = []
+    soft_hedges: TermList = []
+    umbrella_exemptions: TermList = []
     english_min_words: int = Field(default=20, ge=1)
     english_min_confidence: float = Field(default=0.9, gt=0, le=1)
 
