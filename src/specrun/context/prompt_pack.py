@@ -5,8 +5,9 @@
 prompt as ``NAME.rules.toml``; a repository's copy of a bundled prompt uses the bundled rules.
 Front matter is read as Codex reads it: a leading ``---`` block with ``description`` and
 ``argument-hint``; without a closing ``---`` there is no front matter. It is parsed by PyYAML's
-safe loader, which would expand aliases without bound, so a block with an alias (or over
-``FRONT_MATTER_MAX_CHARS``) is refused before it is loaded.
+safe loader, which would expand aliases without bound and recurses once per level, so a block
+with an alias, nested more than ``MAX_NESTING`` levels or over ``FRONT_MATTER_MAX_CHARS`` is
+refused before it is loaded (``specrun.gates.limits.scan_yaml``).
 
 A prompt and rules file found in the repository get the binding files' containment: the resolved
 path lies inside the repository, and it is a regular, size-bounded UTF-8 file. Every prompt file
@@ -41,6 +42,7 @@ from specrun.context.terms import (
 )
 from specrun.document.model import THEMES, ExplicitStatements
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, YamlAlias, parse_nested, scan_yaml
 
 RULES_SUFFIX = ".rules.toml"
 PROMPT_MAX_BYTES = 1_000_000
@@ -188,11 +190,10 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_front_matter(block: str) -> object:
     if len(block) > FRONT_MATTER_MAX_CHARS:
         raise ValueError(f"front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
-    for event in yaml.parse(block, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise ValueError(
-                "front matter uses a YAML alias (*name), which specrun does not expand"
-            )
+    try:
+        scan_yaml(block)
+    except (YamlAlias, TooDeep) as problem:
+        raise ValueError(f"front matter {str(problem).removeprefix('it ')}") from None
     return yaml.safe_load(block)
 
 
@@ -261,8 +262,8 @@ def _rules_path(prompt_path: Path) -> Path:
 def load_rules(path: Path, repo: Path | None = None) -> PackRules:
     text = read_pack_file(path, repo, "rules data")
     try:
-        return PackRules.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as error:
+        return PackRules.model_validate(parse_nested(tomllib.loads, text))
+    except (tomllib.TOMLDecodeError, TooDeep) as error:
         raise InputError(f"rules data {path} is malformed ({error}); fix the file") from None
     except ValidationError as error:
         raise InputError(

@@ -24,6 +24,7 @@ from typing import Any
 
 from specrun.errors import InputError, ProviderError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
+from specrun.gates.limits import MAX_NESTING, TooDeep, YamlAlias, scan_yaml
 from specrun.providers import Answer, Provider, Request
 from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
 
@@ -63,19 +64,25 @@ class Target:
 
 def refuse_aliases(path: Path) -> None:
     """A cassette may not use YAML aliases: a few lines of them expand into gigabytes once read
-    (vcrpy never writes them). The parser's events are scanned without building anything."""
+    (vcrpy never writes them); nor nest deeper than ``MAX_NESTING``, which would exhaust the
+    loader's stack. The parser's events are scanned without building anything."""
     import yaml
 
     try:
         with path.open(encoding="utf-8") as stream:
-            aliased = any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(stream))
+            scan_yaml(stream)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return  # unreadable: reported where the cassette is loaded
-    if aliased:
+    except YamlAlias:
         raise InputError(
             f"cassette {path} uses YAML aliases, which specrun does not read; record it again "
             "with --record"
-        )
+        ) from None
+    except TooDeep:
+        raise InputError(
+            f"cassette {path} is nested more than {MAX_NESTING} levels deep, which no recording "
+            "is; record it again with --record"
+        ) from None
 
 
 def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:

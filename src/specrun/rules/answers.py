@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
 from specrun.document.model import SpecCandidates, without_lone_surrogates
+from specrun.gates.limits import parse_nested
 from specrun.providers import Answer
 from specrun.rules import Findings, Violation, schema_violations, validate_document
 
@@ -62,7 +63,7 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             _around(answer.raw, CONTEXT),
         )
     try:
-        return json.loads(answer.raw), None
+        return parse_nested(json.loads, answer.raw), None
     except json.JSONDecodeError as error:
         if answer.truncated:
             return None, Violation(

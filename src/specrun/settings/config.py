@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, parse_nested
 from specrun.settings.trust import is_trusted
 
 CONFIG_NAME = "specrun.toml"
@@ -263,8 +264,8 @@ def read_config_file(path: Path, trusted: bool) -> ConfigFile:
                 f"config file {path} is larger than {CONFIG_MAX_BYTES:,} bytes; "
                 "a config file is a few lines"
             )
-        table = tomllib.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        table = parse_nested(tomllib.loads, data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TooDeep) as error:
         raise InputError(f"config file {path} cannot be read: {error}; fix the file") from None
     if secrets := _secret_keys(table):
         raise InputError(
