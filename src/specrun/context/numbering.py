@@ -6,11 +6,10 @@ convention), also behind a prefix such as ``feature/139-x`` or ``user/139-x``: t
 read after the last ``/``. A number is a run of three or more ASCII digits, as spec-kit pads
 them, of any length (``0139-x`` and ``1000-x`` use 139 and 1000; Arabic-Indic, full-width or
 NKo digits are not spec numbers), optionally followed by letters (``139a-x`` uses 139), then
-``-`` or the end of the name.
-Counting a doubtful name as in use only moves the available numbers up, never onto one in
-use. Only remote-tracking branches show what other people have in flight,
-so only with them is the evidence ``proven``; the four numbers after the highest in use are then
-available.
+``-`` or the end of the name; counting a doubtful name as in use only moves the available
+numbers up, never onto one in use. Only remote-tracking branches show what other people have in
+flight, so only with them is the evidence ``proven``; the four numbers after the highest in use
+are then available.
 """
 
 import re
