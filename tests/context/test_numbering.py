@@ -120,8 +120,12 @@ def test_git_that_never_answers_leaves_the_evidence_uncertain(
 
 
 def test_only_ascii_digits_are_spec_numbers(git_repo: Path) -> None:
-    names = ("\u0661\u0664\u0665-arabic-indic", "\u06f1\u06f4\u06f6-persian")
-    names += ("\uff11\uff15\uff10-full-width", "\u07c1\u07c5\u07c1-nko")
+    names = [
+        "\u0661\u0664\u0665-arabic-indic",
+        "\u06f1\u06f4\u06f6-persian",
+        "\uff11\uff15\uff10-full-width",
+        "\u07c1\u07c5\u07c1-nko",
+    ]
     for name in names:
         (git_repo / "specs" / name).mkdir()
     git(git_repo, "branch", "١٦٠-arabic-indic-branch")

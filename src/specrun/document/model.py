@@ -19,10 +19,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from specrun.errors import InputError
 from specrun.gates.limits import (
     MAX_NESTING,
+    DuplicateKey,
     Limits,
     TooDeep,
     TooLarge,
-    parse_nested,
+    parse_json,
     read_regular_file,
     size_text,
 )
@@ -177,13 +178,17 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
     if not text.strip():
         raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
     try:
-        data = parse_nested(json.loads, text)
+        data = parse_json(text)
     except json.JSONDecodeError as error:
         if text.lstrip().startswith("#"):
             raise InputError(MARKDOWN_REFUSAL.format(path=path)) from None
         raise InputError(
             f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); pass a result JSON written by specrun run --format json"
+        ) from None
+    except DuplicateKey as duplicate:
+        raise InputError(
+            f"result file {path} is ambiguous: {duplicate}; keep one value for each key"
         ) from None
     except TooDeep:
         raise InputError(

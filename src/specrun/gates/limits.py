@@ -15,13 +15,16 @@ Structured text (TOML, YAML, JSON) is read by recursive parsers, so its nesting 
 ``parse_nested`` turns a parser's ``RecursionError``, or a result nested deeper than
 ``MAX_NESTING`` levels, into ``TooDeep``, an ordinary input problem; ``scan_yaml`` walks a YAML
 stream's parser events (which build nothing and do not recurse) and refuses aliases and deep
-nesting before anything is loaded.
+nesting before anything is loaded. ``parse_json`` is how JSON from outside is read: bounded so,
+and with a key given twice in one object refused (``DuplicateKey``), since the last one would
+silently win (``"status": "Rejected maybe", "status": "Proposed"``).
 
 ``context_window`` gives the context window of a model family, for the warning that a system
 prompt will not fit.
 """
 
 import errno
+import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
@@ -164,6 +167,31 @@ def parse_nested(parse: Callable[[str], T], text: str, limit: int = MAX_NESTING)
     if nesting_depth(data) > limit:
         raise TooDeep(limit)
     return data
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that gives one key twice."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        shown = key if len(key) <= 60 else key[:59] + "…"
+        super().__init__(f"the key {shown!r} appears twice in one object")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def parse_json(text: str, limit: int = MAX_NESTING) -> object:
+    """JSON read from outside: ``TooDeep`` past ``limit`` levels, ``DuplicateKey`` for a key
+    given twice in one object, ``json.JSONDecodeError`` (or another ``ValueError``, for a
+    number too long to read) otherwise."""
+    return parse_nested(lambda raw: json.loads(raw, object_pairs_hook=_unique_keys), text, limit)
 
 
 def scan_yaml(stream: str | IO[str], limit: int = MAX_NESTING) -> None:
