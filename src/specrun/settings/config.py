@@ -386,6 +386,7 @@ def resolve_settings(
     ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
     files or ``SPECRUN_PROVIDER`` chose: a ``--provider`` flag keeps its own profile's model."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
+    _refuse_empty_choices(provider, model, profiles)
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
     name, _, inline_model = chosen.partition("/")
     if name not in profiles:
@@ -403,6 +404,28 @@ def resolve_settings(
         raise InputError(f"--max-attempts must be at least 1 and at most {MAX_ATTEMPTS}")
     judge = resolve_judge(config, profiles, name, profile)
     return Settings(name, profile, attempts, config.retries, source, judge)
+
+
+def _refuse_empty_choices(
+    provider: str | None, model: str | None, profiles: Mapping[str, ProviderProfile]
+) -> None:
+    """A flag given with nothing in it is a mistake (an unset shell variable, say), never a
+    silent fall back to the configured choice."""
+    known = ", ".join(sorted(profiles))
+    if provider is not None:
+        name, slash, inline_model = provider.partition("/")
+        if not name.strip():
+            raise InputError(
+                f"--provider names no profile; pass one of {known}, or NAME/MODEL such as "
+                "openai/gpt-4.1, or leave the flag out"
+            )
+        if slash and not inline_model.strip():
+            raise InputError(
+                f"--provider {name.strip()[:40]}/ names no model after the /; pass NAME/MODEL "
+                f"such as openai/gpt-4.1, or {name.strip()[:40]} alone"
+            )
+    if model is not None and not model.strip():
+        raise InputError("--model is empty; pass a model id, or leave the flag out")
 
 
 def resolve_judge(
