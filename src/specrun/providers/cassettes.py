@@ -10,23 +10,33 @@ safe YAML loader; a cassette it cannot read, or a path that is not a regular fil
 error, and a recording that fails leaves no file behind.
 
 A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
-endpoint and output limit back from its first request, so a replay can use them whatever the
-user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
-it asked another provider, model or endpoint than the recording did.
+endpoint and output limit back from its first request, so a replay follows the recording
+whatever the user's config or ``SPECRUN_*`` variables say (``as_recorded`` for a run and its
+judge, ``judge_as_recorded`` for ``check --judge``, whose first request is the judge's), and a
+replay that finds no match can say whether it asked another provider, model or endpoint than
+the recording did.
 """
 
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from specrun.errors import InputError, ProviderError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
 from specrun.gates.limits import MAX_NESTING, TooDeep, YamlAlias, scan_yaml
+from specrun.gates.terminal import Report
 from specrun.providers import Answer, Provider, Request
-from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
+from specrun.settings.config import (
+    VENDOR_ENDPOINTS,
+    JudgeSettings,
+    ProviderProfile,
+    Settings,
+    default_judge,
+    endpoint_url,
+)
 
 SECRET_HEADERS = frozenset(
     {
@@ -128,6 +138,53 @@ def recorded_profile(path: Path) -> ProviderProfile | None:
         return ProviderProfile.model_validate(fields)
     except ValueError:
         return None
+
+
+def asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
+def _recorded_instead(path: Path, profile: ProviderProfile) -> ProviderProfile | None:
+    """The profile ``path`` was recorded with, where it asks otherwise than ``profile``."""
+    recorded = recorded_profile(path)
+    if recorded is None or asks(recorded) == asks(profile):
+        return None
+    return recorded
+
+
+def as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
+    judge that follows it when the judge followed the run's profile."""
+    recorded = _recorded_instead(path, settings.profile)
+    if recorded is None:
+        return settings
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying with that instead "
+        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
+    )
+    judge = settings.judge
+    if judge is not None and judge.profile_name == settings.profile_name:
+        judge = default_judge("recorded", recorded)
+    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
+
+
+def judge_as_recorded(judging: JudgeSettings, path: Path, report: Report) -> JudgeSettings:
+    """The judge a replay of ``path`` uses when the cassette holds only the judge's requests
+    (``check --judge``): the profile they were recorded with."""
+    recorded = _recorded_instead(path, judging.profile)
+    if recorded is None:
+        return judging
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying the judge with that instead "
+        f"of {judging.profile_name}"
+    )
+    return JudgeSettings("recorded", recorded)
 
 
 def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:

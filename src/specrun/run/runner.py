@@ -14,7 +14,7 @@ its items stay for review, and the line saying so names the fault.
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +45,8 @@ from specrun.run.reask import Attempt, Judge, Outcome, run_attempts
 from specrun.run.record import RunRecord, Status, prepare_runs_directory, runs_directory
 from specrun.settings.config import (
     JudgeSettings,
-    ProviderProfile,
     RetryPolicy,
     Settings,
-    default_judge,
 )
 
 Publish = Callable[[SpecCandidates, Context, Path], None]
@@ -121,32 +119,6 @@ def judge_with(
     return judge
 
 
-def _as_recorded(settings: Settings, path: Path, report: Report) -> Settings:
-    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
-    judge that follows it when the judge followed the run's profile."""
-    recorded = cassettes.recorded_profile(path)
-    if recorded is None or _asks(recorded) == _asks(settings.profile):
-        return settings
-    report(
-        f"{path} was recorded for {cassettes.Target.of(recorded)}; replaying with that instead "
-        f"of {settings.profile_name} ({settings.source}); --provider or --model choose otherwise"
-    )
-    judge = settings.judge
-    if judge is not None and judge.profile_name == settings.profile_name:
-        judge = default_judge("recorded", recorded)
-    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
-
-
-def _asks(profile: ProviderProfile) -> tuple[object, ...]:
-    """What of a profile shapes its requests, and so decides whether a recording matches."""
-    return (
-        cassettes.Target.of(profile),
-        profile.max_tokens,
-        profile.output_token_parameter,
-        profile.temperature,
-    )
-
-
 def ending(error: BaseException) -> tuple[Status, str | None]:
     """The record's status for a run stopped by ``error``; only specrun's own provider messages
     are kept, since another exception's text could quote a server's echo of a key."""
@@ -176,7 +148,7 @@ def execute_run(
     report(describe_context(context))
     replaying = recording is not None and not recording.record
     if recording is not None and replaying and not recording.chosen:
-        settings = _as_recorded(settings, recording.path, report)
+        settings = cassettes.as_recorded(settings, recording.path, report)
     if warning := context_window_warning(context, settings.profile.model):
         report(warning)
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)
