@@ -44,7 +44,7 @@ from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
 from specrun.document.model import SpecCandidates  # noqa: E402
 from specrun.providers.cassettes import Recording  # noqa: E402
 from specrun.rules import validate_document  # noqa: E402
-from specrun.rules.review import judge_result  # noqa: E402
+from specrun.run.review import judge_result  # noqa: E402
 from specrun.run.runner import execute_run  # noqa: E402
 from specrun.settings.config import BUILT_IN_PROFILES, Config, resolve_settings  # noqa: E402
 
@@ -283,13 +283,14 @@ def generate_check(scenario: CheckScenario, target: Path) -> bool:
     if not isinstance(document, SpecCandidates) or not findings.needs_review:
         return False
     judge = scripted_judge(BUILT_IN_PROFILES[scenario.profile].kind, scenario.broken)
-    with scripted_server([], judge) as server:
+    with scripted_server([], judge) as server, tempfile.TemporaryDirectory() as runs:
         judge_result(
             document,
             findings,
             pack.rules,
+            scenario.result_file,
             EXAMPLE,
-            {**KEYS, "SPECRUN_PROVIDER": scenario.profile},
+            {**KEYS, "SPECRUN_PROVIDER": scenario.profile, "SPECRUN_RUNS_DIR": runs},
             report=lambda line: None,
             recording=Recording(target, record=True),
             http_client=httpx2.Client(transport=Rerouting(server.url)),

@@ -36,9 +36,13 @@ JUDGE_USAGE = {
 
 @dataclass(frozen=True)
 class Reply:
+    """``payload``, when given, is sent as it is instead of ``body`` as JSON (a compressed
+    body, say, with its ``content-encoding`` among the ``headers``)."""
+
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    payload: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,7 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 seen = SeenRequest("POST", self.path, dict(self.headers.items()), body)
                 reply = server._next(seen)
-                payload = json.dumps(reply.body).encode()
+                payload = reply.payload or json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, Invoke
+from support import EXAMPLE, Invoke, result_document
 from wire import (
     Reply,
     ScriptedServer,
@@ -71,7 +71,7 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    assert result_document(result.stdout) == valid_document
     first, second = (request.body for request in server.requests)
     assert first["system"] == second["system"]
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
@@ -456,3 +456,101 @@ def test_the_profile_decides_the_openai_token_parameter(
     assert body[sent] == 16000
     [other] = {"max_tokens", "max_completion_tokens"} - {sent}
     assert other not in body
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_lone_surrogate_in_an_answer_reaches_the_judge_as_encodable_text(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    text = json.dumps(valid_document).replace(
+        '"numbering_strategy": "', '"numbering_strategy": "\\ud800 '
+    )
+    replies = [anthropic_json_answer(valid_document, text=text)]
+    result, server = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "\ufffd" in json.dumps(server.requests[1].body, ensure_ascii=False)
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_oversized_judgement_is_neither_read_nor_kept_and_the_run_goes_on(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "40000")
+
+    def huge(request: SeenRequest) -> Reply:
+        return anthropic_json_answer({"verdicts": [], "padding": "x" * 60_000})
+
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, huge)
+    assert result.exit_code == 0, result.stderr
+    assert "over the limit of 40,000 bytes (SPECRUN_MAX_ANSWER_BYTES)" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    assert "x" * 1000 not in record_path.read_text()
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_judge_that_fails_in_any_way_leaves_its_items_for_review(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specrun.rules import judge as judging
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(judging, "judge_request", broken)
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert "could not decide (it failed (UnicodeEncodeError))" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+
+
+def test_an_answer_with_control_characters_is_re_asked_and_never_printed_raw(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["candidates"][1]["summary"] += " \x1b[1A\x1b[2Kattempt 1: valid \u202e"
+    replies = [anthropic_json_answer(hostile), anthropic_json_answer(valid_document)]
+    out = tmp_path / "result.md"
+    result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    reask = server.requests[1].body["messages"][2]["content"]
+    assert "SC104 at Candidate B > summary" in reask
+    assert "\\x1b[1A" in reask
+    assert "; 1 violation(s): SC104\n" in result.stderr
+    for text in (result.stdout, result.stderr, out.read_text(encoding="utf-8")):
+        assert "\x1b" not in text
+        assert "\u202e" not in text
+
+
+def test_exhausted_attempts_print_the_evidence_escaped(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["numbering_strategy"] += "\x1b]52;c;cGF5bG9hZA==\x07\r"
+    replies = [anthropic_json_answer(hostile)] * 3
+    result, _ = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    assert "\r" not in result.stderr
+    assert "\\x1b]52;c;cGF5bG9hZA==\\x07\\x0d" in result.stderr
+
+
+def test_a_servers_error_message_reaches_the_terminal_escaped(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    said = "bad \x1b]0;owned\x07 request \u202e\x1b[2J"
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": said}}
+    result, _ = run_against(invoke, tmp_path, "anthropic", [Reply(400, body)])
+    assert result.exit_code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert "bad \\x1b]0;owned\\x07 request U+202E\\x1b[2J" in last
+    assert "\x1b" not in result.stderr

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, ROOT, Invoke
+from support import EXAMPLE, ROOT, Invoke, result_document
 from wire import Reply, ScriptedServer, SeenRequest, anthropic_json_answer
 
 import specrun.run.runner
@@ -268,7 +269,7 @@ def test_a_valid_result_is_kept_when_out_cannot_be_written(
         f"specrun: error: cannot write {folder / 'r.json'} (No such file or directory); "
         f"the valid result is kept in {kept}"
     )
-    assert json.loads(kept.read_text()) == valid_document
+    assert result_document(kept.read_text()) == valid_document
     assert json.loads(record_path.read_text())["status"] == "valid"
 
 
@@ -386,11 +387,14 @@ def test_a_record_that_cannot_be_written_does_not_stop_a_paid_run(
     valid_document: dict[str, Any],
     isolated_environment: Path,
 ) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(isolated_environment.parent))
     use(monkeypatch, Answering(valid_document, during=lambda: shutil.rmtree(isolated_environment)))
     result = invoke("run", "--repo", EXAMPLE)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# Spec candidates")
     assert "warning: could not write the run record" in result.stderr
+    [kept] = isolated_environment.parent.glob("specrun-run-*.json")
+    assert f"it is kept in {kept} instead" in result.stderr
 
 
 def test_run_warns_when_the_prompt_exceeds_the_models_context_window(

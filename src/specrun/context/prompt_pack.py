@@ -172,6 +172,7 @@ class PromptPack:
     argument_hint: str | None
     body: str
     rules: PackRules
+    rules_source: Path
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -306,6 +307,7 @@ def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
         argument_hint=_optional_text(header.get("argument-hint")),
         body=body.strip() + "\n",
         rules=load_rules(rules_path, inside if rules_path.parent == path.parent else None),
+        rules_source=rules_path,
     )
 
 

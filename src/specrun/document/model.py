@@ -10,7 +10,6 @@ field is required and nullable fields are explicit, as strict structured outputs
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -145,8 +144,18 @@ class SpecCandidates(Strict):
     )
 
 
+PROVENANCE_KEY = "provenance"
+
+
 def result_json_schema() -> dict[str, Any]:
-    return SpecCandidates.model_json_schema()
+    """The schema of a result file: the document the model is asked for, and the provenance that
+    ``run`` adds beside it (optional, so a model's own answer fits too)."""
+    schema = SpecCandidates.model_json_schema()
+    provenance = Provenance.model_json_schema()
+    schema["$defs"].update(provenance.pop("$defs", {}))
+    provenance["description"] = "Written by specrun run; never asked of the model."
+    schema["properties"][PROVENANCE_KEY] = provenance
+    return schema
 
 
 def without_lone_surrogates(text: str) -> str:
@@ -211,11 +220,18 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
     return sanitized
 
 
-@dataclass(frozen=True)
-class Provenance:
+class BindingDigest(Strict):
+    path: str
+    sha256: str
+
+
+class Provenance(Strict):
     """What a result was made from: the prompt, each binding file's path and sha256, and the
-    numbering evidence (``specrun.context.assembly.Context.provenance``)."""
+    numbering evidence (``specrun.context.assembly.Context.provenance``). ``run`` writes it into
+    a result JSON under ``provenance``; the model is never asked for it."""
+
+    model_config = ConfigDict(frozen=True)
 
     prompt: str
-    files: tuple[tuple[str, str], ...]
+    binding_files: tuple[BindingDigest, ...]
     numbering: str

@@ -9,7 +9,14 @@ the user controls (a target repository cannot raise them):
     SPECRUN_MAX_RESULT_BYTES   a result file given to ``check`` or ``render``   (5 MB)
     SPECRUN_MAX_BINDING_BYTES  each binding file                             (2 MB)
     SPECRUN_MAX_PROMPT_BYTES   the whole system prompt                       (2 MB)
-    SPECRUN_MAX_ANSWER_BYTES   one model answer; a larger one is unusable    (2 MB)
+    SPECRUN_MAX_ANSWER_BYTES   one model answer or judgement; a larger one is unusable (2 MB)
+    SPECRUN_MAX_CASSETTE_BYTES         a cassette file                        (50 MB)
+    SPECRUN_MAX_CASSETTE_INTERACTIONS  the requests one cassette records      (200)
+
+A response body is read through ``inflate``, which decodes its content-encoding a chunk at a
+time and stops one byte past ``Limits.body_bytes`` (twice the answer cap plus 1 MB of room for
+the envelope and escapes): a small compressed body that would inflate to gigabytes is never
+inflated whole, and what was read is refused as an oversized answer.
 
 Structured text (TOML, YAML, JSON) is read by recursive parsers, so its nesting is bounded too:
 ``parse_nested`` turns a parser's ``RecursionError``, or a result nested deeper than
@@ -27,7 +34,8 @@ import errno
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -61,6 +69,13 @@ class Limits:
     binding_bytes: int = 2 * MB
     prompt_bytes: int = 2 * MB
     answer_bytes: int = 2 * MB
+    cassette_bytes: int = 50 * MB
+    cassette_interactions: int = 200
+
+    @property
+    def body_bytes(self) -> int:
+        """How much of a response body is decoded: an answer at the cap, escaped, fits."""
+        return 2 * self.answer_bytes + MB
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Limits":
@@ -69,6 +84,8 @@ class Limits:
             "binding_bytes": "SPECRUN_MAX_BINDING_BYTES",
             "prompt_bytes": "SPECRUN_MAX_PROMPT_BYTES",
             "answer_bytes": "SPECRUN_MAX_ANSWER_BYTES",
+            "cassette_bytes": "SPECRUN_MAX_CASSETTE_BYTES",
+            "cassette_interactions": "SPECRUN_MAX_CASSETTE_INTERACTIONS",
         }
         return cls(
             **{
@@ -79,13 +96,17 @@ class Limits:
         )
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def _positive(variable: str, value: str) -> int:
     try:
         number = int(value.strip(), 10) if len(value) <= 20 else 0
     except ValueError:
         number = 0
     if number < 1:
-        raise InputError(f"{variable} must be a positive whole number of bytes, not {value[:40]!r}")
+        unit = "" if variable.endswith("INTERACTIONS") else " of bytes"
+        raise InputError(f"{variable} must be a positive whole number{unit}, not {value[:40]!r}")
     return number
 
 
@@ -107,22 +128,28 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     place between a check and the open is refused as well. ``OSError`` (missing, unreadable,
     not a regular file) reaches the caller, which names the file.
     """
+    data = read_head(path, limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path)
+    return data
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (fewer when it is shorter), opened as
+    ``read_regular_file`` opens it."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         os.set_blocking(descriptor, True)
         chunks: list[bytes] = []
-        remaining = limit + 1
+        remaining = size
         while remaining > 0 and (chunk := os.read(descriptor, min(remaining, 1 << 20))):
             chunks.append(chunk)
             remaining -= len(chunk)
     finally:
         os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise TooLarge(path)
-    return data
+    return b"".join(chunks)
 
 
 class TooDeep(ValueError):
@@ -217,3 +244,66 @@ def context_window(model: str) -> int:
     name = model.lower().rsplit("/", 1)[-1]
     matches = [prefix for prefix in CONTEXT_WINDOWS if name.startswith(prefix)]
     return CONTEXT_WINDOWS[max(matches, key=len)] if matches else DEFAULT_CONTEXT_WINDOW
+
+
+Decode = Callable[[bytes, int], bytes]
+
+
+def _zlib(wbits: int) -> Decode:
+    engine = zlib.decompressobj(wbits)
+
+    def decode(data: bytes, room: int) -> bytes:
+        return engine.decompress(data, room)
+
+    return decode
+
+
+def _deflate() -> Decode:
+    """``deflate`` as servers send it: zlib-wrapped, or (as httpx accepts too) raw."""
+    chosen: list[Decode] = []
+
+    def decode(data: bytes, room: int) -> bytes:
+        if not chosen:
+            try:
+                chosen.append(_zlib(zlib.MAX_WBITS))
+                return chosen[0](data, room)
+            except zlib.error:
+                chosen[0] = _zlib(-zlib.MAX_WBITS)
+        return chosen[0](data, room)
+
+    return decode
+
+
+DECODERS: dict[str, Callable[[], Decode]] = {
+    "gzip": lambda: _zlib(16 + zlib.MAX_WBITS),
+    "x-gzip": lambda: _zlib(16 + zlib.MAX_WBITS),
+    "deflate": _deflate,
+}
+
+
+def decodable(content_encoding: str | None) -> bool:
+    """Can ``inflate`` decode this content-encoding (none, identity, gzip or deflate)?"""
+    name = (content_encoding or "identity").strip().lower()
+    return name in ("", "identity") or name in DECODERS
+
+
+def inflate(chunks: Iterable[bytes], content_encoding: str | None, limit: int) -> Iterator[bytes]:
+    """The body in ``chunks`` decoded, ending after at most ``limit + 1`` bytes, so a caller
+    sees that it is too large without it ever being inflated whole. An encoding ``decodable``
+    refuses (brotli, zstd, a chain) passes undecoded; a corrupt stream ends where it breaks."""
+    name = (content_encoding or "identity").strip().lower()
+    decode = DECODERS[name]() if name in DECODERS else None
+    room = limit + 1
+    for chunk in chunks:
+        if decode is None:
+            data = chunk[:room]
+        else:
+            try:
+                data = decode(chunk, room)
+            except zlib.error:
+                return
+        room -= len(data)
+        if data:
+            yield data
+        if room <= 0:
+            return

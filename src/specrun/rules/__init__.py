@@ -5,8 +5,7 @@
 - ``structure``, ``numbering``, ``content``, ``language``: the rule checks, each yielding a
   ``Violation`` only where certain and a ``ReviewItem`` where a term list cannot decide
   (``findings``);
-- ``judge``: a model decides the items left for review, its quotes verified in the answer;
-  ``review`` is ``specrun check --judge``.
+- ``judge``: a model decides the items left for review, its quotes verified in the answer.
 
 Here: ``validate_document`` takes decoded data (schema errors become SC104 violations with their
 location and value, ``schema_violations``); ``check_document`` runs every check of ``CHECKS`` on a
@@ -40,6 +39,7 @@ CHECKS: tuple[Check, ...] = (
     structure.check_status,
     structure.check_identity,
     structure.check_substance,
+    structure.check_characters,
     structure.check_fixed_sets,
     numbering.check_numbering,
     numbering.check_new_numbers,
