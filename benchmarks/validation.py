@@ -9,7 +9,8 @@ work is linear.
 ``--hostile-terms N`` checks with hostile rules instead: every term list of the bundled rules
 padded to N terms that share their first words with the prose (each a near miss the matcher
 must follow), the shape of a repository rules file written to slow validation down. A rules
-file holds at most ``MAX_TERMS`` terms per list, so N above it measures code without that bound.
+file holds at most ``MAX_TERMS`` terms per list, so N above it is refused as such a file is
+(older code without the bound measures any N).
 Run from the checkout:
 
     .venv/bin/python benchmarks/validation.py [--runs N] [--max-kb KB] [--hostile-terms N]
