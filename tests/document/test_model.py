@@ -8,7 +8,6 @@ from support import ROOT
 
 from specrun.document.model import (
     SpecCandidates,
-    nesting_depth,
     read_result_file,
     result_json_schema,
 )
@@ -134,8 +133,3 @@ def test_lone_surrogates_are_replaced_when_read(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     path.write_text('{"summary": "a\\ud800b", "emoji": "\\ud83d\\ude00"}')
     assert read_result_file(path) == {"summary": "a\ufffdb", "emoji": "\U0001f600"}
-
-
-def test_nesting_depth_counts_containers() -> None:
-    assert nesting_depth(1) == 0
-    assert nesting_depth({"a": [1, {"b": []}]}) == 4

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -747,3 +748,43 @@ def test_many_interactions_are_counted_without_loading_them(tmp_path: Path) -> N
     screen(path, Limits(cassette_interactions=3))
     with pytest.raises(InputError, match="more than 2 interactions"):
         screen(path, Limits(cassette_interactions=2))
+
+
+@pytest.mark.parametrize(
+    "configure",
+    [
+        lambda repo, monkeypatch: monkeypatch.setenv("SPECRUN_PROVIDER", "openai"),
+        lambda repo, monkeypatch: monkeypatch.setenv("SPECRUN_PROVIDER", "local"),
+        lambda repo, monkeypatch: (repo / "specrun.toml").write_text(
+            '[judge]\nmodel = "claude-opus-4-5"\n'
+        ),
+    ],
+    ids=["another-provider", "a-local-server", "another-judge-model"],
+)
+def test_a_judgement_replays_as_recorded_whatever_the_configuration(
+    invoke: Invoke,
+    example_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    configure: Callable[[Path, pytest.MonkeyPatch], object],
+) -> None:
+    """As ``run`` does: ``check`` has no --provider or --model, so its replay follows the
+    recording and never advises dropping flags that were not given."""
+    configure(example_repo, monkeypatch)
+    cassette = CASSETTES / "anthropic-judge-check.yaml"
+    result = invoke(
+        "check",
+        ROOT / "tests" / "fixtures" / "unsure-boundary-result.json",
+        "--repo",
+        example_repo,
+        "--judge",
+        "--cassette",
+        cassette,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"{cassette} was recorded for anthropic claude-haiku-4-5 at https://api.anthropic.com; "
+        "replaying the judge with that instead of " in result.stderr
+    )
+    assert "judge: claude-haiku-4-5" in result.stderr
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+    assert "--provider" not in result.stderr

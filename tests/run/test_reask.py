@@ -350,3 +350,25 @@ def test_a_paid_answer_is_reported_even_when_the_judge_is_interrupted(
     assert attempt.document is not None
     assert [item.code for item in attempt.needs_review] == ["SC401"]
     assert attempt.judged is None
+
+
+def test_an_answer_that_gives_a_key_twice_is_re_asked(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    """JSON's last value would win silently: "Rejected maybe", then "Proposed"."""
+    text = json.dumps(valid_document)
+    ambiguous = text.replace(
+        '"status": "Proposed"', '"status": "Rejected maybe", "status": "Proposed"', 1
+    )
+    provider = ScriptedProvider(ambiguous, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 2
+    assert outcome.attempts[0].document is None
+    [violation] = outcome.attempts[0].violations
+    assert (violation.code, violation.location) == ("SC104", "answer")
+    assert (
+        violation.message
+        == "The answer is ambiguous: the key 'status' appears twice in one object."
+    )
+    assert "- SC104 at answer: The answer is ambiguous" in provider.requests[1].turns[2].text

@@ -109,6 +109,11 @@ def test_missing_key_names_the_variable(invoke: Invoke, isolated_environment: Pa
     ("args", "expected"),
     [
         (("--provider", "nope"), "unknown provider 'nope'"),
+        (("--provider", ""), "--provider names no profile; pass one of anthropic, local, openai"),
+        (("--provider", " "), "--provider names no profile"),
+        (("--provider", "/gpt-4.1"), "--provider names no profile"),
+        (("--provider", "openai/"), "--provider openai/ names no model after the /"),
+        (("--model", ""), "--model is empty; pass a model id, or leave the flag out"),
         (("--max-attempts", "0"), "at least 1"),
         (("--format", "html"), "html"),
     ],
@@ -119,6 +124,8 @@ def test_bad_run_options_are_usage_errors(
     result = invoke("run", "--repo", EXAMPLE, *args)
     assert result.exit_code == 2
     assert expected in result.stderr
+    if "--format" not in args:  # typer's own usage errors print the usage first
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bad_config_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:

@@ -5,8 +5,9 @@
 prompt as ``NAME.rules.toml``; a repository's copy of a bundled prompt uses the bundled rules.
 Front matter is read as Codex reads it: a leading ``---`` block with ``description`` and
 ``argument-hint``; without a closing ``---`` there is no front matter. It is parsed by PyYAML's
-safe loader, which would expand aliases without bound, so a block with an alias (or over
-``FRONT_MATTER_MAX_CHARS``) is refused before it is loaded.
+safe loader, which would expand aliases without bound and recurses once per level, so a block
+with an alias, nested more than ``MAX_NESTING`` levels or over ``FRONT_MATTER_MAX_CHARS`` is
+refused before it is loaded (``specrun.gates.limits.scan_yaml``).
 
 A prompt and rules file found in the repository get the binding files' containment: the resolved
 path lies inside the repository, and it is a regular, size-bounded UTF-8 file. Every prompt file
@@ -30,9 +31,18 @@ from pydantic import (
 )
 
 from specrun.context.bundled import bundled_dir
-from specrun.context.terms import Concept, StatementConcept, Term, Terms
+from specrun.context.terms import (
+    MAX_CONCEPTS,
+    MAX_TERMS,
+    Concept,
+    StatementConcept,
+    TermList,
+    Terms,
+    at_most,
+)
 from specrun.document.model import THEMES, ExplicitStatements
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, YamlAlias, parse_nested, scan_yaml
 
 RULES_SUFFIX = ".rules.toml"
 PROMPT_MAX_BYTES = 1_000_000
@@ -53,6 +63,7 @@ STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
 STATEMENT_CODES = {key: f"SC30{index + 1}" for index, key in enumerate(STATEMENT_KEYS)}
 Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
 Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Concepts = Annotated[list[Concept], at_most(MAX_CONCEPTS, "concepts")]
 
 
 class Rules(BaseModel):
@@ -69,15 +80,15 @@ class CandidateRules(Rules):
     letter: Letter
     theme: str
     signatures: Terms
-    theme_markers: list[Concept] = []
-    directions: list[Concept] = Field(min_length=1)
+    theme_markers: Concepts = []
+    directions: Concepts = Field(min_length=1)
 
 
 class RequiredBoundary(Rules):
     candidate: Letter
     spec: int
     relationship: Terms
-    owned: list[Concept] = []
+    owned: Concepts = []
 
 
 class Rubric(Rules):
@@ -95,16 +106,16 @@ class PackRules(Rules):
     binding_files: list[str] = Field(min_length=1)
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
-    required_boundaries: list[RequiredBoundary] = []
+    required_boundaries: Annotated[list[RequiredBoundary], at_most(MAX_CONCEPTS, "boundaries")] = []
     non_duplication: Terms
     duplication_verbs: Terms
     replacement_claims: Terms
-    soft_commitments: list[Term] = []
-    placeholders: list[Placeholder] = []
+    soft_commitments: TermList = []
+    placeholders: Annotated[list[Placeholder], at_most(MAX_TERMS, "placeholders")] = []
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
-    soft_hedges: list[Term] = []
-    umbrella_exemptions: list[Term] = []
+    soft_hedges: TermList = []
+    umbrella_exemptions: TermList = []
     english_min_words: int = Field(default=20, ge=1)
     english_min_confidence: float = Field(default=0.9, gt=0, le=1)
 
@@ -180,11 +191,10 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_front_matter(block: str) -> object:
     if len(block) > FRONT_MATTER_MAX_CHARS:
         raise ValueError(f"front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
-    for event in yaml.parse(block, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise ValueError(
-                "front matter uses a YAML alias (*name), which specrun does not expand"
-            )
+    try:
+        scan_yaml(block)
+    except (YamlAlias, TooDeep) as problem:
+        raise ValueError(f"front matter {str(problem).removeprefix('it ')}") from None
     return yaml.safe_load(block)
 
 
@@ -253,8 +263,8 @@ def _rules_path(prompt_path: Path) -> Path:
 def load_rules(path: Path, repo: Path | None = None) -> PackRules:
     text = read_pack_file(path, repo, "rules data")
     try:
-        return PackRules.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as error:
+        return PackRules.model_validate(parse_nested(tomllib.loads, text))
+    except (tomllib.TOMLDecodeError, TooDeep) as error:
         raise InputError(f"rules data {path} is malformed ({error}); fix the file") from None
     except ValidationError as error:
         raise InputError(

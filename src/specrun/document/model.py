@@ -10,14 +10,22 @@ field is required and nullable fields are explicit, as strict structured outputs
 
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from specrun.errors import InputError
-from specrun.gates.limits import Limits, TooLarge, read_regular_file, size_text
+from specrun.gates.limits import (
+    MAX_NESTING,
+    DuplicateKey,
+    Limits,
+    TooDeep,
+    TooLarge,
+    parse_json,
+    read_regular_file,
+    size_text,
+)
 
 THEMES = (
     "queued-execution-reauthorization",
@@ -29,7 +37,6 @@ STATUSES = ("Proposed",)
 DELIVERY_RECOMMENDATIONS = ("hotfix", "dedicated spec", "phased spec")
 PRIORITIES = ("Critical", "High", "Medium")
 FOUR: dict[str, Any] = {"minItems": 4, "maxItems": 4}
-MAX_NESTING = 200
 LARGEST_SPEC_NUMBER = 999_999
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 DEFAULT_LIMITS = Limits()
@@ -157,23 +164,6 @@ def without_lone_surrogates(text: str) -> str:
     return LONE_SURROGATE.sub("\ufffd", text)
 
 
-def nesting_depth(data: object) -> int:
-    """How deeply containers nest in parsed JSON, counted without recursion."""
-    deepest = 0
-    pending: list[tuple[object, int]] = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict):
-            children: Iterable[object] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The JSON object in a result file; anything else is an input error."""
     if path.suffix.lower() in (".md", ".markdown"):
@@ -197,7 +187,7 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
     if not text.strip():
         raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as error:
         if text.lstrip().startswith("#"):
             raise InputError(MARKDOWN_REFUSAL.format(path=path)) from None
@@ -205,18 +195,20 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
             f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); pass a result JSON written by specrun run --format json"
         ) from None
-    except RecursionError:
-        data = None
+    except DuplicateKey as duplicate:
+        raise InputError(
+            f"result file {path} is ambiguous: {duplicate}; keep one value for each key"
+        ) from None
+    except TooDeep:
+        raise InputError(
+            f"result file {path} is nested too deeply (more than {MAX_NESTING} levels); "
+            "pass a result JSON written by specrun run --format json"
+        ) from None
     except ValueError:
         raise InputError(
             f"result file {path} holds a number too long to read; "
             "pass a result JSON written by specrun run --format json"
         ) from None
-    if data is None or nesting_depth(data) > MAX_NESTING:
-        raise InputError(
-            f"result file {path} is nested too deeply (more than {MAX_NESTING} levels); "
-            "pass a result JSON written by specrun run --format json"
-        )
     if not isinstance(data, dict):
         raise InputError(
             f"result file {path} holds a JSON {type(data).__name__}, not a result object; "

@@ -18,21 +18,33 @@ time and stops one byte past ``Limits.body_bytes`` (twice the answer cap plus 1 
 the envelope and escapes): a small compressed body that would inflate to gigabytes is never
 inflated whole, and what was read is refused as an oversized answer.
 
+Structured text (TOML, YAML, JSON) is read by recursive parsers, so its nesting is bounded too:
+``parse_nested`` turns a parser's ``RecursionError``, or a result nested deeper than
+``MAX_NESTING`` levels, into ``TooDeep``, an ordinary input problem; ``scan_yaml`` walks a YAML
+stream's parser events (which build nothing and do not recurse) and refuses aliases and deep
+nesting before anything is loaded. ``parse_json`` is how JSON from outside is read: bounded so,
+and with a key given twice in one object refused (``DuplicateKey``), since the last one would
+silently win (``"status": "Rejected maybe", "status": "Proposed"``).
+
 ``context_window`` gives the context window of a model family, for the warning that a system
 prompt will not fit.
 """
 
 import errno
+import json
 import os
 import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 from specrun.errors import InputError
 
 MB = 1_000_000
+MAX_NESTING = 200
+T = TypeVar("T")
 DEFAULT_CONTEXT_WINDOW = 200_000
 
 # Context windows in tokens, by model-name prefix; the longest matching prefix wins.
@@ -138,6 +150,93 @@ def read_head(path: Path, size: int) -> bytes:
     finally:
         os.close(descriptor)
     return b"".join(chunks)
+
+
+class TooDeep(ValueError):
+    """Structured text nested deeper than specrun reads."""
+
+    def __init__(self, limit: int = MAX_NESTING) -> None:
+        super().__init__(f"it is nested more than {limit} levels deep")
+
+
+class YamlAlias(ValueError):
+    """A YAML alias, which could expand into gigabytes once loaded."""
+
+    def __init__(self) -> None:
+        super().__init__("it uses a YAML alias (*name), which specrun does not expand")
+
+
+def nesting_depth(data: object) -> int:
+    """How deeply lists and mappings nest in parsed data, counted without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[object] = value.values()
+        elif isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_nested(parse: Callable[[str], T], text: str, limit: int = MAX_NESTING) -> T:
+    """What a recursive parser (tomllib, json, a YAML loader) makes of the text, or
+    ``TooDeep`` where it nests deeper than ``limit``: the parser running out of stack says so,
+    and so does a result that fits the stack but would exhaust it later."""
+    try:
+        data = parse(text)
+    except RecursionError:
+        raise TooDeep(limit) from None
+    if nesting_depth(data) > limit:
+        raise TooDeep(limit)
+    return data
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that gives one key twice."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        shown = key if len(key) <= 60 else key[:59] + "…"
+        super().__init__(f"the key {shown!r} appears twice in one object")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def parse_json(text: str, limit: int = MAX_NESTING) -> object:
+    """JSON read from outside: ``TooDeep`` past ``limit`` levels, ``DuplicateKey`` for a key
+    given twice in one object, ``json.JSONDecodeError`` (or another ``ValueError``, for a
+    number too long to read) otherwise."""
+    return parse_nested(lambda raw: json.loads(raw, object_pairs_hook=_unique_keys), text, limit)
+
+
+def scan_yaml(stream: str | IO[str], limit: int = MAX_NESTING) -> None:
+    """Refuses YAML with an alias (``YamlAlias``) or nested deeper than ``limit``
+    (``TooDeep``), from the parser's events alone, before any loader builds it.
+    ``yaml.YAMLError`` reaches the caller."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(stream, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlAlias
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > limit:
+                raise TooDeep(limit)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def context_window(model: str) -> int:

@@ -18,24 +18,41 @@ a recording that fails leaves no file behind. A replayed body is decoded by the 
 within the body cap, like a live one.
 
 A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
-endpoint and output limit back from its first request, so a replay can use them whatever the
-user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
-it asked another provider, model or endpoint than the recording did.
+endpoint and output limit back from its first request, so a replay follows the recording
+whatever the user's config or ``SPECRUN_*`` variables say (``as_recorded`` for a run and its
+judge, ``judge_as_recorded`` for ``check --judge``, whose first request is the judge's), and a
+replay that finds no match can say whether it asked another provider, model or endpoint than
+the recording did.
 """
 
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from specrun.errors import InputError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
-from specrun.gates.limits import DEFAULT_LIMITS, Limits, decodable, inflate, size_text
+from specrun.gates.limits import (
+    DEFAULT_LIMITS,
+    MAX_NESTING,
+    Limits,
+    decodable,
+    inflate,
+    size_text,
+)
 from specrun.gates.output import write_atomically
+from specrun.gates.terminal import Report
 from specrun.providers import Answer, Provider, Request
-from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
+from specrun.settings.config import (
+    VENDOR_ENDPOINTS,
+    JudgeSettings,
+    ProviderProfile,
+    Settings,
+    default_judge,
+    endpoint_url,
+)
 
 SECRET_HEADERS = frozenset(
     {
@@ -76,7 +93,8 @@ CASSETTE_MODE = 0o600
 
 def screen(path: Path, limits: Limits) -> None:
     """Refuse a cassette too large to read, or with more interactions than allowed, or with YAML
-    aliases (a few lines of them expand into gigabytes once read; vcrpy never writes them). The
+    aliases (a few lines of them expand into gigabytes once read; vcrpy never writes them), or
+    nested deeper than ``MAX_NESTING`` (the loader would run out of stack). The
     size is taken from the file system; then the parser's events are scanned without building
     anything, counting the mappings of the top-level list (the interactions)."""
     import yaml
@@ -105,6 +123,11 @@ def screen(path: Path, limits: Limits) -> None:
                     if open_containers == [yaml.MappingStartEvent, yaml.SequenceStartEvent]:
                         interactions += isinstance(event, yaml.MappingStartEvent)
                     open_containers.append(type(event))
+                    if len(open_containers) > MAX_NESTING:
+                        raise InputError(
+                            f"cassette {path} is nested more than {MAX_NESTING} levels deep, "
+                            "which no recording is; record it again with --record"
+                        )
                 elif isinstance(event, yaml.CollectionEndEvent):
                     open_containers.pop()
                 if interactions > limits.cassette_interactions:
@@ -168,6 +191,67 @@ def recorded_profile(path: Path, limits: Limits = DEFAULT_LIMITS) -> ProviderPro
         return ProviderProfile.model_validate(fields)
     except ValueError:
         return None
+
+
+def asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
+def _recorded_instead(
+    path: Path, profile: ProviderProfile, limits: Limits
+) -> ProviderProfile | None:
+    """The profile ``path`` was recorded with, where it asks otherwise than ``profile``."""
+    recorded = recorded_profile(path, limits)
+    if recorded is None or asks(recorded) == asks(profile):
+        return None
+    return recorded
+
+
+def _instead(name: str, profile: ProviderProfile, recorded: ProviderProfile) -> str:
+    configured, target = Target.of(profile), Target.of(recorded)
+    if (configured.kind, configured.endpoint) == (target.kind, target.endpoint):
+        return f"model {configured.model} of profile {name}"
+    return f"profile {name}"
+
+
+def as_recorded(
+    settings: Settings, path: Path, report: Report, limits: Limits = DEFAULT_LIMITS
+) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
+    judge that follows it when the judge followed the run's profile."""
+    recorded = _recorded_instead(path, settings.profile, limits)
+    if recorded is None:
+        return settings
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying with that instead of "
+        f"{_instead(settings.profile_name, settings.profile, recorded)} ({settings.source}); "
+        "--provider or --model choose otherwise"
+    )
+    judge = settings.judge
+    if judge is not None and judge.profile_name == settings.profile_name:
+        judge = default_judge("recorded", recorded)
+    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
+
+
+def judge_as_recorded(
+    judging: JudgeSettings, path: Path, report: Report, limits: Limits = DEFAULT_LIMITS
+) -> JudgeSettings:
+    """The judge a replay of ``path`` uses when the cassette holds only the judge's requests
+    (``check --judge``): the profile they were recorded with."""
+    recorded = _recorded_instead(path, judging.profile, limits)
+    if recorded is None:
+        return judging
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying the judge with that instead "
+        f"of {_instead(judging.profile_name, judging.profile, recorded)}"
+    )
+    return JudgeSettings("recorded", recorded)
 
 
 def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:

@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from specrun.errors import InputError, InvalidResult
-from specrun.gates.limits import MB, TooLarge, read_head, read_regular_file, size_text
+from specrun.gates.limits import (
+    MB,
+    TooDeep,
+    TooLarge,
+    parse_nested,
+    read_head,
+    read_regular_file,
+    size_text,
+)
 from specrun.gates.terminal import shown
 from specrun.settings.money import Cost
 
@@ -236,8 +244,8 @@ def read_record(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise NotARecord(f"cannot be read ({error.strerror or error})") from None
     try:
-        record = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        record = parse_nested(json.loads, data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, TooDeep):
         raise NotARecord("not JSON, or cut off") from None
     if not isinstance(record, dict):
         raise NotARecord("not a specrun run record")

@@ -3,7 +3,8 @@
 The judge comes from the same configuration ``run`` reads (``specrun.toml`` in the repository,
 else in the current directory, else the built-in defaults, and ``SPECRUN_PROVIDER``), and its
 key from the environment, looked up before any request; a cassette replays a recorded judgement
-with no key. The user asked for a judgement, so a judge that cannot give one is an error, not a
+with no key, with the judge it was recorded for whatever the configuration says, as ``run``
+replays. The user asked for a judgement, so a judge that cannot give one is an error, not a
 silent pass: a provider failure exits 3, and an answer that cannot be read is an input error
 (exit 2) that names the problem. Verdicts whose quote is not in the answer are discarded and
 reported, and their items stay for review. The call is a paid one, so it leaves a judgement
@@ -55,6 +56,8 @@ def judge_result(
     if not findings.needs_review:
         report("judge: nothing is left for review")
         return findings
+    if recording is not None and replaying:
+        judging = cassettes.judge_as_recorded(judging, recording.path, report)
     report(describe_judge(judging))
     runs = runs_directory(environ)
     prepare_runs_directory(runs)

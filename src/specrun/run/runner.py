@@ -16,7 +16,7 @@ judge's included, passes the budget first.
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +58,8 @@ from specrun.run.record import (
 )
 from specrun.settings.config import (
     JudgeSettings,
-    ProviderProfile,
     RetryPolicy,
     Settings,
-    default_judge,
 )
 from specrun.settings.money import Cost
 
@@ -161,37 +159,6 @@ def judge_with(
     return judge
 
 
-def _as_recorded(settings: Settings, path: Path, report: Report, limits: Limits) -> Settings:
-    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
-    judge that follows it when the judge followed the run's profile."""
-    recorded = cassettes.recorded_profile(path, limits)
-    if recorded is None or _asks(recorded) == _asks(settings.profile):
-        return settings
-    configured, target = cassettes.Target.of(settings.profile), cassettes.Target.of(recorded)
-    if (configured.kind, configured.endpoint) == (target.kind, target.endpoint):
-        instead = f"model {configured.model} of profile {settings.profile_name}"
-    else:
-        instead = f"profile {settings.profile_name}"
-    report(
-        f"{path} was recorded for {target}; replaying with that instead of {instead} "
-        f"({settings.source}); --provider or --model choose otherwise"
-    )
-    judge = settings.judge
-    if judge is not None and judge.profile_name == settings.profile_name:
-        judge = default_judge("recorded", recorded)
-    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
-
-
-def _asks(profile: ProviderProfile) -> tuple[object, ...]:
-    """What of a profile shapes its requests, and so decides whether a recording matches."""
-    return (
-        cassettes.Target.of(profile),
-        profile.max_tokens,
-        profile.output_token_parameter,
-        profile.temperature,
-    )
-
-
 class Awaited:
     """A provider whose every call is shown while it runs (``waiting``), labelled when it
     starts, so the label can name the attempt it belongs to."""
@@ -224,7 +191,7 @@ def execute_run(
     report(describe_context(context))
     replaying = recording is not None and not recording.record
     if recording is not None and replaying and not recording.chosen:
-        settings = _as_recorded(settings, recording.path, report, limits)
+        settings = cassettes.as_recorded(settings, recording.path, report, limits)
     if warning := context_window_warning(context, settings.profile.model):
         report(warning)
     api_key = cassettes.REPLAY_KEY if replaying else api_key_for(settings.profile, environ)

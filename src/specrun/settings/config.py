@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, parse_nested
 from specrun.settings import hosts
 from specrun.settings.hosts import ascii_url
 from specrun.settings.trust import is_trusted
@@ -301,8 +302,8 @@ def read_config_file(path: Path, trusted: bool, what: str = "config file") -> Co
             raise InputError(
                 f"{what} {path} is larger than {CONFIG_MAX_BYTES:,} bytes; a {what} is a few lines"
             )
-        table = tomllib.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        table = parse_nested(tomllib.loads, data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TooDeep) as error:
         raise InputError(f"{what} {path} cannot be read: {error}; fix the file") from None
     if secrets := _secret_keys(table):
         raise InputError(
@@ -448,9 +449,10 @@ def resolve_settings(
     reask: str | None = None,
 ) -> Settings:
     """Flags win over the environment, which wins over the files. ``provider`` may be
-    ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
+    ``NAME/MODEL``, such as ``openai/gpt-5.5``. ``SPECRUN_MODEL`` belongs to the profile the
     files or ``SPECRUN_PROVIDER`` chose: a ``--provider`` flag keeps its own profile's model."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
+    _refuse_empty_choices(provider, model, profiles)
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
     name, _, inline_model = chosen.partition("/")
     if name not in profiles:
@@ -517,6 +519,28 @@ def _reask_mode(flag: str | None, configured: ReaskMode) -> ReaskMode:
         if flag == mode:
             return mode
     raise InputError(f"unknown --reask mode {flag!r}; use {' or '.join(REASK_MODES)}")
+
+
+def _refuse_empty_choices(
+    provider: str | None, model: str | None, profiles: Mapping[str, ProviderProfile]
+) -> None:
+    """A flag given with nothing in it is a mistake (an unset shell variable, say), never a
+    silent fall back to the configured choice."""
+    known = ", ".join(sorted(profiles))
+    if provider is not None:
+        name, slash, inline_model = provider.partition("/")
+        if not name.strip():
+            raise InputError(
+                f"--provider names no profile; pass one of {known}, or NAME/MODEL such as "
+                "openai/gpt-5.5, or leave the flag out"
+            )
+        if slash and not inline_model.strip():
+            raise InputError(
+                f"--provider {name.strip()[:40]}/ names no model after the /; pass NAME/MODEL "
+                f"such as openai/gpt-5.5, or {name.strip()[:40]} alone"
+            )
+    if model is not None and not model.strip():
+        raise InputError("--model is empty; pass a model id, or leave the flag out")
 
 
 def resolve_judge(
