@@ -13,7 +13,7 @@ location and value, ``schema_violations``); ``check_document`` runs every check 
 parsed document. Violations come back in rule-code order, then document order.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import ValidationError
 
@@ -104,9 +104,15 @@ def validate_document(
 
 
 def check_document(
-    document: SpecCandidates, rules: PackRules, numbering: NumberingEvidence
+    document: SpecCandidates,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    whole_texts: Mapping[str, str] | None = None,
+    preamble: str = "",
 ) -> Findings:
-    review = Review(document, rules, numbering)
+    """Every check's verdicts. From a Markdown answer: ``whole_texts``, the candidates whose
+    explicit statements are judged over their whole text, and the ``preamble`` before them."""
+    review = Review(document, rules, numbering, whole_texts or {}, preamble)
     verdicts = [verdict for check in CHECKS for verdict in check(review)]
     ordered = sorted(verdicts, key=lambda verdict: verdict.code)
     return Findings(

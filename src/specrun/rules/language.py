@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from specrun.rules.findings import (
+    PREAMBLE,
     Review,
     ReviewItem,
     Violation,
@@ -55,6 +56,8 @@ def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
             yield where(letter, field), text
     for field, text in closing_texts(review.document):
         yield closing(field), text
+    if review.preamble.strip():
+        yield PREAMBLE, review.preamble
 
 
 def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
