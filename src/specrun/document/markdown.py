@@ -160,6 +160,7 @@ class MarkdownAnswer:
     doubts: list[tuple[str, str, str, str]] = field(default_factory=list)
     preamble: str = ""
     starts: list[int] = field(default_factory=list)
+    sections: dict[str, Span] = field(default_factory=dict)
 
     def line_of(self, location: str, evidence: str = "") -> int | None:
         """The line a finding at ``location`` points to: where its evidence is written inside
@@ -172,9 +173,12 @@ class MarkdownAnswer:
         if span is None:
             return None
         words = evidence.rstrip("…").split()[:8]
-        if words:
+        section = self.sections.get(location.split(" > ")[0])
+        for area in (span, section) if words else ():
+            if area is None:
+                continue
             pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-            found = pattern.search(self.text, span.start, max(span.end, span.start + 1))
+            found = pattern.search(self.text, area.start, max(area.end, area.start + 1))
             if found is not None:
                 return bisect.bisect_right(self.starts, found.start())
         return span.line
@@ -583,6 +587,7 @@ class Extraction:
         heading_span = reader.span(section.start, reader.offset(section.heading.last))
         self.keep(where, heading_span)
         section_text = reader.text[section.start : section.end]
+        self.answer.sections[where] = Span(section.start, section.end, reader.line(section.start))
         anchors = _anchors(reader, section.start, section.end, item_name)
         headings = _headings(reader, section.start, section.end)
         found = _ranges(anchors, section.end, headings)
