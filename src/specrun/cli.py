@@ -319,7 +319,7 @@ def check(
     from specrun.document.source import read_answer_file
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
-    from specrun.rules.markdown import check_answer, with_lines
+    from specrun.rules.markdown_check import check_answer, with_lines
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")

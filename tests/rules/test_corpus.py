@@ -16,7 +16,7 @@ from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.markdown import read_markdown
 from specrun.rules import Findings, validate_document
 from specrun.rules.findings import PREAMBLE
-from specrun.rules.markdown import check_markdown
+from specrun.rules.markdown_check import check_markdown
 
 ANSWERS = FIXTURES / "answers"
 LABELS: dict[str, dict[str, list[dict[str, str]]]] = json.loads(

@@ -712,7 +712,9 @@ class Extraction:
                 if number in seen:
                     continue
                 seen.add(number)
-                spec = Span(entry.start + start, entry.start + end, entry.line)
+                spec = Span(
+                    entry.start + start, entry.start + end, reader.line(entry.start + start)
+                )
                 relationship, statement = _relationship(text, match.end())
                 index = len(boundaries)
                 here = f"{location}[{index}]"
