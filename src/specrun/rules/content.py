@@ -11,6 +11,7 @@ review.
 """
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from specrun.context.numbering import listing
 from specrun.context.prompt_pack import CandidateRules, RequiredBoundary, StatementRule
@@ -26,6 +27,7 @@ from specrun.rules.phrases import (
     coverage,
     covers,
     excerpt,
+    groups_named,
     judge_statement,
     negated_term,
     sentences,
@@ -77,15 +79,19 @@ def _statement_in_prose(
     called a breach: a term list cannot prove an agent's paraphrase absent."""
     concept = rule.concept
     passages = sentences(text)
-    folded = [normalise(passage) for passage in passages]
+    named = [groups_named(normalise(passage), concept) for passage in passages]
+    spans = [(p, n) for p, n in zip(passages, named, strict=True)]
+    spans += [
+        (f"{first} {second}", named[i] | named[i + 1])
+        for i, (first, second) in enumerate(pairwise(passages))
+    ]
     best, best_coverage = "", -1
-    for passage, said in zip(windows(passages), windows(folded), strict=True):
-        covered = coverage(said, concept)
-        full = covered == len(concept.all_of)
+    for passage, groups in spans:
+        full = len(groups) == len(concept.all_of)
         if full and judge_statement(passage, concept).verdict is Verdict.ASSERTED:
             return
-        if covered > best_coverage:
-            best, best_coverage = passage, covered
+        if len(groups) > best_coverage:
+            best, best_coverage = passage, len(groups)
     yield ReviewItem(
         rule.code,
         where(letter, f"explicit_statements.{field}"),

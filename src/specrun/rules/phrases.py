@@ -179,6 +179,21 @@ def covers(text: str, concept: Concept) -> bool:
     return all(any(_term_pattern(t).search(text) for t in group) for group in concept.all_of)
 
 
+@cache
+def _group_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(normalise(term)) for term in terms)
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
+
+
+def groups_named(text: str, concept: Concept) -> frozenset[int]:
+    """Which groups of the concept the (normalised) text names a term of, one search a group."""
+    return frozenset(
+        index
+        for index, group in enumerate(concept.all_of)
+        if _group_pattern(tuple(group)).search(text)
+    )
+
+
 def coverage(text: str, concept: Concept) -> int:
     return sum(any(_term_pattern(t).search(text) for t in group) for group in concept.all_of)
 
