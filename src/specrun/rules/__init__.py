@@ -6,7 +6,8 @@
   ``Violation`` only where certain and a ``ReviewItem`` where a term list cannot decide
   (``findings``);
 - ``judge``: a model decides the items left for review, its quotes verified in the answer;
-  ``review`` is ``specrun check --judge``.
+  ``review`` is ``specrun check --judge``;
+- ``markdown_check``: a Markdown answer judged by the same checks, findings placed on its lines.
 
 Here: ``validate_document`` takes decoded data (schema errors become SC104 violations with their
 location and value, ``schema_violations``); ``check_document`` runs every check of ``CHECKS`` on a
