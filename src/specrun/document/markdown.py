@@ -72,6 +72,8 @@ ITEMS = (
 LIST_ITEMS = ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented")
 CLOSING_PARTS = tuple(CLOSING_NAMES)
 STATEMENTS = tuple(STATEMENT_NAMES)
+FOLDED_ITEMS = {fold(name): item for item, names in ITEM_NAMES.items() for name in names}
+FOLDED_CLOSING = [(fold(name), part) for part, names in CLOSING_NAMES.items() for name in names]
 
 # Headings that open a candidate, read from the heading's text as the parser gives it.
 CANDIDATE_HEADING = re.compile(r"candidate\s+([A-Za-z])(?=$|[\s:.,;)\u2014\u2013-])", re.I)
@@ -361,7 +363,8 @@ class Reader:
     def _in_table(self, offset: int) -> bool:
         line = self.line(offset) - 1
         return any(
-            block.kind == "table" and block.first <= line < block.last for block in self.blocks
+            block.kind == "table" and block.first <= line < block.last
+            for block in self.between(offset, offset + 1)
         )
 
     def _pieces(self, start: int, end: int) -> Iterator[Span]:
@@ -391,10 +394,7 @@ def _heading_text(reader: Reader, block: Block) -> tuple[str, int]:
 
 def _closing_part(name: str) -> str | None:
     folded = fold(name)
-    for part, names in CLOSING_NAMES.items():
-        if any(fold(candidate) in folded for candidate in names):
-            return part
-    return None
+    return next((part for words, part in FOLDED_CLOSING if words in folded), None)
 
 
 def _strip_emphasis(text: str, at: int) -> tuple[str, int]:
@@ -463,11 +463,8 @@ def item_name(label: str) -> tuple[str, int] | None:
         position = label.find(mark)
         if 0 < position < len(label.rstrip(" .:")) and (not rest_at or position < rest_at):
             head, rest_at = label[:position], position
-    folded = fold(HEADING_NUMBER.sub("", head.strip(), count=1))
-    for item, names in ITEM_NAMES.items():
-        if any(folded == fold(name) for name in names):
-            return item, rest_at
-    return None
+    item = FOLDED_ITEMS.get(fold(HEADING_NUMBER.sub("", head.strip(), count=1)))
+    return (item, rest_at) if item is not None else None
 
 
 def _label_anchor(
@@ -608,19 +605,19 @@ class Extraction:
         self.keep(f"{where} > theme", heading_span)
         title = spans.get("working_title") or section.title
         data["working_title"] = self.keep(f"{where} > working_title", title)
+        folded = fold(section_text)
         for item in ITEMS[2:]:
             span = spans.get(item)
             location = f"{where} > {item}"
             if span is None and item not in found:
                 traces = ITEM_TRACES[item]
-                folded = fold(section_text)
                 self.answer.missing[location] = any(trace in folded for trace in traces)
             anchor = found.get(item)
             data[item] = self._item(item, location, span, anchor)
         if "label" not in found and section.label is None:
             self.answer.missing[f"{where} > label"] = True
         if "working_title" not in found and section.title is None:
-            self.answer.missing[f"{where} > working_title"] = "title" in fold(section_text)
+            self.answer.missing[f"{where} > working_title"] = "title" in folded
         statements = found.get("explicit_statements")
         data["explicit_statements"] = self._statements(where, statements)
         if statements is None:

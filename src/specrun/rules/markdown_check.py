@@ -15,6 +15,7 @@ fields:
 Every finding carries the line its location (or, inside it, its evidence) is written on.
 """
 
+import re
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -34,12 +35,12 @@ F = TypeVar("F", bound=Finding)
 HINT = "Write the item out under its own label, in the order of the prompt's output requirements."
 
 
-def _covered(location: str, missing: dict[str, bool]) -> str | None:
-    """The missing item a finding's location lies in, if any."""
-    for key in missing:
-        if location == key or location.startswith((f"{key}[", f"{key}.")):
-            return key
-    return None
+def _covered(location: str, missing: dict[str, bool]) -> bool:
+    """Whether a finding's location lies in a missing item ('Candidate A > goals[2]' in
+    'Candidate A > goals'), looked up, not searched, so many findings stay cheap."""
+    head, _, rest = location.partition(" > ")
+    field = re.match(r"[a-z_]*", rest)
+    return location in missing or f"{head} > {field.group(0) if field else ''}" in missing
 
 
 def check_answer(
@@ -84,8 +85,8 @@ def check_markdown(
         return None, Findings(tuple(schema_violations(error)))
     findings = check_document(document, rules, numbering, answer.whole_texts, answer.preamble)
     missing = answer.missing
-    violations = [v for v in findings.violations if _covered(v.location, missing) is None]
-    unsure = [v for v in findings.needs_review if _covered(v.location, missing) is None]
+    violations = [v for v in findings.violations if not _covered(v.location, missing)]
+    unsure = [v for v in findings.needs_review if not _covered(v.location, missing)]
     for location, resembled in missing.items():
         if resembled:
             unsure.append(ReviewItem("SC104", location, UNLOCATED, HINT))
