@@ -252,3 +252,11 @@ def test_every_extracted_value_is_text_of_the_file(path: object) -> None:
 def test_every_item_of_a_corpus_answer_is_located(path: object) -> None:
     read = read_markdown(ANSWERS.joinpath(str(path)).read_text(encoding="utf-8"))
     assert read.located() == (4 * len(ITEMS), 4 * len(ITEMS), 4)
+
+
+def test_a_title_that_looks_like_a_candidate_does_not_swallow_the_candidates() -> None:
+    text = "# Spec 139 to 142: proposals\n\n" + "".join(
+        numbered(f"## Candidate {x}: T", x) for x in "ABCD"
+    )
+    read = read_markdown(text)
+    assert [c["label"] for c in read.data["candidates"]] == [f"Candidate {x}" for x in "ABCD"]

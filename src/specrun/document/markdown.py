@@ -30,6 +30,7 @@ a candidate has none, its whole text is kept (``whole_texts``) for the rules to 
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -431,20 +432,25 @@ def _candidate_heading(reader: Reader, block: Block) -> Section | None:
 
 
 def _sections(reader: Reader) -> tuple[list[Section], int]:
-    """The candidates' sections, and where the closing part of the answer begins."""
+    """The candidates' sections, and where the closing part of the answer begins. The
+    candidates' level is the heading level most candidate headings use (the shallower on a
+    tie), so a title such as ``# Spec 139-142 proposals`` does not swallow them."""
+    headings = [block for block in reader.blocks if block.kind == "heading"]
+    opened = {id(block): _candidate_heading(reader, block) for block in headings}
+    levels = Counter(int(block.token.tag[1:]) for block in headings if opened[id(block)])
+    if not levels:
+        return [], len(reader.text)
+    level = min(levels, key=lambda depth: (-levels[depth], depth))
     sections: list[Section] = []
-    level = 0
-    for block in reader.blocks:
-        if block.kind != "heading":
-            continue
+    for block in headings:
         depth = int(block.token.tag[1:])
-        section = _candidate_heading(reader, block) if not level or depth == level else None
+        section = opened[id(block)] if depth == level else None
         raw, _ = _heading_text(reader, block)
-        ends = level and (depth <= level or (_closing_part(raw) and LETTER_HEADING.match(raw)))
+        closing = _closing_part(raw) and LETTER_HEADING.match(raw)
+        ends = sections and (depth <= level or closing)
         if section is not None:
             if sections and not sections[-1].end:
                 sections[-1].end = section.start
-            level = level or depth
             sections.append(section)
         elif ends and sections and not sections[-1].end:
             sections[-1].end = reader.offset(block.first)
