@@ -71,6 +71,8 @@ def first(read: MarkdownAnswer) -> dict[str, Any]:
         ("## Spec 139 — Queued trust", "Spec 139", 139, "Queued trust"),
         ("## A. Queued trust", "Candidate A", None, "Queued trust"),
         ("### 1. Candidate A – Queued trust", "Candidate A", None, "Queued trust"),
+        ("## **Candidate A** — Queued trust", "Candidate A", None, "Queued trust"),
+        ("## **A.** Queued trust", "Candidate A", None, "Queued trust"),
     ],
 )
 def test_candidate_headings(heading: str, label: str, number: int | None, title: str) -> None:
@@ -260,3 +262,9 @@ def test_a_title_that_looks_like_a_candidate_does_not_swallow_the_candidates() -
     )
     read = read_markdown(text)
     assert [c["label"] for c in read.data["candidates"]] == [f"Candidate {x}" for x in "ABCD"]
+
+
+def test_a_field_table_whose_first_row_is_an_item() -> None:
+    text = "## Candidate A: T\n\n| Status | Proposed |\n|---|---|\n| Summary | In a cell. |\n"
+    candidate = first(read_markdown(text))
+    assert (candidate["status"], candidate["summary"]) == ("Proposed", "In a cell.")

@@ -77,11 +77,11 @@ FOLDED_ITEMS = {fold(name): item for item, names in ITEM_NAMES.items() for name 
 FOLDED_CLOSING = [(fold(name), part) for part, names in CLOSING_NAMES.items() for name in names]
 
 # Headings that open a candidate, read from the heading's text as the parser gives it.
-CANDIDATE_HEADING = re.compile(r"candidate\s+([A-Za-z])(?=$|[\s:.,;)\u2014\u2013-])", re.I)
+CANDIDATE_HEADING = re.compile(r"candidate\s+([A-Za-z])(?=$|[\s:.,;)*_\u2014\u2013-])", re.I)
 SPEC_HEADING = re.compile(r"spec(?:ification)?\s*#?\s*(\d{1,6})\b", re.I)
-LETTER_HEADING = re.compile(r"([A-Z])[.):]\s+(?=\S)")
+LETTER_HEADING = re.compile(r"([A-Z])[.):][*_]*\s+(?=\S)")
 HEADING_NUMBER = re.compile(r"\d{1,3}[.)]\s+")
-TITLE_SEPARATOR = re.compile(r"[\s\u2014\u2013:.,-]*")
+TITLE_SEPARATOR = re.compile(r"[\s\u2014\u2013:.,*_-]*")
 LETTER_MENTION = re.compile(r"\(\s*candidate\s+([A-Z])\s*\)", re.I)
 # Inline: a bold label opening a paragraph, and list markers opening an item or a cell piece.
 BOLD_LABEL = re.compile(r"(\*\*|__)(.+?)\1")
@@ -527,8 +527,7 @@ def _anchors(reader: Reader, start: int, end: int, name_of: Any) -> list[Anchor]
             elif block.kind == "table":
                 for part in block.children:
                     for row in part.children:
-                        if not row.header:
-                            found.extend(_row_anchor(reader, row, name_of))
+                        found.extend(_row_anchor(reader, row, name_of))
 
     visit(reader.between(start, end), None, 0)
     return sorted(found, key=lambda anchor: anchor.block)
