@@ -139,3 +139,86 @@ def test_the_rendered_fixture_reads_back_as_its_data() -> None:
     ]
     assert read["start_first"]["candidate"] == data["start_first"]["candidate"]
     assert read["numbering_strategy"] == data["numbering_strategy"]
+
+
+NAMES = {
+    "working_title": "Title",
+    "status": "Status",
+    "summary": "Summary",
+    "why_needed_now": "Why now",
+    "boundary_to_existing_specs": "Boundary",
+    "problem_statement": "Problem",
+    "goals": "Goals",
+    "non_goals": "Non-goals",
+    "scope": "Scope",
+    "target_model": "Target model",
+    "key_requirements": "Key requirements",
+    "risks_if_not_implemented": "Risks",
+    "dependencies_and_sequencing": "Dependencies",
+    "delivery_recommendation": "Delivery",
+    "implementation_priority": "Priority",
+    "slug": "Slug",
+}
+
+
+def pieces(candidate: dict[str, Any], field: str) -> list[str]:
+    value = candidate[field]
+    if field == "boundary_to_existing_specs":
+        return [f"**{b['spec']}** ({b['relationship']}): {b['statement']}" for b in value]
+    return value if isinstance(value, list) else [value]
+
+
+def in_layout(data: dict[str, Any], layout: str) -> str:
+    """The answer as an agent might lay it out: subheadings, bold paragraphs or a field table,
+    with the closing sections as one bold list."""
+    parts = ["# Answer\n"]
+    for index, candidate in enumerate(data["candidates"]):
+        parts.append(f"## {'ABCD'[index]}. {candidate['working_title']}\n")
+        parts.append(f"**Label:** {candidate['label']}\n")
+        if layout == "table":
+            rows = [
+                f"| {name} | {'<br>'.join(' '.join(p.split()) for p in pieces(candidate, f))} |"
+                for f, name in NAMES.items()
+            ]
+            parts.append("| Item | Details |\n|---|---|\n" + "\n".join(rows) + "\n")
+        for field, name in NAMES.items() if layout != "table" else ():
+            items = pieces(candidate, field)
+            body = "\n".join(f"- {item}" for item in items) if len(items) > 1 else items[0]
+            if isinstance(candidate[field], list) and len(items) == 1:
+                body = f"- {items[0]}"
+            label = f"### {name}\n" if layout == "subheadings" else f"**{name}.**"
+            parts.append(f"{label}\n{body}\n")
+        statements = candidate["explicit_statements"]
+        parts.append(
+            "**Explicit statements:**\n\n"
+            + "".join(
+                f"- **{key.replace('_', ' ')}:** {text}\n"
+                for key, text in statements.items()
+                if text is not None
+            )
+        )
+    tracks = "".join(
+        f"  - {', '.join(t['candidates'])}: {t['rationale']}\n" for t in data["parallel_tracks"]
+    )
+    parts.append(
+        "## Closing\n\n"
+        f"- **A. Recommended implementation order:** "
+        f"{', '.join(data['recommended_implementation_order'])}\n"
+        f"- **B. Parallel tracks:**\n{tracks}"
+        f"- **C. Start first:** {data['start_first']['candidate']}. "
+        f"{data['start_first']['rationale']}\n"
+        f"- **D. Numbering strategy:** {data['numbering_strategy']}\n"
+    )
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("layout", ["subheadings", "bold", "table"])
+@pytest.mark.parametrize("answer", ["strong-1", "strong-3", "mid-2", "mid-3", "voice-c"])
+def test_any_layout_gets_the_verdict_of_the_json(
+    answer: str, layout: str, rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    data = load_fixture(f"answers/{answer}.json")
+    _, from_json = validate_document(data, rules, uncertain)
+    findings = judged(in_layout(data, layout), rules, uncertain)
+    unit = {(v.code, v.location.split(" > ")[0]) for v in from_json.violations}
+    assert {(v.code, v.location.split(" > ")[0]) for v in findings.violations} == unit
