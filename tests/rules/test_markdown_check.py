@@ -222,3 +222,16 @@ def test_any_layout_gets_the_verdict_of_the_json(
     findings = judged(in_layout(data, layout), rules, uncertain)
     unit = {(v.code, v.location.split(" > ")[0]) for v in from_json.violations}
     assert {(v.code, v.location.split(" > ")[0]) for v in findings.violations} == unit
+
+
+def test_closing_sections_absent_are_missing_and_unnamed_ones_left_for_review(
+    rendered: str, rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    cut = rendered[: rendered.index("## A. Recommended implementation order")]
+    violations, _ = codes(judged(cut, rules, uncertain))
+    assert ("SC104", "closing sections > start_first") in violations
+    roadmap = cut + "## Roadmap\n\nCandidate B goes first, then the others in sequence.\n"
+    violations, unsure = codes(judged(roadmap, rules, uncertain))
+    assert ("SC104", "closing sections > recommended_implementation_order") in unsure
+    assert ("SC104", "closing sections > start_first") in unsure
+    assert ("SC104", "closing sections > parallel_tracks") in violations

@@ -41,6 +41,7 @@ from markdown_it.token import Token
 from specrun.document.model import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, THEMES
 from specrun.document.vocabulary import (
     CLOSING_NAMES,
+    CLOSING_TRACES,
     ITEM_NAMES,
     ITEM_TRACES,
     RELATIONSHIP_WORDS,
@@ -770,12 +771,16 @@ class Extraction:
         labels = self._labels()
         data: dict[str, Any] = {}
         texts: dict[str, tuple[str, Span | None]] = {}
+        folded = fold(reader.text[start:end])
         for part in CLOSING_PARTS:
             anchor = found.get(part)
             span = reader.span(anchor.content, anchor.end or anchor.content) if anchor else None
             location = f"{CLOSING} > {part}"
             if span is None:
-                self.answer.missing[location] = anchor is not None
+                traces = CLOSING_TRACES[part]
+                self.answer.missing[location] = anchor is not None or any(
+                    trace in folded for trace in traces
+                )
             texts[part] = (self.keep(location, span), span)
         order_text, _ = texts["recommended_implementation_order"]
         data["recommended_implementation_order"] = _mentions(order_text, labels)

@@ -12,6 +12,8 @@ new synonym is one more string here, not another branch in the reader.
   not locate may still be there, so its absence is left for review rather than called a breach;
 - ``CLOSING_NAMES``: a heading or bold label names a closing section when, folded, it contains
   one of these;
+- ``CLOSING_TRACES``: words whose presence after the last candidate means a closing section the
+  reader could not locate may still be there;
 - ``STATEMENT_NAMES``: the bullets of an "Explicit statements" subsection (as ``specrun render``
   writes them), by a word their label contains, in the order they are tried;
 - ``RELATIONSHIP_WORDS``: how a boundary entry says how it relates to a spec, when it gives no
@@ -104,6 +106,13 @@ CLOSING_NAMES: dict[str, tuple[str, ...]] = {
     "parallel_tracks": ("parallel",),
     "start_first": ("start first", "starts first", "first to start", "recommended start"),
     "numbering_strategy": ("numbering",),
+}
+
+CLOSING_TRACES: dict[str, tuple[str, ...]] = {
+    "recommended_implementation_order": ("order", "sequenc", "roadmap"),
+    "parallel_tracks": ("parallel", "concurren", "track"),
+    "start_first": ("start", "first"),
+    "numbering_strategy": ("number",),
 }
 
 STATEMENT_NAMES: dict[str, tuple[str, ...]] = {
