@@ -180,13 +180,15 @@ def read_result_bytes(path: Path, limits: Limits) -> bytes:
     try:
         return read_regular_file(path, limits.result_bytes)
     except FileNotFoundError:
-        raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
+        raise InputError(
+            f"result file {path} does not exist; pass an existing result file"
+        ) from None
     except TooLarge:
         raise too_large(f"result file {path}", limits) from None
     except OSError as error:
         raise InputError(
             f"result file {path} cannot be read ({error.strerror or error}); "
-            "pass a regular UTF-8 JSON file"
+            "pass a regular UTF-8 file"
         ) from None
 
 
@@ -206,7 +208,9 @@ def result_text(data: bytes, name: str) -> str:
     if "\x00" in text:
         raise InputError(f"{name} is binary, not text; pass a result JSON or a Markdown answer")
     if not text.strip():
-        raise InputError(f"{name} is empty; pass a result JSON written by specrun run")
+        raise InputError(
+            f"{name} is empty; pass a result JSON written by specrun run or an agent's answer"
+        )
     return text
 
 
