@@ -212,6 +212,8 @@ def test_several_delivery_values_are_a_doubt() -> None:
         ("Non-goals", "non_goals"),
         ("Candidate label / spec number", "label"),
         ("Boundary to existing specs (extends Spec 111)", "boundary_to_existing_specs"),
+        ("4. **Summary**", "summary"),
+        ("`Slug`", "slug"),
         ("Scope continuity", None),
         ("Execution context", None),
     ],

@@ -147,4 +147,4 @@ _FOLD = re.compile(r"[\s\-/_]+")
 
 def fold(text: str) -> str:
     """A name as the tables compare it: lowercase, with hyphens, slashes and spacing alike."""
-    return _FOLD.sub(" ", text.casefold()).strip(" .:;,")
+    return _FOLD.sub(" ", text.casefold()).strip(" .:;,*_`")
