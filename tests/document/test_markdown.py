@@ -270,3 +270,8 @@ def test_a_field_table_whose_first_row_is_an_item() -> None:
     text = "## Candidate A: T\n\n| Status | Proposed |\n|---|---|\n| Summary | In a cell. |\n"
     candidate = first(read_markdown(text))
     assert (candidate["status"], candidate["summary"]) == ("Proposed", "In a cell.")
+
+
+def test_a_bare_letter_label_names_its_candidate() -> None:
+    read = read_markdown("## Queued trust\n\n### Candidate B: Queued trust\n\n**Label:** B\n")
+    assert (first(read)["label"], first(read)["theme"]) == ("Candidate B", THEMES[1])

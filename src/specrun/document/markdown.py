@@ -50,6 +50,7 @@ from specrun.document.vocabulary import (
 )
 
 MAX_NESTING = 20
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CLOSING = "closing sections"
 PREAMBLE = "preamble"
 ITEMS = (
@@ -640,8 +641,11 @@ class Extraction:
         letter = mention.group(1).upper() if mention else None
         match = FULL_LABEL.search(text)
         if match is None:
+            bare = text.strip(" *_`.:")
             if section.letter is not None and span is section.label:
                 return f"Candidate {section.letter}", None, None
+            if len(bare) == 1 and bare in LETTERS:
+                return f"Candidate {bare}", None, bare
             return text.strip(), None, letter
         if match.group(1) is not None:
             return f"Candidate {match.group(1).upper()}", None, letter or match.group(1).upper()
