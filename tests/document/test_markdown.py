@@ -73,6 +73,7 @@ def first(read: MarkdownAnswer) -> dict[str, Any]:
         ("### 1. Candidate A – Queued trust", "Candidate A", None, "Queued trust"),
         ("## **Candidate A** — Queued trust", "Candidate A", None, "Queued trust"),
         ("## **A.** Queued trust", "Candidate A", None, "Queued trust"),
+        ("## Candidate 1 — Queued trust", "Candidate 1", None, "Queued trust"),
     ],
 )
 def test_candidate_headings(heading: str, label: str, number: int | None, title: str) -> None:

@@ -79,7 +79,9 @@ FOLDED_ITEMS = {fold(name): item for item, names in ITEM_NAMES.items() for name 
 FOLDED_CLOSING = [(fold(name), part) for part, names in CLOSING_NAMES.items() for name in names]
 
 # Headings that open a candidate, read from the heading's text as the parser gives it.
-CANDIDATE_HEADING = re.compile(r"candidate\s+([A-Za-z])(?=$|[\s:.,;)*_\u2014\u2013-])", re.I)
+CANDIDATE_HEADING = re.compile(
+    r"candidate\s+([A-Za-z]|\d{1,2})(?=$|[\s:.,;)*_\u2014\u2013-])", re.I
+)
 SPEC_HEADING = re.compile(r"spec(?:ification)?\s*#?\s*(\d{1,6})\b", re.I)
 LETTER_HEADING = re.compile(r"([A-Z])[.):][*_]*\s+(?=\S)")
 HEADING_NUMBER = re.compile(r"\d{1,3}[.)]\s+")
@@ -415,7 +417,8 @@ def _candidate_heading(reader: Reader, block: Block) -> Section | None:
     label: Span | None = None
     spec_number: int | None = None
     if match := CANDIDATE_HEADING.match(text):
-        letter = match.group(1).upper()
+        named = match.group(1).upper()
+        letter = named if named.isalpha() else LETTERS[(int(named) - 1) % len(LETTERS)]
         label = Span(at, at + match.end(), reader.line(at))
     elif match := SPEC_HEADING.match(text):
         spec_number = int(match.group(1))
@@ -642,8 +645,6 @@ class Extraction:
         match = FULL_LABEL.search(text)
         if match is None:
             bare = text.strip(" *_`.:")
-            if section.letter is not None and span is section.label:
-                return f"Candidate {section.letter}", None, None
             if len(bare) == 1 and bare in LETTERS:
                 return f"Candidate {bare}", None, bare
             return text.strip(), None, letter
