@@ -9,9 +9,8 @@ holds the block tree and positions) then works in three steps:
    Title``, ``Spec 139 — Title`` or ``A. Title``; the level most such headings use is the
    candidates' level, and a candidate runs to the next heading at that level or above. What
    precedes the first candidate (context, numbering notes, an "at a glance" table) belongs to
-   none. What
-   follows the last one is where the closing sections are looked for; so is a heading such as
-   ``A. Recommended implementation order`` that ends a candidate.
+   none. What follows the last one is where the closing sections are looked for; so is a
+   heading such as ``A. Recommended implementation order`` that ends a candidate.
 2. Anchors. Inside a candidate, an item begins where a subheading (``### 4. Summary``), a bold
    label opening a paragraph or a list item (``**Summary.**``, ``**Summary:** text``,
    ``4. **Summary:** text``) or the first cell of a two-column table row names it, in the words
