@@ -355,12 +355,13 @@ def test_check_of_a_4000_digit_spec_number_is_a_schema_violation(
     assert "1111111111" not in result.stdout + result.stderr
 
 
-def test_check_of_markdown_is_not_supported_yet(invoke: Invoke, tmp_path: Path) -> None:
+def test_check_of_markdown_without_candidates_exits_2(invoke: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "candidates.md"
     path.write_text("# Spec candidates\n")
     result = invoke("check", path, "--repo", EXAMPLE)
     assert result.exit_code == 2
-    assert "Markdown results are not supported yet; pass the JSON result" in result.stderr
+    assert "not a spec-candidates answer: no candidate sections found" in result.stderr
+    assert invoke("render", path).stderr.startswith(f"specrun: error: {path} is Markdown: render")
 
 
 def test_check_with_an_oversized_file_names_the_limit(

@@ -391,7 +391,10 @@ def configured_model(repo: Path) -> str:
 @app.command()
 @reports_errors
 def check(
-    file: Annotated[Path, typer.Argument(help="A result JSON file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A result JSON or an agent's Markdown answer; - reads standard input."),
+    ],
     repo: RepoOption = Path(),
     prompt: PromptOption = DEFAULT_PROMPT,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
@@ -406,30 +409,35 @@ def check(
         bool, typer.Option("--strict", help="Fail on items left for review, too.")
     ] = False,
 ) -> None:
-    """Validate a result file against the schema and every rule; exit 1 on violations.
+    """Validate a result against the schema and every rule; exit 1 on violations.
 
-    What the rules cannot decide is listed as "needs review"; it fails only with --strict.
-    --judge lets the configured judge model decide those items.
+    The result is a JSON file or an agent's Markdown answer in any layout (told from its
+    content); findings on Markdown point to FILE:LINE. What the rules cannot decide is listed
+    as "needs review"; it fails only with --strict. --judge lets the configured judge model
+    decide those items.
 
-    Example: specrun check result.json --repo examples/tenantatlas --judge
+    Example: specrun check answer.md --repo examples/tenantatlas --judge
     """
     import os
 
     from specrun.context.assembly import resolve_repository
     from specrun.context.numbering import gather_numbering_evidence
     from specrun.context.prompt_pack import load_prompt_pack
-    from specrun.document.model import read_result_file
+    from specrun.document.markdown import MarkdownAnswer
+    from specrun.document.source import read_answer_file
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
-    from specrun.rules import validate_document
+    from specrun.rules.markdown_check import check_answer, with_lines
     from specrun.run.record import stored_result
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")
-    stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
-    if stored.note:
-        progress(f"warning: {stored.note}")
-    data = stored.document
+    answer = read_answer_file(file, Limits.from_environ(os.environ))
+    if not isinstance(answer, MarkdownAnswer):
+        stored = stored_result(answer, file)
+        if stored.note:
+            progress(f"warning: {stored.note}")
+        answer = stored.document
     root = resolve_repository(repo)
     pack = load_prompt_pack(prompt, root)
     evidence = gather_numbering_evidence(root)
@@ -438,7 +446,7 @@ def check(
             f"note: {root} has no specs/NNN-* directories, so spec numbers and boundaries are "
             "not checked against it; pass --repo with the target repository"
         )
-    document, findings = validate_document(data, pack.rules, evidence)
+    document, findings = check_answer(answer, pack.rules, evidence)
     if judge and document is not None:
         from specrun.providers.cassettes import Recording
         from specrun.run.review import judge_result
@@ -447,6 +455,8 @@ def check(
         findings = judge_result(
             document, findings, pack.rules, file, root, os.environ, progress, recording
         )
+        if isinstance(answer, MarkdownAnswer):
+            findings = with_lines(answer, findings)
     violations, unsure = findings.violations, findings.needs_review
     failed = bool(violations) or (strict and bool(unsure))
     if as_json:
@@ -458,7 +468,8 @@ def check(
         show(json_escaped(json.dumps(report, indent=2, ensure_ascii=False)))
     else:
         for verdict in (*violations, *unsure):
-            show(str(verdict), one_line=True)
+            place = f"{file}:{verdict.line}: " if verdict.line is not None else ""
+            show(f"{place}{verdict}", one_line=True)
     summary = f"{len(violations)} violation(s), {len(unsure)} item(s) need review"
     if failed:
         progress(f"{file}: invalid: {summary}")

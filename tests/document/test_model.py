@@ -68,17 +68,17 @@ def test_unreadable_result_files_are_input_errors(
         read_result_file(path)
 
 
-def test_markdown_result_files_are_not_supported_yet(tmp_path: Path) -> None:
+def test_render_reads_no_markdown(tmp_path: Path) -> None:
     path = tmp_path / "result.md"
     path.write_text("# Spec candidates\n")
-    with pytest.raises(InputError, match="Markdown"):
+    with pytest.raises(InputError, match="is Markdown: render takes a result JSON"):
         read_result_file(path)
 
 
 def test_markdown_is_recognised_by_its_content_too(tmp_path: Path) -> None:
     path = tmp_path / "result.txt"
     path.write_text("# Spec candidates\n\n## Candidate A: ...\n")
-    with pytest.raises(InputError, match="Markdown results are not supported yet; pass the JSON"):
+    with pytest.raises(InputError, match="check a Markdown answer with specrun check"):
         read_result_file(path)
 
 

@@ -41,8 +41,8 @@ LARGEST_SPEC_NUMBER = 999_999
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 DEFAULT_LIMITS = Limits()
 MARKDOWN_REFUSAL = (
-    "{path} is Markdown: Markdown results are not supported yet; pass the JSON result "
-    "(specrun run --format json)"
+    "{path} is Markdown: render takes a result JSON (specrun run --format json); "
+    "check a Markdown answer with specrun check {path}"
 )
 
 
@@ -168,50 +168,75 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
     """The JSON object in a result file; anything else is an input error."""
     if path.suffix.lower() in (".md", ".markdown"):
         raise InputError(MARKDOWN_REFUSAL.format(path=path))
+    text = result_text(read_result_bytes(path, limits), f"result file {path}")
+    if text.lstrip().startswith("#"):
+        raise InputError(MARKDOWN_REFUSAL.format(path=path))
+    return parse_result_json(text, f"result file {path}")
+
+
+def read_result_bytes(path: Path, limits: Limits) -> bytes:
+    """A result file's bytes, within ``SPECRUN_MAX_RESULT_BYTES``."""
     try:
-        text = read_regular_file(path, limits.result_bytes).decode("utf-8-sig")
+        return read_regular_file(path, limits.result_bytes)
     except FileNotFoundError:
-        raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
-    except TooLarge:
         raise InputError(
-            f"result file {path} is larger than {size_text(limits.result_bytes)}; pass a result "
-            "JSON written by specrun run, or raise SPECRUN_MAX_RESULT_BYTES"
+            f"result file {path} does not exist; pass an existing result file"
         ) from None
+    except TooLarge:
+        raise too_large(f"result file {path}", limits) from None
     except OSError as error:
         raise InputError(
             f"result file {path} cannot be read ({error.strerror or error}); "
-            "pass a regular UTF-8 JSON file"
+            "pass a regular UTF-8 file"
         ) from None
+
+
+def too_large(name: str, limits: Limits) -> InputError:
+    return InputError(
+        f"{name} is larger than {size_text(limits.result_bytes)}; pass a result written by "
+        "specrun run or an agent's answer, or raise SPECRUN_MAX_RESULT_BYTES"
+    )
+
+
+def result_text(data: bytes, name: str) -> str:
+    """A result's text: UTF-8 (a byte-order mark dropped), not binary, not empty."""
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"result file {path} is not UTF-8; pass a UTF-8 JSON file") from None
+        raise InputError(f"{name} is not UTF-8; pass a UTF-8 text file") from None
+    if "\x00" in text:
+        raise InputError(f"{name} is binary, not text; pass a result JSON or a Markdown answer")
     if not text.strip():
-        raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
+        raise InputError(
+            f"{name} is empty; pass a result JSON written by specrun run or an agent's answer"
+        )
+    return text
+
+
+def parse_result_json(text: str, name: str) -> dict[str, Any]:
+    """The JSON object a result's text holds; anything else is an input error."""
     try:
         data = parse_json(text)
     except json.JSONDecodeError as error:
-        if text.lstrip().startswith("#"):
-            raise InputError(MARKDOWN_REFUSAL.format(path=path)) from None
         raise InputError(
-            f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
+            f"{name} is not JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); pass a result JSON written by specrun run --format json"
         ) from None
     except DuplicateKey as duplicate:
-        raise InputError(
-            f"result file {path} is ambiguous: {duplicate}; keep one value for each key"
-        ) from None
+        raise InputError(f"{name} is ambiguous: {duplicate}; keep one value for each key") from None
     except TooDeep:
         raise InputError(
-            f"result file {path} is nested too deeply (more than {MAX_NESTING} levels); "
+            f"{name} is nested too deeply (more than {MAX_NESTING} levels); "
             "pass a result JSON written by specrun run --format json"
         ) from None
     except ValueError:
         raise InputError(
-            f"result file {path} holds a number too long to read; "
+            f"{name} holds a number too long to read; "
             "pass a result JSON written by specrun run --format json"
         ) from None
     if not isinstance(data, dict):
         raise InputError(
-            f"result file {path} holds a JSON {type(data).__name__}, not a result object; "
+            f"{name} holds a JSON {type(data).__name__}, not a result object; "
             "pass a result JSON written by specrun run --format json"
         )
     sanitized: dict[str, Any] = json.loads(

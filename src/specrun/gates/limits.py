@@ -6,7 +6,8 @@ file (a FIFO or device could block or never end), and at most one byte more than
 read to find out that it is too large. The caps are set by environment variables, which only
 the user controls (a target repository cannot raise them):
 
-    SPECRUN_MAX_RESULT_BYTES   a result file given to ``check`` or ``render``   (5 MB)
+    SPECRUN_MAX_RESULT_BYTES   a result given to ``check`` (a file or standard input)
+                               or ``render``                                 (5 MB)
     SPECRUN_MAX_BINDING_BYTES  each binding file                             (2 MB)
     SPECRUN_MAX_PROMPT_BYTES   the whole system prompt                       (2 MB)
     SPECRUN_MAX_ANSWER_BYTES   one model answer or judgement; a larger one is unusable (2 MB)
@@ -38,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, BinaryIO, TypeVar
 
 from specrun.errors import InputError
 
@@ -237,6 +238,20 @@ def scan_yaml(stream: str | IO[str], limit: int = MAX_NESTING) -> None:
                 raise TooDeep(limit)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def read_stream(stream: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` bytes of a stream such as standard input; ``TooLarge`` when there is
+    more, so a stream that never ends is cut off at its bound."""
+    chunks: list[bytes] = []
+    remaining = limit + 1
+    while remaining > 0 and (chunk := stream.read(min(remaining, 1 << 20))):
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise TooLarge("stream")
+    return data
 
 
 def context_window(model: str) -> int:

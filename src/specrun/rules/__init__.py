@@ -5,14 +5,15 @@
 - ``structure``, ``numbering``, ``content``, ``language``: the rule checks, each yielding a
   ``Violation`` only where certain and a ``ReviewItem`` where a term list cannot decide
   (``findings``);
-- ``judge``: a model decides the items left for review, its quotes verified in the answer.
+- ``judge``: a model decides the items left for review, its quotes verified in the answer;
+- ``markdown_check``: a Markdown answer judged by the same checks, findings placed on its lines.
 
 Here: ``validate_document`` takes decoded data (schema errors become SC104 violations with their
 location and value, ``schema_violations``); ``check_document`` runs every check of ``CHECKS`` on a
 parsed document. Violations come back in rule-code order, then document order.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import ValidationError
 
@@ -104,9 +105,15 @@ def validate_document(
 
 
 def check_document(
-    document: SpecCandidates, rules: PackRules, numbering: NumberingEvidence
+    document: SpecCandidates,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    whole_texts: Mapping[str, str] | None = None,
+    preamble: str = "",
 ) -> Findings:
-    review = Review(document, rules, numbering)
+    """Every check's verdicts. From a Markdown answer: ``whole_texts``, the candidates whose
+    explicit statements are judged over their whole text, and the ``preamble`` before them."""
+    review = Review(document, rules, numbering, whole_texts or {}, preamble)
     verdicts = [verdict for check in CHECKS for verdict in check(review)]
     ordered = sorted(verdicts, key=lambda verdict: verdict.code)
     return Findings(

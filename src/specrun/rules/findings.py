@@ -5,8 +5,9 @@ its terms cannot decide (``unsure``): the judge model, or a person, decides thos
 yields nothing. Both carry the text they judged as ``evidence``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import field as default
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -14,6 +15,7 @@ from specrun.document.model import SpecCandidate, SpecCandidates
 
 LETTERS = "ABCD"
 CLOSING = "closing sections"
+PREAMBLE = "preamble"
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,11 @@ class Finding:
     message: str
     hint: str
     evidence: str = ""
+    line: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, str | int]:
+        """The finding as JSON; ``line`` only where it was read from a Markdown answer."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
     def _shown(self) -> str:
         # Quoted as written, not repr()'d: an escaped copy of a key would slip past scrubbing.
@@ -66,6 +70,11 @@ class Review:
     document: SpecCandidates
     rules: PackRules
     numbering: NumberingEvidence
+    # A Markdown answer's candidates (by letter) that have no explicit statements of their own:
+    # the statements are judged over the candidate's whole text.
+    whole_texts: Mapping[str, str] = default(default_factory=dict)
+    # A Markdown answer's text before its first candidate, judged for language and register.
+    preamble: str = ""
 
     def candidates(self) -> Iterator[tuple[str, SpecCandidate]]:
         """Each candidate with the letter its position gives it (E, F, ... past the fourth)."""

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from specrun.rules.findings import (
+    PREAMBLE,
     Review,
     ReviewItem,
     Violation,
@@ -60,6 +61,8 @@ def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
             yield where(letter, field), text
     for field, text in closing_texts(review.document):
         yield closing(field), text
+    if review.preamble.strip():
+        yield PREAMBLE, review.preamble
 
 
 def _prose_units(review: Review) -> Iterator[tuple[str, str]]:

@@ -265,15 +265,19 @@ class ConceptMatcher:
         self.matcher = TermMatcher([term for group in groups for term in group])
         self.group_of = tuple(index for index, group in enumerate(groups) for _ in group)
 
-    def named(self, text: str, *, enough: int | None = None) -> int:
-        """How many groups the text names a term of, counting no further than ``enough``."""
+    def groups(self, text: str, *, enough: int | None = None) -> frozenset[int]:
+        """The groups the text names a term of, looking no further once ``enough`` are found."""
         enough = self.size if enough is None else enough
         found: set[int] = set()
         for _, indices in self.matcher.matches(text):
             found.update(self.group_of[index] for index in indices)
             if len(found) >= enough:
                 break
-        return len(found)
+        return frozenset(found)
+
+    def named(self, text: str, *, enough: int | None = None) -> int:
+        """How many groups the text names a term of, counting no further than ``enough``."""
+        return len(self.groups(text, enough=enough))
 
 
 @lru_cache(maxsize=512)
@@ -289,6 +293,11 @@ def covers(text: str, concept: Concept) -> bool:
     """True when the (normalised) text names a term of every group of the concept."""
     matcher = concept_matcher(concept)
     return matcher.named(text) == matcher.size
+
+
+def groups_named(text: str, concept: Concept) -> frozenset[int]:
+    """Which groups of the concept the (normalised) text names a term of, in one pass."""
+    return concept_matcher(concept).groups(text)
 
 
 def coverage(text: str, concept: Concept) -> int:
