@@ -47,7 +47,7 @@ from specrun.providers.prices import Pricing
 from specrun.rules.judge import JudgedFindings
 from specrun.run.cost import BudgetExceeded, attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
-from specrun.settings.config import JudgeSettings, Settings, endpoint_url
+from specrun.settings.config import JudgeSettings, ProviderProfile, Settings, endpoint_url
 
 # Where records go is settled in settings.places, so listing them loads nothing of this module.
 from specrun.settings.places import runs_directory as runs_directory
@@ -129,6 +129,16 @@ def _judged(attempt: Attempt) -> dict[str, Any] | None:
     if attempt.judged is None:
         return None
     return {**attempt.judged.as_dict(), "usage": asdict(attempt.judged.usage)}
+
+
+def _profile(name: str, profile: ProviderProfile) -> dict[str, str]:
+    """Which profile and model a record's calls went to, and where (never a key)."""
+    return {
+        "profile": name,
+        "kind": profile.kind,
+        "model": profile.model,
+        "base_url": endpoint_url(profile),
+    }
 
 
 def _cassette(recording: Recording | None) -> dict[str, str] | None:
@@ -278,20 +288,12 @@ class RunRecord:
             "binding_files": [{"path": f.path, "sha256": f.sha256} for f in context.files],
             "numbering": context.numbering.as_dict(),
             "provider": {
-                "profile": settings.profile_name,
-                "kind": profile.kind,
-                "model": profile.model,
-                "base_url": endpoint_url(profile),
+                **_profile(settings.profile_name, profile),
                 "config": settings.source,
             },
             "judge": None
             if settings.judge is None
-            else {
-                "profile": settings.judge.profile_name,
-                "kind": settings.judge.profile.kind,
-                "model": settings.judge.profile.model,
-                "base_url": endpoint_url(settings.judge.profile),
-            },
+            else _profile(settings.judge.profile_name, settings.judge.profile),
             "max_attempts": settings.max_attempts,
             "max_cost": settings.max_cost,
             "reask": settings.reask,
@@ -398,7 +400,7 @@ class JudgementRecord:
         write_atomically(self.path, encode_record(self.as_dict()), replace=True, mode=RECORD_MODE)
 
     def as_dict(self) -> dict[str, Any]:
-        judged, profile = self.judged, self.judging.profile
+        judged = self.judged
         return {
             "specrun": __version__,
             "command": "check --judge",
@@ -409,12 +411,7 @@ class JudgementRecord:
             "repository": str(self.repository),
             "checked": str(self.checked),
             "cassette": _cassette(self.recording),
-            "judge": {
-                "profile": self.judging.profile_name,
-                "kind": profile.kind,
-                "model": profile.model,
-                "base_url": endpoint_url(profile),
-            },
+            "judge": _profile(self.judging.profile_name, self.judging.profile),
             "usage": asdict(judged.usage) if judged else None,
             "verdicts": judged.as_dict() if judged else None,
             "violations": [v.as_dict() for v in judged.findings.violations] if judged else [],
