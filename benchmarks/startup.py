@@ -15,9 +15,11 @@ the language identifier) should stay within twice that floor. ``import pydantic`
 """
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,12 +60,12 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    subprocess.run(command, check=True, capture_output=True)
+def median_seconds(command: list[str], runs: int, environ: dict[str, str]) -> float:
+    subprocess.run(command, check=True, capture_output=True, env=environ)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, env=environ)
         timings.append(time.perf_counter() - started)
     return statistics.median(timings)
 
@@ -72,7 +74,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    medians = {name: median_seconds(command, runs) for name, command in COMMANDS.items()}
+    with tempfile.TemporaryDirectory() as runs_directory:  # the replayed runs' records
+        environ = {**os.environ, "SPECRUN_RUNS_DIR": runs_directory}
+        medians = {
+            name: median_seconds(command, runs, environ) for name, command in COMMANDS.items()
+        }
     sdk = medians["import openai, anthropic"]
     floor = medians["Anthropic client + vcrpy"]
     typer = medians["import typer, pydantic"]
