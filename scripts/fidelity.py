@@ -7,7 +7,9 @@ candidate letter, or the closing sections. Each (answer, code, unit) counts once
 fields it covers, since a re-ask fixes a unit, not a field.
 
 Two figures per rule: violations only (what fails a result and triggers a re-ask), and
-violations plus needs-review items (what reaches a reviewer or the judge). Precision is the
+violations plus needs-review items (what reaches a reviewer or the judge). Then the items left
+for review per answer (each one is a judge item, and an answer with none needs no judge call), for
+strong answers (no reviewer breach) and mid answers (some) apart. Precision is the
 share of flagged units the reviewer confirms; recall is the share of the reviewer's breaches
 that are flagged. Run from the checkout:
 
@@ -58,7 +60,9 @@ def reviewer_breaches(corpus: Path) -> dict[str, set[Unit]]:
     return breaches
 
 
-def flagged_units(corpus: Path, answers: list[str]) -> tuple[set[Unit], set[Unit]]:
+def flagged_units(
+    corpus: Path, answers: list[str], items: dict[str, int]
+) -> tuple[set[Unit], set[Unit]]:
     root = resolve_repository(EXAMPLE)
     rules = load_prompt_pack("tenantpilot.spec-candidates", root).rules
     numbering = gather_numbering_evidence(root)
@@ -69,6 +73,7 @@ def flagged_units(corpus: Path, answers: list[str]) -> tuple[set[Unit], set[Unit
         _, findings = validate_document(data, rules, numbering)
         violations |= {(answer, v.code, finding_unit(v.location)) for v in findings.violations}
         reviews |= {(answer, r.code, finding_unit(r.location)) for r in findings.needs_review}
+        items[answer] = len(findings.needs_review)
     return violations, reviews
 
 
@@ -88,6 +93,13 @@ def table(breaches: set[Unit], flagged: set[Unit]) -> list[str]:
     return rows
 
 
+def items_per_answer(kind: str, answers: list[str], items: dict[str, int]) -> str:
+    total = sum(items[answer] for answer in answers)
+    share = f"{total / len(answers):.2f}" if answers else "–"
+    each = ", ".join(f"{answer} {items[answer]}" for answer in answers)
+    return f"  {kind:6} {total} items / {len(answers)} answers = {share} per answer ({each})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="*", type=Path, default=[DEFAULT_CORPUS])
@@ -96,12 +108,15 @@ def main() -> None:
     violations: set[Unit] = set()
     reviews: set[Unit] = set()
     count = 0
+    items: dict[str, int] = {}
+    strong: list[str] = []
     for corpus in arguments.corpus:
         breaches = reviewer_breaches(corpus)
         answers = sorted(a for a in breaches if (corpus / f"{a}.json").is_file())
         count += len(answers)
         truth |= {unit for answer in answers for unit in breaches[answer]}
-        said, unsure = flagged_units(corpus, answers)
+        strong += [answer for answer in answers if not breaches[answer]]
+        said, unsure = flagged_units(corpus, answers, items)
         violations |= said
         reviews |= unsure
     print(f"{count} answers, {len(truth)} reviewer breaches (answer, code, candidate or closing)")
@@ -109,6 +124,9 @@ def main() -> None:
     print("\n".join(table(truth, violations)))
     print("violations + needs review:")
     print("\n".join(table(truth, violations | reviews)))
+    print("items left for review (for the judge):")
+    print(items_per_answer("strong", sorted(strong), items))
+    print(items_per_answer("mid", sorted(set(items) - set(strong)), items))
     missed = sorted(truth - violations - reviews)
     if missed:
         print("missed: " + ", ".join(f"{a} {c} {u}" for a, c, u in missed))
