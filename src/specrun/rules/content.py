@@ -11,12 +11,13 @@ review.
 """
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from specrun.context.numbering import listing
 from specrun.context.prompt_pack import CandidateRules, RequiredBoundary
 from specrun.context.terms import normalise
 from specrun.document.model import SpecCandidate
-from specrun.rules.findings import Review, ReviewItem, Violation, where
+from specrun.rules.findings import Review, ReviewItem, Span, Violation, where
 from specrun.rules.numbering import spec_numbers_named
 from specrun.rules.phrases import (
     CERTAIN_BREACHES,
@@ -62,7 +63,7 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
                 where(letter, f"explicit_statements.{field}"),
                 f"Candidate {letter} must state that {rule.concept.name}. {message}",
                 f"State explicitly, in this candidate's terms, that {rule.concept.name}.",
-                excerpt(judgement.evidence or (text or "null")),
+                excerpt(judgement.evidence or (text or "")),
             )
 
 
@@ -99,6 +100,7 @@ def _required_boundary(
     ]
     location = where(letter, "boundary_to_existing_specs")
     relationship = required.relationship[0]
+    boundaries = by_letter[letter].boundary_to_existing_specs
     if not matching:
         yield Violation(
             "SC401",
@@ -106,10 +108,20 @@ def _required_boundary(
             f"Candidate {letter} draws no boundary to Spec {spec}; it must state that it "
             f"{relationship}s it.",
             f"Add a boundary to Spec {spec} whose relationship is '{relationship}s'.",
-            excerpt("; ".join(b.spec for b in by_letter[letter].boundary_to_existing_specs)),
+            spans=tuple(
+                Span(where(letter, f"boundary_to_existing_specs[{index}].spec"), excerpt(b.spec))
+                for index, b in enumerate(boundaries)
+            ),
         )
         return
     yield from _taken_over(review, letter, by_letter[letter], required)
+    parts = [
+        (where(letter, f"boundary_to_existing_specs[{index}].{part}"), getattr(b, part))
+        for index, b in enumerate(boundaries)
+        if b in matching
+        for part in ("relationship", "statement")
+    ]
+    drawn = tuple(Span(field, excerpt(text)) for field, text in parts)
     said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
     if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
         yield ReviewItem(
@@ -117,7 +129,7 @@ def _required_boundary(
             location,
             f"The terms do not find that Candidate {letter} {relationship}s Spec {spec}.",
             f"State in the boundary to Spec {spec} that the candidate {relationship}s it.",
-            excerpt(said),
+            spans=drawn,
         )
     replacement = affirmed_term(said, rules.replacement_claims)
     if replacement is not None:
@@ -126,7 +138,7 @@ def _required_boundary(
             location,
             f"The boundary to Spec {spec} may claim to replace it ({replacement!r}).",
             f"Build on Spec {spec} instead of replacing it; say what stays there.",
-            excerpt(_sentence_with(said, replacement)),
+            spans=(_sentence_with(parts, replacement),),
         )
     elif affirmed_term(said, rules.non_duplication) is None and not _firm_denial(
         said, rules.duplication_verbs, rules.soft_commitments
@@ -136,7 +148,7 @@ def _required_boundary(
             location,
             f"The terms do not find how Candidate {letter} avoids duplicating Spec {spec}.",
             f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
-            excerpt(said),
+            spans=drawn,
         )
 
 
@@ -174,11 +186,14 @@ def _taken_over(
             )
 
 
-def _sentence_with(text: str, term: str) -> str:
-    for sentence in sentences(text):
-        if affirmed_term(sentence, [term]) is not None:
-            return sentence
-    return text
+def _sentence_with(parts: list[tuple[str, str]], term: str) -> Span:
+    """The first sentence of the fields that uses the term, as a span of its field."""
+    for field, text in parts:
+        for sentence in sentences(text):
+            if affirmed_term(sentence, [term]) is not None:
+                return Span(field, excerpt(sentence))
+    field, text = parts[-1]
+    return Span(field, excerpt(text))
 
 
 def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
@@ -228,13 +243,17 @@ def _claim(
             return
 
 
-def direction_passages(candidate: SpecCandidate) -> list[str]:
-    """The candidate's sentences and list items in reading order, non-goals left out."""
-    passages: list[str] = []
+def direction_passages(candidate: SpecCandidate) -> list[tuple[str, str]]:
+    """The candidate's sentences and list items in reading order, non-goals left out, each with
+    the field it is in."""
+    passages: list[tuple[str, str]] = []
     for field in DIRECTION_FIELDS:
         value = getattr(candidate, field)
-        for text in value if isinstance(value, list) else [value]:
-            passages += sentences(text)
+        if isinstance(value, list):
+            named = [(f"{field}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            named = [(field, value)]
+        passages += [(name, sentence) for name, text in named for sentence in sentences(text)]
     return passages
 
 
@@ -245,16 +264,19 @@ def check_directions(review: Review) -> Iterator[ReviewItem]:
     directions = {rule.letter: rule.directions for rule in review.rules.candidates}
     for letter, candidate in review.candidates():
         passages = direction_passages(candidate)
-        spans = list(zip(windows(passages), windows([normalise(p) for p in passages]), strict=True))
+        pairs = [[passage] for passage in passages] + [list(pair) for pair in pairwise(passages)]
+        folded = windows([normalise(text) for _, text in passages])
         for direction in directions.get(letter, []):
-            if any(covers(folded, direction) for _, folded in spans):
+            if any(covers(window, direction) for window in folded):
                 continue
-            closest = max(spans, key=lambda span: coverage(span[1], direction), default=("", ""))[0]
+            scores = [coverage(window, direction) for window in folded]
+            closest = pairs[scores.index(max(scores))] if scores else []
+            shown = closest or [("working_title", candidate.working_title)]
             yield ReviewItem(
                 "SC501",
                 where(letter, "direction"),
                 f"The terms do not find that Candidate {letter} covers: {direction.name}.",
                 "Address each point of the candidate-specific direction in the scope or the "
                 "key requirements.",
-                excerpt(closest or candidate.working_title),
+                spans=tuple(Span(where(letter, field), excerpt(text)) for field, text in shown),
             )

@@ -187,7 +187,7 @@ def judge_request(
             "rule": item.code,
             "location": item.location,
             "in_doubt": item.message,
-            "text_judged": item.evidence,
+            "text_judged": item.evidence_data(),
         }
         for ident, item in asked.items()
     ]

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from specrun.rules.findings import (
     Review,
     ReviewItem,
+    Span,
     Violation,
     candidate_texts,
     closing,
@@ -57,15 +58,23 @@ def _all_texts(review: Review) -> Iterator[tuple[str, str]]:
         yield closing(field), text
 
 
-def _prose_units(review: Review) -> Iterator[tuple[str, str]]:
+def _prose_units(review: Review) -> Iterator[tuple[str, str, Span]]:
     """Each candidate's prose as one text, the closing sections' likewise, then every field long
-    enough to be judged alone (a German problem statement inside English prose)."""
+    enough to be judged alone (a German problem statement inside English prose); each with the
+    span shown as evidence (for a whole unit, its longest field)."""
     for letter, candidate in review.candidates():
-        yield where(letter, "prose"), "\n".join(text for _, text in candidate_texts(candidate))
-    yield closing("prose"), "\n".join(text for _, text in closing_texts(review.document))
+        texts = [(where(letter, field), text) for field, text in candidate_texts(candidate)]
+        yield where(letter, "prose"), "\n".join(text for _, text in texts), _longest(texts)
+    texts = [(closing(field), text) for field, text in closing_texts(review.document)]
+    yield closing("prose"), "\n".join(text for _, text in texts), _longest(texts)
     for location, text in _all_texts(review):
         if "[" not in location.rsplit(" > ", 1)[-1].split(".")[0]:
-            yield location, text
+            yield location, text, Span(location, excerpt(text))
+
+
+def _longest(texts: list[tuple[str, str]]) -> Span:
+    field, text = max(texts, key=lambda named: len(named[1]), default=("", ""))
+    return Span(field, excerpt(text))
 
 
 def detected_language(text: str) -> tuple[str, float]:
@@ -85,7 +94,7 @@ def check_english(review: Review) -> Iterator[Violation]:
     """SC601: each candidate's prose, and the closing sections', read as English."""
     rules = review.rules
     flagged: set[str] = set()
-    for location, text in _prose_units(review):
+    for location, text, shown in _prose_units(review):
         unit = location.split(" > ")[0]
         if unit in flagged or len(WORD.findall(text)) < rules.english_min_words:
             continue
@@ -97,7 +106,7 @@ def check_english(review: Review) -> Iterator[Violation]:
                 location,
                 f"The text reads as {language!r}, not English ({probability:.0%} confident).",
                 "Write every item in English.",
-                excerpt(text),
+                spans=(shown,),
             )
 
 

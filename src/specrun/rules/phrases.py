@@ -97,9 +97,15 @@ class Clause:
 
 
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
-    """The text on one line, cut to ``limit`` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    """A verbatim span of the text, at most ``limit`` characters: its whole (stripped), or its
+    start cut at a word boundary. Nothing is added or flattened, so the span can be quoted
+    back and found; a reader of the whole answer sees where it goes on."""
+    span = text.strip()
+    if len(span) <= limit:
+        return span
+    head = span[:limit]
+    cut = head.rsplit(None, 1)[0] if len(head.split(None, 1)) > 1 else head
+    return cut.rstrip()
 
 
 def sentences(text: str) -> list[str]:
