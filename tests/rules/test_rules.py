@@ -292,6 +292,17 @@ PARAPHRASES: dict[str, Mutation] = {
     "SC602 tenant I/O": appending(
         "A", "key_requirements", "A denied job MUST NOT perform tenant I/O."
     ),
+    "SC602 this kind of context": setting(
+        "D", summary="Every component that holds this kind of context locks its identifiers."
+    ),
+    "SC602 possessives are no contractions": setting(
+        "B", summary="The tenant's records load only through the workspace's canonical query."
+    ),
+    "SC303 MAY NOT forbids": statement(
+        "B",
+        NEGATIVE,
+        "Regression tests for wrong-tenant access are required; a release MAY NOT skip them.",
+    ),
     "SC602 permission may": setting(
         "C", summary="The transition service is the only code path that may change the status."
     ),
@@ -503,6 +514,51 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
         appending("A", "scope", "A candidate-wide Livewire context locking layer."),
         "SC402",
     ),
+    # SC602: informal discourse markers, in several voices.
+    "SC602 honestly (chatty)": (
+        setting("B", summary="Honestly, this is the cluster that exposes the most tenant data."),
+        "SC602",
+    ),
+    "SC602 to be fair (British)": (
+        setting("D", summary="To be fair, the wizard is the component that needs it most."),
+        "SC602",
+    ),
+    "SC602 frankly": (
+        setting("C", why_needed_now="Frankly, the lifecycle is a convention that nobody enforces."),
+        "SC602",
+    ),
+    "SC602 basically": (
+        setting("A", target_model="Basically: dispatch-time checks hint, handle-time ones decide."),
+        "SC602",
+    ),
+    "SC602 pretty much": (
+        setting("A", why_needed_now="Pretty much every tenant job carries only a tenant id."),
+        "SC602",
+    ),
+    "SC602 developer chat": (
+        setting("B", why_needed_now="TBH the scoped binding is the cheapest fix, FWIW."),
+        "SC602",
+    ),
+    "SC602 spoken American": (
+        setting("A", summary="Jobs are gonna re-check the actor's capability at handle time."),
+        "SC602",
+    ),
+    "SC602 yep": (
+        statement("A", UI, "Yep: a hidden Filament action is not authorization for the job."),
+        "SC602",
+    ),
+    "SC602 okay so": (
+        lambda d: d.update(numbering_strategy="Okay so the numbers wait until branches are known."),
+        "SC602",
+    ),
+    "SC602 long story short (narrator)": (
+        setting("C", summary="Long story short, every transition goes through one service."),
+        "SC602",
+    ),
+    "SC602 should ideally": (
+        setting("D", dependencies_and_sequencing="D should ideally land on top of Spec 138."),
+        "SC602",
+    ),
     # SC602: certain hedges.
     "SC602 should probably": (
         setting("C", summary="We should probably route all status changes through one service."),
@@ -700,6 +756,52 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
     "SC602 it helps to": (
         lambda d: d.update(numbering_strategy="It helps to give out numbers in delivery order."),
         "SC602",
+    ),
+    # SC602: informal in some readings only.
+    "SC602 kind of as an adverb": (
+        lambda d: d.update(numbering_strategy="The numbering kind of reflects the delivery order."),
+        "SC602",
+    ),
+    "SC602 a couple of scary findings": (
+        setting("A", why_needed_now="A couple of the findings are scary for every tenant."),
+        "SC602",
+    ),
+    "SC602 a contraction": (
+        setting("D", target_model="The component doesn't hold the client secret in public state."),
+        "SC602",
+    ),
+    # SC301–SC304 and SC602: a hedged required statement does not assert it.
+    "SC303 should ideally": (
+        statement(
+            "B",
+            NEGATIVE,
+            "Negative-path regression tests for wrong-tenant access should ideally be added.",
+        ),
+        "SC303",
+    ),
+    "SC303 RFC MAY": (
+        statement(
+            "C",
+            NEGATIVE,
+            "Regression tests MAY cover rejected transitions and other negative paths.",
+        ),
+        "SC303",
+    ),
+    "SC602 RFC MAY in a statement": (
+        statement(
+            "C",
+            NEGATIVE,
+            "Regression tests MAY cover rejected transitions and other negative paths.",
+        ),
+        "SC602",
+    ),
+    "SC304 could be extended": (
+        statement(
+            "A",
+            AUDIT,
+            "OperationRun semantics could be extended with a denied outcome where feasible.",
+        ),
+        "SC304",
     ),
 }
 

@@ -53,6 +53,9 @@ STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
 STATEMENT_CODES = {key: f"SC30{index + 1}" for index, key in enumerate(STATEMENT_KEYS)}
 Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
 Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A keyword matched exactly as written, case included: RFC 2119's "MAY" is optional, "may" is
+# ordinary English.
+Keyword = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z ]*[A-Z]$")]
 
 
 class Rules(BaseModel):
@@ -104,6 +107,11 @@ class PackRules(Rules):
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
     soft_hedges: list[Term] = []
+    informal: list[Term] = []
+    soft_informal: list[Term] = []
+    formal_readings: list[Term] = []
+    statement_hedges: list[Term] = []
+    optional_keywords: list[Keyword] = []
     umbrella_exemptions: list[Term] = []
     english_min_words: int = Field(default=20, ge=1)
     english_min_confidence: float = Field(default=0.9, gt=0, le=1)

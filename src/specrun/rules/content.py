@@ -38,6 +38,7 @@ VERDICT_MESSAGES = {
     Verdict.DISMISSED: "The statement waves the point away ({term!r}).",
     Verdict.CONTRADICTED: "The statement says the opposite ({term!r}).",
     Verdict.UNCLEAR: "The statement asserts it but also says {term!r}, which may take it back.",
+    Verdict.HEDGED: "The statement hedges it ({term!r}) instead of asserting it.",
     Verdict.NOT_ASSERTED: "The terms do not recognise an explicit assertion.",
 }
 # Fields where a candidate states what it will do. Problems, risks and statements describe, and
@@ -53,7 +54,12 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
             if letter not in rule.required_for:
                 continue
             text = getattr(candidate.explicit_statements, field)
-            judgement: Judgement = judge_statement(text, rule.concept)
+            judgement: Judgement = judge_statement(
+                text,
+                rule.concept,
+                review.rules.statement_hedges,
+                review.rules.optional_keywords,
+            )
             if judgement.verdict is Verdict.ASSERTED:
                 continue
             verdict = Violation if judgement.verdict in CERTAIN_BREACHES else ReviewItem

@@ -8,14 +8,22 @@ non-English verdict is a violation, one per candidate. langdetect samples at ran
 so its seed is fixed for reproducible verdicts, and it is imported only when a document is
 checked.
 
-SC602 distinguishes hedges that are certain ("maybe", "perhaps", "should probably", "to be
-decided") from words with an ordinary non-hedging reading ("possibly", "probably", "kind of"),
-which are left for review.
+SC602 distinguishes what is certain from what has an ordinary formal reading, which is left for
+review: hedges ("maybe", "perhaps", "should probably", "to be decided") from words that may
+describe a real possibility ("possibly", "probably"); informal discourse markers ("honestly",
+"basically", "to be fair", "pretty much") from words informal only in some readings ("kind of",
+"a couple of"); and, in the explicit statements, the hedges that keep a required statement from
+being asserted ("should ideally", RFC 2119 "MAY"). Verb contractions ("doesn't", "it's") are
+informal too, left for review. Once a candidate (or the closing sections) draws a certain SC602
+violation, its further doubtful words are not listed: the re-ask asks for the formal register
+there anyway.
 """
 
 import re
 from collections.abc import Iterator
 
+from specrun.context.prompt_pack import PackRules
+from specrun.context.terms import normalise
 from specrun.rules.findings import (
     Review,
     ReviewItem,
@@ -26,7 +34,14 @@ from specrun.rules.findings import (
     closing_texts,
     where,
 )
-from specrun.rules.phrases import affirmed_term, excerpt, sentences
+from specrun.rules.phrases import (
+    Verdict,
+    affirmed_term,
+    excerpt,
+    judge_statement,
+    keyword_used,
+    sentences,
+)
 
 # "I" as a pronoun is followed by a word ("I recommend") or a contraction; a Roman numeral is
 # not ("§I of", "(I) capture", "I. capture", "I.3", "§§ I and III").
@@ -42,6 +57,12 @@ NUMERAL_BEFORE_I = re.compile(
     re.IGNORECASE,
 )
 EXCLAMATION = re.compile(r"!(?=\s|$|[\"')\]])")
+# Verb contractions; a possessive ("the tenant's") is not one.
+CONTRACTION = re.compile(
+    r"(?<![\w'\u2019])(?:\w+n['\u2019]t|(?:it|that|there|here|what|let|who)['\u2019]s"
+    r"|\w+['\u2019](?:re|ve|ll))(?![\w'\u2019])",
+    re.IGNORECASE,
+)
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 WORD = re.compile(r"[^\W\d_]+")
 # langdetect samples features from the text; a few thousand characters decide as well as the
@@ -118,11 +139,13 @@ def _first_person(text: str) -> str | None:
     return pronoun.group(0) if pronoun else None
 
 
-def _certain_problem(sentence: str, hedges: list[str]) -> str | None:
+def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     if word := _first_person(sentence):
         return f"first person singular ({word!r})"
-    if hedge := affirmed_term(sentence, hedges):
+    if hedge := affirmed_term(sentence, rules.hedges):
         return f"hedging ({hedge!r})"
+    if marker := affirmed_term(sentence, rules.informal):
+        return f"an informal discourse marker ({marker!r})"
     if EXCLAMATION.search(sentence):
         return "an exclamation mark"
     if emoji := EMOJI.search(sentence):
@@ -130,25 +153,64 @@ def _certain_problem(sentence: str, hedges: list[str]) -> str | None:
     return None
 
 
-def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
-    """SC602: no first person singular, hedging, exclamation marks or emoji."""
-    rules = review.rules
-    for location, text in _all_texts(review):
-        unsure: ReviewItem | None = None
+def _doubt(sentence: str, rules: PackRules) -> str | None:
+    """Why the sentence may break the register, read one way, or None."""
+    if word := affirmed_term(sentence, rules.soft_hedges):
+        return f"{word!r} may hedge a decision, or may describe a real possibility."
+    plain = normalise(sentence)
+    for reading in rules.formal_readings:
+        plain = plain.replace(normalise(reading), " ")
+    if word := affirmed_term(plain, rules.soft_informal):
+        return f"{word!r} may be informal, or may be meant in its formal sense."
+    if contraction := CONTRACTION.search(sentence):
+        return f"The contraction {contraction.group(0)!r} is informal in a spec."
+    return None
+
+
+def _hedged_statement(location: str, text: str, rules: PackRules) -> ReviewItem | None:
+    """An explicit statement whose assertion is hedged ("should ideally", "MAY")."""
+    field = location.rsplit(" > explicit_statements.", 1)[-1]
+    if " > explicit_statements." not in location or field not in rules.statements:
+        return None
+    judgement = judge_statement(
+        text, rules.statements[field].concept, rules.statement_hedges, rules.optional_keywords
+    )
+    term, evidence = judgement.term, judgement.evidence
+    if judgement.verdict is Verdict.ASSERTED:
+        return None
+    if judgement.verdict is not Verdict.HEDGED:
         for sentence in sentences(text):
-            if problem := _certain_problem(sentence, rules.hedges):
+            if term := keyword_used(sentence, rules.optional_keywords) or "":
+                evidence = sentence
+                break
+        else:
+            return None
+    return ReviewItem(
+        "SC602",
+        location,
+        f"{term!r} hedges a statement the candidate is asked to make.",
+        REGISTER_HINT,
+        excerpt(evidence),
+    )
+
+
+def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
+    """SC602: no first person singular, hedging, informal markers, exclamation marks or emoji."""
+    rules = review.rules
+    violated: set[str] = set()
+    doubtful: list[ReviewItem] = []
+    for location, text in _all_texts(review):
+        unsure = _hedged_statement(location, text, rules)
+        for sentence in sentences(text):
+            if problem := _certain_problem(sentence, rules):
+                violated.add(location.split(" > ")[0])
                 yield Violation(
                     "SC602", location, f"The text uses {problem}.", REGISTER_HINT, excerpt(sentence)
                 )
                 break
-            if unsure is None and (word := affirmed_term(sentence, rules.soft_hedges)):
-                unsure = ReviewItem(
-                    "SC602",
-                    location,
-                    f"{word!r} may hedge a decision, or may describe a real possibility.",
-                    REGISTER_HINT,
-                    excerpt(sentence),
-                )
+            if unsure is None and (doubt := _doubt(sentence, rules)):
+                unsure = ReviewItem("SC602", location, doubt, REGISTER_HINT, excerpt(sentence))
         else:
             if unsure is not None:
-                yield unsure
+                doubtful.append(unsure)
+    yield from (item for item in doubtful if item.location.split(" > ")[0] not in violated)

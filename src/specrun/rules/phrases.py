@@ -28,7 +28,7 @@ rules leave for review rather than call a breach.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -70,6 +70,7 @@ class Verdict(Enum):
     DISMISSED = "dismissed"
     CONTRADICTED = "contradicted"
     UNCLEAR = "unclear"
+    HEDGED = "hedged"
     NOT_ASSERTED = "not asserted"
 
 
@@ -194,14 +195,30 @@ def windows(passages: list[str]) -> list[str]:
     return passages + [f"{first} {second}" for first, second in pairwise(passages)]
 
 
-def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
+def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
+    """A keyword used as written ("MAY", not "may"), and not negated ("MAY NOT" forbids)."""
+    if not keywords:
+        return None
+    alternatives = "|".join(re.escape(keyword) for keyword in keywords)
+    found = re.search(rf"(?<![\w])(?:{alternatives})(?![\w])(?!\s+NOT\b)", sentence)
+    return found.group(0) if found else None
+
+
+def judge_statement(
+    text: str | None,
+    concept: StatementConcept,
+    hedges: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+) -> Judgement:
     """Does the text assert the concept? Certain only when it is absent, waved away or
-    contradicted with no assertion beside it, or asserted with no contradiction."""
+    contradicted with no assertion beside it, or asserted with no contradiction. An assertion
+    whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence) does not
+    count; with no other assertion the statement is ``hedged``, left for review."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
-    dismissal = contradiction = assertion = doubt = None
+    dismissal = contradiction = assertion = doubt = hedged = None
     for clause in clauses(text):
         term = _find(clause, concept.dismissals, negated=False)
         if term is not None and clause.sentence not in about:
@@ -220,14 +237,22 @@ def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
             term = _find(clause, concept.asserts, negated=False) or _find(
                 clause, concept.opposites, negated=True
             )
+            hedge = None
             if term is not None:
+                hedge = _find(clause, list(hedges), negated=False) or keyword_used(
+                    clause.sentence, keywords
+                )
+            if term is not None and hedge is not None:
+                hedged = hedged or Judgement(Verdict.HEDGED, hedge, clause.sentence)
+            elif term is not None:
                 assertion = Judgement(Verdict.ASSERTED, term, clause.sentence)
     breach = contradiction or dismissal
     if assertion is not None and covered:
         if breach is None:
             return assertion
         return Judgement(Verdict.UNCLEAR, breach.term, breach.evidence)
-    return breach or doubt or Judgement(Verdict.NOT_ASSERTED, evidence=text)
+    found = breach or doubt or (hedged if covered else None)
+    return found or Judgement(Verdict.NOT_ASSERTED, evidence=text)
 
 
 def _opposite(clause: Clause, concept: StatementConcept) -> str | None:
