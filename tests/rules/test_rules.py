@@ -303,6 +303,57 @@ PARAPHRASES: dict[str, Mutation] = {
         NEGATIVE,
         "Regression tests for wrong-tenant access are required; a release MAY NOT skip them.",
     ),
+    # A statement that opens with an asserting label answers its own field.
+    "SC303 required cases as a list": statement(
+        "A",
+        NEGATIVE,
+        "Required: revoked membership between dispatch and handle; tampered payload; "
+        "non-operable tenant.",
+    ),
+    "SC303 required per article": statement(
+        "C",
+        NEGATIVE,
+        "Required per Article 6.1: every disallowed transition through every entry point, "
+        "and a direct model write that must be rejected.",
+    ),
+    "SC303 mandatory cases": statement(
+        "B",
+        NEGATIVE,
+        "Mandatory: a user of workspace A requesting a workspace B record by URL; a "
+        "wrong-tenant child record. All must return 404.",
+    ),
+    # A word that weighs a fact describes a circumstance, not a decision.
+    "SC602 possibly describing when": setting(
+        "A", summary="The job runs later, possibly under a different membership."
+    ),
+    "SC602 a possibly wrong check": appending(
+        "A",
+        "risks_if_not_implemented",
+        "Every new job copies a different, possibly wrong capability check.",
+    ),
+    "SC602 probably a compliance problem": appending(
+        "A",
+        "risks_if_not_implemented",
+        "Writes reach offboarded tenants, which is a contractual and probably a compliance "
+        "problem.",
+    ),
+    "SC301 not regarded as a control": statement(
+        "D",
+        UI,
+        "Hiding or disabling wizard steps in the rendered component SHALL NOT be regarded as "
+        "a control on the workflow; the server decides which step may be reached.",
+    ),
+    "SC304 cites what another spec leaves out of scope": statement(
+        "A",
+        AUDIT,
+        "Audit semantics must be extended with denied and skipped event types, which closes "
+        "the gap Spec 134 explicitly leaves out of scope.",
+    ),
+    "SC402 D uses the canonical query": appending(
+        "D",
+        "key_requirements",
+        "Locked identifiers are re-resolved through the canonical scoped query on every hydration.",
+    ),
     "SC602 permission may": setting(
         "C", summary="The transition service is the only code path that may change the status."
     ),
@@ -732,15 +783,23 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         ),
         "SC501",
     ),
-    "SC602 possibly": (
-        setting("A", summary="The job runs later, possibly under a different membership."),
+    "SC602 possibly in a decision": (
+        setting("A", summary="The gate should possibly run before handle()."),
         "SC602",
     ),
-    "SC303 cases without the word test": (
+    "SC303 a negated label": (
+        statement("B", NEGATIVE, "Not required: wrong-tenant access by URL; tampered payload."),
+        "SC303",
+    ),
+    "SC303 a label over nothing of the concept": (
+        statement("D", NEGATIVE, "Required: none for this candidate."),
+        "SC303",
+    ),
+    "SC303 a label that does not assert": (
         statement(
             "A",
             NEGATIVE,
-            "Required: revoked membership between dispatch and handle; tampered payload; "
+            "Planned: revoked membership between dispatch and handle; tampered payload; "
             "non-operable tenant.",
         ),
         "SC303",

@@ -107,6 +107,8 @@ class PackRules(Rules):
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
     soft_hedges: list[Term] = []
+    epistemic: list[Term] = []
+    decision_words: list[Term] = []
     informal: list[Term] = []
     soft_informal: list[Term] = []
     formal_readings: list[Term] = []

@@ -170,26 +170,34 @@ def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
 def _taken_over(
     review: Review, letter: str, candidate: SpecCandidate, required: RequiredBoundary
 ) -> Iterator[ReviewItem]:
-    """Items that take on what the extended spec already specifies, without deferring to it."""
+    """Items that take on what the extended spec already specifies, without deferring to it:
+    one question per candidate and owned concern, with every such item as a span."""
     keeps = [
         *review.rules.non_duplication,
         *review.rules.umbrella_exemptions,
         f"spec {required.spec}",
     ]
-    for field in CLAIM_FIELDS:
-        for index, item in enumerate(getattr(candidate, field)):
-            said = normalise(item)
-            owned = next((c for c in required.owned if covers(said, c)), None)
-            if owned is None or affirmed_term(said, keeps) is not None:
-                continue
+    for owned in required.owned:
+        found = [
+            (f"{field}[{index}]", item)
+            for field in CLAIM_FIELDS
+            for index, item in enumerate(getattr(candidate, field))
+            if covers(normalise(item), owned) and affirmed_term(normalise(item), keeps) is None
+        ]
+        if found:
             yield ReviewItem(
                 "SC401",
-                where(letter, f"{field}[{index}]"),
-                f"The item may re-specify what Spec {required.spec} already owns ({owned.name}).",
+                where(letter, ", ".join(field for field, _ in found)),
+                f"{_items(len(found))} may re-specify what Spec {required.spec} already owns "
+                f"({owned.name}).",
                 f"Leave {owned.name} to Spec {required.spec}; reference it instead of "
                 "specifying it again.",
-                excerpt(item),
+                spans=tuple(Span(where(letter, field), excerpt(item)) for field, item in found),
             )
+
+
+def _items(count: int) -> str:
+    return "The item" if count == 1 else f"{count} items"
 
 
 def _sentence_with(parts: list[tuple[str, str]], term: str) -> Span:
@@ -203,50 +211,55 @@ def _sentence_with(parts: list[tuple[str, str]], term: str) -> Span:
 
 
 def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
-    """SC402: no candidate claims another candidate's theme as its own scope."""
+    """SC402: no candidate claims another candidate's theme as its own scope. A certain claim
+    is a violation per item; items that only resemble another theme make one question per
+    candidate and theme, with every such item as a span."""
     rules = review.rules
     for letter, candidate in review.candidates():
         claims = [("working_title", candidate.working_title)]
         for field in CLAIM_FIELDS:
             claims += [(f"{field}[{i}]", item) for i, item in enumerate(getattr(candidate, field))]
-        for field, text in claims:
-            said = normalise(text)
-            for other in rules.candidates:
-                if other.letter == letter:
-                    continue
-                exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+        for other in rules.candidates:
+            if other.letter == letter:
+                continue
+            exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+            resembling: list[tuple[str, str]] = []
+            marker_names: list[str] = []
+            for field, text in claims:
+                said = normalise(text)
                 if field != "working_title" and affirmed_term(said, exemptions) is not None:
                     continue
-                yield from _claim(letter, field, text, other)
+                if (term := affirmed_term(text, other.signatures)) is not None:
+                    yield Violation(
+                        "SC402",
+                        where(letter, field),
+                        f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
+                        _umbrella_hint(other),
+                        excerpt(text),
+                    )
+                    continue
+                marker = next((m for m in other.theme_markers if covers(said, m)), None)
+                if marker is not None:
+                    resembling.append((field, text))
+                    marker_names += [marker.name] if marker.name not in marker_names else []
+            if resembling:
+                yield ReviewItem(
+                    "SC402",
+                    where(letter, ", ".join(field for field, _ in resembling)),
+                    f"Candidate {letter} may claim Candidate {other.letter}'s theme "
+                    f"({'; '.join(marker_names)}).",
+                    _umbrella_hint(other),
+                    spans=tuple(
+                        Span(where(letter, field), excerpt(text)) for field, text in resembling
+                    ),
+                )
 
 
-def _claim(
-    letter: str, field: str, text: str, other: CandidateRules
-) -> Iterator[Violation | ReviewItem]:
-    hint = (
+def _umbrella_hint(other: CandidateRules) -> str:
+    return (
         f"Leave that theme to Candidate {other.letter}; reference it as a dependency instead "
         "of scoping it in."
     )
-    if (term := affirmed_term(text, other.signatures)) is not None:
-        yield Violation(
-            "SC402",
-            where(letter, field),
-            f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
-            hint,
-            excerpt(text),
-        )
-        return
-    said = normalise(text)
-    for marker in other.theme_markers:
-        if covers(said, marker):
-            yield ReviewItem(
-                "SC402",
-                where(letter, field),
-                f"Candidate {letter} may claim Candidate {other.letter}'s theme ({marker.name}).",
-                hint,
-                excerpt(text),
-            )
-            return
 
 
 def direction_passages(candidate: SpecCandidate) -> list[tuple[str, str]]:

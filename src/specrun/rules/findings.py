@@ -46,6 +46,9 @@ class Finding:
     spans: tuple[Span, ...] = ()
 
     def __post_init__(self) -> None:
+        if len(self.spans) == 1 and self.spans[0].field == self.location:
+            object.__setattr__(self, "evidence", self.spans[0].text)
+            object.__setattr__(self, "spans", ())
         if self.spans and not self.evidence:
             object.__setattr__(self, "evidence", self.spans[0].text)
 

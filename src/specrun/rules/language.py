@@ -37,6 +37,7 @@ from specrun.rules.findings import (
 from specrun.rules.phrases import (
     Verdict,
     affirmed_term,
+    clauses,
     excerpt,
     judge_statement,
     keyword_used,
@@ -153,10 +154,23 @@ def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     return None
 
 
+def _hedges_a_decision(sentence: str, word: str, rules: PackRules) -> bool:
+    """A word that weighs how likely a fact is ("possibly", "probably") hedges only a clause
+    that decides something (a modal such as must, should, would); in a clause that describes a
+    circumstance ("which runs later, possibly after the membership was revoked") it does not."""
+    if word not in rules.epistemic:
+        return True
+    return any(
+        affirmed_term(clause.text, [word]) and affirmed_term(clause.text, rules.decision_words)
+        for clause in clauses(sentence)
+    )
+
+
 def _doubt(sentence: str, rules: PackRules) -> str | None:
     """Why the sentence may break the register, read one way, or None."""
-    if word := affirmed_term(sentence, rules.soft_hedges):
-        return f"{word!r} may hedge a decision, or may describe a real possibility."
+    for word in rules.soft_hedges:
+        if affirmed_term(sentence, [word]) and _hedges_a_decision(sentence, word, rules):
+            return f"{word!r} may hedge a decision, or may describe a real possibility."
     plain = normalise(sentence)
     for reading in rules.formal_readings:
         plain = plain.replace(normalise(reading), " ")

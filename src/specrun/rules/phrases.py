@@ -62,6 +62,9 @@ LOOK_BACK = 120
 SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
 CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
 EXCERPT_LIMIT = 300
+# A short label that opens a statement ("Required:", "Required per Article 6.1:").
+HEADING = re.compile(r"((?:[^:.;\n]|\.(?=\S)){1,80}):\s*\S")
+HEADING_WORDS = 6
 
 
 class Verdict(Enum):
@@ -204,6 +207,19 @@ def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
     return found.group(0) if found else None
 
 
+def _heading(text: str, concept: StatementConcept) -> str | None:
+    """The assertion of a short label that opens the statement and names nothing of the concept
+    itself ("Required: membership revoked between dispatch and handle; tampered payload"): the
+    statement answers its own field, so the field names what the label asserts."""
+    match = HEADING.match(text.strip())
+    if match is None or len(match.group(1).split()) > HEADING_WORDS:
+        return None
+    label = clauses(match.group(1))
+    if len(label) != 1 or coverage(label[0].text, concept):
+        return None
+    return _find(label[0], concept.asserts, negated=False)
+
+
 def judge_statement(
     text: str | None,
     concept: StatementConcept,
@@ -213,12 +229,18 @@ def judge_statement(
     """Does the text assert the concept? Certain only when it is absent, waved away or
     contradicted with no assertion beside it, or asserted with no contradiction. An assertion
     whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence) does not
-    count; with no other assertion the statement is ``hedged``, left for review."""
+    count; with no other assertion the statement is ``hedged``, left for review. A statement
+    that opens with an asserting label ("Required:") and goes on to name the concept's cases
+    asserts its own field's concept."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
     dismissal = contradiction = assertion = doubt = hedged = None
+    heading = _heading(text, concept)
+    if heading is not None and coverage(normalise(text), concept) > 0:
+        covered = True
+        assertion = Judgement(Verdict.ASSERTED, heading, sentences(text)[0])
     for clause in clauses(text):
         term = _find(clause, concept.dismissals, negated=False)
         if term is not None and clause.sentence not in about:
