@@ -168,9 +168,9 @@ def _hedges_a_decision(sentence: str, word: str, rules: PackRules) -> bool:
 
 def _doubt(sentence: str, rules: PackRules) -> str | None:
     """Why the sentence may break the register, read one way, or None."""
-    for word in rules.soft_hedges:
-        if affirmed_term(sentence, [word]) and _hedges_a_decision(sentence, word, rules):
-            return f"{word!r} may hedge a decision, or may describe a real possibility."
+    for hedge in rules.soft_hedges:
+        if affirmed_term(sentence, [hedge]) and _hedges_a_decision(sentence, hedge, rules):
+            return f"{hedge!r} may hedge a decision, or may describe a real possibility."
     plain = normalise(sentence)
     for reading in rules.formal_readings:
         plain = plain.replace(normalise(reading), " ")
