@@ -16,7 +16,7 @@ describe a real possibility ("possibly", "probably"); informal discourse markers
 being asserted ("should ideally", RFC 2119 "MAY"). Verb contractions ("doesn't", "it's") are
 informal too, left for review. Once a candidate (or the closing sections) draws a certain SC602
 violation, its further doubtful words are not listed: the re-ask asks for the formal register
-there anyway.
+there anyway. Otherwise a unit's doubtful words make one item, one span per field.
 """
 
 import re
@@ -227,4 +227,25 @@ def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
         else:
             if unsure is not None:
                 doubtful.append(unsure)
-    yield from (item for item in doubtful if item.location.split(" > ")[0] not in violated)
+    yield from _one_question_per_unit(
+        [item for item in doubtful if item.location.split(" > ")[0] not in violated]
+    )
+
+
+def _one_question_per_unit(items: list[ReviewItem]) -> Iterator[ReviewItem]:
+    """The doubtful words of one candidate (or the closing sections) as one item: the judge
+    decides the register of the unit, with each doubtful sentence as a span of its field."""
+    units: dict[str, list[ReviewItem]] = {}
+    for item in items:
+        units.setdefault(item.location.split(" > ")[0], []).append(item)
+    for unit, found in units.items():
+        if len(found) == 1:
+            yield found[0]
+            continue
+        yield ReviewItem(
+            "SC602",
+            f"{unit} > " + ", ".join(item.location.split(" > ", 1)[1] for item in found),
+            " ".join(item.message for item in found),
+            REGISTER_HINT,
+            spans=tuple(Span(item.location, item.evidence) for item in found),
+        )
