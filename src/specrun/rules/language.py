@@ -168,14 +168,16 @@ def _hedges_a_decision(sentence: str, word: str, rules: PackRules) -> bool:
 
 def _doubt(sentence: str, rules: PackRules) -> str | None:
     """Why the sentence may break the register, read one way, or None."""
-    for hedge in rules.soft_hedges:
-        if affirmed_term(sentence, [hedge]) and _hedges_a_decision(sentence, hedge, rules):
-            return f"{hedge!r} may hedge a decision, or may describe a real possibility."
-    plain = normalise(sentence)
-    for reading in rules.formal_readings:
-        plain = plain.replace(normalise(reading), " ")
-    if word := affirmed_term(plain, rules.soft_informal):
-        return f"{word!r} may be informal, or may be meant in its formal sense."
+    if affirmed_term(sentence, rules.soft_hedges) is not None:
+        for hedge in rules.soft_hedges:
+            if affirmed_term(sentence, [hedge]) and _hedges_a_decision(sentence, hedge, rules):
+                return f"{hedge!r} may hedge a decision, or may describe a real possibility."
+    if affirmed_term(sentence, rules.soft_informal) is not None:
+        plain = normalise(sentence)
+        for reading in rules.formal_readings:
+            plain = plain.replace(normalise(reading), " ")
+        if word := affirmed_term(plain, rules.soft_informal):
+            return f"{word!r} may be informal, or may be meant in its formal sense."
     if contraction := CONTRACTION.search(sentence):
         return f"The contraction {contraction.group(0)!r} is informal in a spec."
     return None
