@@ -146,6 +146,16 @@ PARAPHRASES: dict[str, Mutation] = {
             }
         ]
     ),
+    "SC401 C takes over what 111 leaves out": lambda document: candidate(document, "C").update(
+        boundary_to_existing_specs=[
+            {
+                "spec": "Spec 111",
+                "relationship": "extends",
+                "statement": "It takes over precisely the items Spec 111 declared out of scope: "
+                "server-side transition enforcement and reopen handling.",
+            }
+        ]
+    ),
     "SC401 D leaves 138 unchanged": lambda document: candidate(document, "D").update(
         boundary_to_existing_specs=[
             {

@@ -137,14 +137,15 @@ def _required_boundary(
             f"State in the boundary to Spec {spec} that the candidate {relationship}s it.",
             spans=drawn,
         )
-    replacement = affirmed_term(said, rules.replacement_claims)
-    if replacement is not None:
+    replacing = _replacement(parts, rules.replacement_claims, rules.non_duplication)
+    if replacing is not None:
+        replacement, sentence = replacing
         yield ReviewItem(
             "SC401",
             location,
             f"The boundary to Spec {spec} may claim to replace it ({replacement!r}).",
             f"Build on Spec {spec} instead of replacing it; say what stays there.",
-            spans=(_sentence_with(parts, replacement),),
+            spans=(sentence,),
         )
     elif affirmed_term(said, rules.non_duplication) is None and not _firm_denial(
         said, rules.duplication_verbs, rules.soft_commitments
@@ -200,14 +201,18 @@ def _items(count: int) -> str:
     return "The item" if count == 1 else f"{count} items"
 
 
-def _sentence_with(parts: list[tuple[str, str]], term: str) -> Span:
-    """The first sentence of the fields that uses the term, as a span of its field."""
+def _replacement(
+    parts: list[tuple[str, str]], claims: list[str], keeps: list[str]
+) -> tuple[str, Span] | None:
+    """The first replacement claim of the boundary, with its sentence as a span, unless that
+    sentence also keeps the spec's ownership ("takes over the items Spec 111 declared out of
+    scope" takes over what the spec leaves out, not the spec)."""
     for field, text in parts:
         for sentence in sentences(text):
-            if affirmed_term(sentence, [term]) is not None:
-                return Span(field, excerpt(sentence))
-    field, text = parts[-1]
-    return Span(field, excerpt(text))
+            claim = affirmed_term(sentence, claims)
+            if claim is not None and affirmed_term(sentence, keeps) is None:
+                return claim, Span(field, excerpt(sentence))
+    return None
 
 
 def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
