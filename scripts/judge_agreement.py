@@ -12,12 +12,20 @@ Per item the judge was asked about (what the rules left for review), the reviewe
 closing sections: the unit ``scripts/fidelity.py`` counts), else "holds". The judge's verdict is
 what specrun made of it: the item became a violation (broken), dropped out (holds), or stayed
 for review because specrun discarded the verdict (its quote is not in the answer) or none came.
-Printed: items asked, verdicts accepted, agreement of the accepted verdicts with the reviewer,
-and verdicts discarded.
+Printed: items asked, verdicts accepted, agreement of the accepted verdicts with the reviewer
+(per item, and per rule and unit: the judge calls a unit broken when it calls any of its items
+broken, which is how ``scripts/fidelity.py`` counts and what a re-ask fixes; a reviewer's breach
+names the unit, not which item of it), and verdicts discarded.
+
+A verdict answers one request: its item ids are that request's. Beside a verdict file,
+``<answer>.asked.json`` keeps the items that request listed (as sent); when the rules have
+changed since, each verdict is matched to today's item by rule, location and doubt, and a
+verdict whose item is no longer asked is left out and counted.
 
 ``--capture DIR`` writes instead the exact judge request specrun sends for each answer (the HTTP
-body the loopback server received) to ``DIR/<answer>.json``: what a model standing in as the
-judge is given. Run from the checkout:
+body the loopback server received) to ``DIR/<answer>.json``, and the items it lists to
+``DIR/<answer>.asked.json``: what a model standing in as the judge is given. Run from the
+checkout:
 
     .venv/bin/python scripts/judge_agreement.py --verdicts tests/fixtures/judge/verdicts
     .venv/bin/python scripts/judge_agreement.py --capture /tmp/judge-requests [ANSWER ...]
@@ -63,6 +71,9 @@ class Outcome:
     disagreed: list[str]
     unreviewed: int
     discarded: int
+    no_longer_asked: int = 0
+    units: tuple[int, int] = (0, 0)  # units judged alike, units judged
+    unit_disagreed: tuple[str, ...] = ()
 
 
 def items_for(answer: str) -> dict[str, ReviewItem]:
@@ -127,12 +138,45 @@ def _replying(verdicts: object) -> Callable[[SeenRequest], Reply]:
     return lambda request: anthropic_json_answer(verdicts)
 
 
-def measure(answer: str, verdicts: object, labels: dict[str, Any], home: Path) -> Outcome:
+def _key(rule: str, location: str, doubt: str) -> tuple[str, str, str]:
+    return rule, location, doubt
+
+
+def matched(
+    verdicts: dict[str, Any], listed: list[dict[str, Any]] | None, asked: dict[str, ReviewItem]
+) -> tuple[dict[str, Any], int]:
+    """The verdicts with the ids of today's items, and how many answer items no longer asked."""
+    if listed is None:
+        return verdicts, 0
+    today = {_key(item.code, item.location, item.message): ident for ident, item in asked.items()}
+    then = {
+        entry["id"]: _key(entry["rule"], entry["location"], entry["in_doubt"]) for entry in listed
+    }
+    kept, gone = [], 0
+    for verdict in verdicts.get("verdicts", []):
+        ident = today.get(then.get(verdict.get("item"), ("", "", "")))
+        if ident is None:
+            gone += 1
+        else:
+            kept.append({**verdict, "item": ident})
+    return {"verdicts": kept}, gone
+
+
+def measure(
+    answer: str,
+    verdicts: dict[str, Any],
+    listed: list[dict[str, Any]] | None,
+    labels: dict[str, Any],
+    home: Path,
+) -> Outcome:
     asked = items_for(answer)
+    verdicts, gone = matched(verdicts, listed, asked)
     report, stderr, _ = check_judged(answer, _replying(verdicts), home)
     broken = [(v["code"], v["location"], v["message"]) for v in report["violations"]]
     left = [(v["code"], v["location"], v["message"]) for v in report["needs_review"]]
     agreed, disagreed, unreviewed = 0, [], 0
+    units: dict[tuple[str, str], list[bool]] = {}
+    reviewer: dict[tuple[str, str], bool] = {}
     for ident, item in asked.items():
         key = (item.code, item.location, item.message)
         if key in left:
@@ -142,13 +186,34 @@ def measure(answer: str, verdicts: object, labels: dict[str, Any], home: Path) -
             (code, location) == key[:2] and message.startswith(item.message)
             for code, location, message in broken
         )
-        if judged_broken == reviewer_says_broken(labels, item):
+        unit = (item.code, finding_unit(item.location))
+        units.setdefault(unit, []).append(judged_broken)
+        reviewer[unit] = reviewer_says_broken(labels, item)
+        if judged_broken == reviewer[unit]:
             agreed += 1
         else:
             verdict = "broken" if judged_broken else "holds"
             disagreed.append(f"{answer} {ident} {item.code} {item.location}: judge {verdict}")
     discarded = sum(": verdict discarded, " in line for line in stderr.splitlines())
-    return Outcome(answer, len(asked), agreed, disagreed, unreviewed, discarded)
+    unlike = tuple(
+        f"{answer} {code} {place} (the unit): judge {'broken' if any(judged) else 'holds'}"
+        for (code, place), judged in units.items()
+        if any(judged) != reviewer[code, place]
+    )
+    alike = (len(units) - len(unlike), len(units))
+    return Outcome(
+        answer, len(asked), agreed, disagreed, unreviewed, discarded, gone, alike, unlike
+    )
+
+
+def asked_in(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items a captured judge request lists, as sent."""
+    content = body["messages"][-1]["content"]
+    text = content if isinstance(content, str) else content[0]["text"]
+    listed: list[dict[str, Any]] = json.loads(
+        text.rsplit("as JSON:\n", 1)[1].split("\n\nGive one verdict", 1)[0]
+    )
+    return listed
 
 
 def capture(answers: list[str], folder: Path, home: Path) -> None:
@@ -161,6 +226,8 @@ def capture(answers: list[str], folder: Path, home: Path) -> None:
         [request] = seen
         path = folder / f"{answer}.json"
         path.write_text(json.dumps(request.body, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        listed = json.dumps(asked_in(request.body), indent=2, ensure_ascii=False)
+        (folder / f"{answer}.asked.json").write_text(listed + "\n", "utf-8")
         print(f"{answer}: {len(items_for(answer))} item(s); request written to {path}")
 
 
@@ -170,6 +237,7 @@ def report(outcomes: list[Outcome]) -> None:
     accepted = asked - unreviewed
     agreed = sum(outcome.agreed for outcome in outcomes)
     discarded = sum(outcome.discarded for outcome in outcomes)
+    gone = sum(outcome.no_longer_asked for outcome in outcomes)
     for outcome in outcomes:
         print(
             f"  {outcome.answer}: {outcome.asked} item(s), {outcome.agreed} agreed, "
@@ -177,14 +245,26 @@ def report(outcomes: list[Outcome]) -> None:
             f"({outcome.discarded} verdict(s) discarded)"
         )
     share = f"{agreed / accepted:.1%}" if accepted else "–"
+    alike = sum(outcome.units[0] for outcome in outcomes)
+    judged = sum(outcome.units[1] for outcome in outcomes)
+    per_unit = f"{alike / judged:.1%}" if judged else "–"
     print(
         f"{len(outcomes)} answers, {asked} items asked, {accepted} verdicts accepted, "
-        f"agreement with the reviewer {agreed}/{accepted} = {share}, "
+        f"agreement with the reviewer {agreed}/{accepted} = {share} per item, "
+        f"{alike}/{judged} = {per_unit} per rule and unit, "
         f"{discarded} verdicts discarded, {unreviewed} items left unreviewed"
+        + (f", {gone} verdicts left out (their item is no longer asked)" if gone else "")
     )
     for outcome in outcomes:
-        for line in outcome.disagreed:
+        for line in (*outcome.disagreed, *outcome.unit_disagreed):
             print(f"disagreed: {line}")
+
+
+def verdict_files(folder: Path, answer: str) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    verdicts: dict[str, Any] = json.loads((folder / f"{answer}.json").read_text("utf-8"))
+    listed_path = folder / f"{answer}.asked.json"
+    listed = json.loads(listed_path.read_text("utf-8")) if listed_path.is_file() else None
+    return verdicts, listed
 
 
 def main() -> None:
@@ -205,12 +285,7 @@ def main() -> None:
         if arguments.verdicts is None:
             parser.error("give --verdicts FOLDER or --capture FOLDER")
         outcomes = [
-            measure(
-                answer,
-                json.loads((arguments.verdicts / f"{answer}.json").read_text(encoding="utf-8")),
-                labels[answer],
-                home,
-            )
+            measure(answer, *verdict_files(arguments.verdicts, answer), labels[answer], home)
             for answer in answers
             if (arguments.verdicts / f"{answer}.json").is_file()
         ]
