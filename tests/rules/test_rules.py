@@ -797,6 +797,10 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         setting("A", summary="The gate should possibly run before handle()."),
         "SC602",
     ),
+    "SC302 a label over no list of cases": (
+        statement("D", LIVEWIRE, "Yes: Livewire is used in the onboarding wizard."),
+        "SC302",
+    ),
     "SC303 a negated label": (
         statement("B", NEGATIVE, "Not required: wrong-tenant access by URL; tampered payload."),
         "SC303",

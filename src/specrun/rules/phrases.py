@@ -65,6 +65,7 @@ EXCERPT_LIMIT = 300
 # A short label that opens a statement ("Required:", "Required per Article 6.1:").
 HEADING = re.compile(r"((?:[^:.;\n]|\.(?=\S)){1,80}):\s*\S")
 HEADING_WORDS = 6
+LIST_SEPARATOR = re.compile(r"[,;]\s")
 
 
 class Verdict(Enum):
@@ -208,14 +209,16 @@ def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
 
 
 def _heading(text: str, concept: StatementConcept) -> str | None:
-    """The assertion of a short label that opens the statement and names nothing of the concept
-    itself ("Required: membership revoked between dispatch and handle; tampered payload"): the
-    statement answers its own field, so the field names what the label asserts."""
+    """The assertion of a short label that opens the statement, names nothing of the concept
+    itself and heads a list of cases ("Required: membership revoked between dispatch and handle;
+    tampered payload"): the statement answers its own field, so the field names what the label
+    asserts."""
     match = HEADING.match(text.strip())
     if match is None or len(match.group(1).split()) > HEADING_WORDS:
         return None
     label = clauses(match.group(1))
-    if len(label) != 1 or coverage(label[0].text, concept):
+    listed = text.strip()[match.end(1) + 1 :]
+    if len(label) != 1 or coverage(label[0].text, concept) or not LIST_SEPARATOR.search(listed):
         return None
     return _find(label[0], concept.asserts, negated=False)
 
