@@ -580,10 +580,6 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
         setting("B", summary="Honestly, this is the cluster that exposes the most tenant data."),
         "SC602",
     ),
-    "SC602 to be fair (British)": (
-        setting("D", summary="To be fair, the wizard is the component that needs it most."),
-        "SC602",
-    ),
     "SC602 frankly": (
         setting("C", why_needed_now="Frankly, the lifecycle is a convention that nobody enforces."),
         "SC602",
@@ -831,6 +827,18 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         "SC602",
     ),
     # SC602: informal in some readings only.
+    "SC602 to be fair (British)": (
+        setting("D", summary="To be fair, the wizard is the component that needs it most."),
+        "SC602",
+    ),
+    "SC602 to be fair as a purpose": (
+        setting("B", summary="Query slots are allocated per tenant so as to be fair to each."),
+        "SC602",
+    ),
+    "SC602 the end of the day as a time": (
+        setting("C", summary="Reconciliation runs at the end of the day and records each change."),
+        "SC602",
+    ),
     "SC602 kind of as an adverb": (
         lambda d: d.update(numbering_strategy="The numbering kind of reflects the delivery order."),
         "SC602",
