@@ -839,6 +839,14 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
         setting("C", summary="Reconciliation runs at the end of the day and records each change."),
         "SC602",
     ),
+    "SC602 OK as a status": (
+        setting("A", target_model="The gate returns OK so the job continues; else it denies."),
+        "SC602",
+    ),
+    "SC602 loads of a component": (
+        setting("D", summary="Repeated loads of the component re-derive every identifier."),
+        "SC602",
+    ),
     "SC602 kind of as an adverb": (
         lambda d: d.update(numbering_strategy="The numbering kind of reflects the delivery order."),
         "SC602",
