@@ -8,7 +8,10 @@ Each command runs N times (after one warm-up run); the table shows the median wa
 its ratio to the baselines. The replayed run answers from a cassette, so it measures specrun's
 own overhead on top of the SDK imports, not a model. "Anthropic client + vcrpy" is the floor
 under that run which specrun does not control: building the SDK's client imports its resources,
-and replaying imports vcrpy.
+and replaying imports vcrpy. "import typer, pydantic" is the floor under the commands that call
+no model: ``check`` of a 25 KB answer (``tests/fixtures/answers/mid-3.json``, every rule and
+the language identifier) should stay within twice that floor. ``import pydantic`` is lazy, so
+"typer + pydantic.BaseModel" shows the cost of the first model any command defines.
 """
 
 import argparse
@@ -26,6 +29,8 @@ PYTHON = sys.executable
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "import openai, anthropic": [PYTHON, "-c", "import openai, anthropic"],
+    "import typer, pydantic": [PYTHON, "-c", "import typer, pydantic"],
+    "typer + pydantic.BaseModel": [PYTHON, "-c", "import typer; from pydantic import BaseModel"],
     "Anthropic client + vcrpy": [
         PYTHON,
         "-c",
@@ -33,6 +38,13 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "specrun --help": [str(BIN / "specrun"), "--help"],
     "specrun context": [str(BIN / "specrun"), "context", "--repo", EXAMPLE],
+    "specrun check (25 KB answer)": [
+        str(BIN / "specrun"),
+        "check",
+        str(ROOT / "tests" / "fixtures" / "answers" / "mid-3.json"),
+        "--repo",
+        EXAMPLE,
+    ],
     "specrun run (replayed, 1 attempt)": [
         str(BIN / "specrun"),
         "run",
@@ -63,10 +75,14 @@ def main() -> None:
     medians = {name: median_seconds(command, runs) for name, command in COMMANDS.items()}
     sdk = medians["import openai, anthropic"]
     floor = medians["Anthropic client + vcrpy"]
+    typer = medians["import typer, pydantic"]
     print(f"median of {runs} runs on {sys.platform}, Python {sys.version.split()[0]}")
-    print(f"{'command':36} {'median s':>9} {'x SDKs':>7} {'x floor':>8}")
+    print(f"{'command':36} {'median s':>9} {'x SDKs':>7} {'x floor':>8} {'x typer+pydantic':>17}")
     for name, seconds in medians.items():
-        print(f"{name:36} {seconds:9.3f} {seconds / sdk:7.2f} {seconds / floor:8.2f}")
+        print(
+            f"{name:36} {seconds:9.3f} {seconds / sdk:7.2f} {seconds / floor:8.2f} "
+            f"{seconds / typer:17.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ No live API is reachable where these are made, so each cassette is generated: sp
 path, with the same built-in profile a replay uses (the vendor SDK, with the provider's native
 structured output), sends its requests to the provider's own URL; a transport reroutes them to
 ``tests/wire.py``'s scripted server, which answers in the provider's documented wire format with
-documents built from ``tests/fixtures/``. Whatever the rules leave for review goes to the judge,
-and the scripted server's judge decides every item it is asked about (holds, unless the scenario
-says which items are broken), quoting the answer. vcrpy records the exchange, and the loopback
-URLs are written back to the provider's own. ``check --judge`` scenarios record the judge's call
-for a result file in the same way. Every cassette says it was generated. Regenerate after
-changing the prompt, its rules, the example repository or the request's form:
+documents built from ``tests/fixtures/``; a targeted re-ask is answered with only the candidates
+it asks for, corrected (``wire.patch_answer``). Whatever the rules leave for review goes to the
+judge, and the scripted server's judge decides every item it is asked about (holds, unless the
+scenario says which items are broken), quoting the answer. vcrpy records the exchange, and the
+loopback URLs are written back to the provider's own. ``check --judge`` scenarios record the
+judge's call for a result file in the same way. Every cassette says it was generated.
+Regenerate after changing the prompt, its rules, the example repository or the request's form:
 
     .venv/bin/python scripts/generate_cassettes.py [--out DIR]
 """
@@ -31,10 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from wire import (  # noqa: E402
-    Reply,
+    Scripted,
     anthropic_error,
     anthropic_json_answer,
     openai_json_answer,
+    patch_answer,
     scripted_judge,
     scripted_server,
 )
@@ -44,7 +46,7 @@ from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
 from specrun.document.model import SpecCandidates  # noqa: E402
 from specrun.providers.cassettes import Recording  # noqa: E402
 from specrun.rules import validate_document  # noqa: E402
-from specrun.rules.review import judge_result  # noqa: E402
+from specrun.run.review import judge_result  # noqa: E402
 from specrun.run.runner import execute_run  # noqa: E402
 from specrun.settings.config import BUILT_IN_PROFILES, Config, resolve_settings  # noqa: E402
 
@@ -120,7 +122,7 @@ class Scenario:
 
     name: str
     profile: str
-    replies: Callable[[], list[Reply]]
+    replies: Callable[[], list[Scripted]]
     official_url: str
     max_attempts: int = 3
     broken: Callable[[dict[str, str]], bool] = holds
@@ -149,7 +151,7 @@ SCENARIOS = (
         "anthropic",
         lambda: [
             anthropic_json_answer(breaking_sc302_and_sc201(unsure_boundary()), cache_write=4338),
-            anthropic_json_answer(valid(), cache_read=4338),
+            patch_answer("anthropic", valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -167,7 +169,7 @@ SCENARIOS = (
         "anthropic",
         lambda: [
             anthropic_json_answer(replacing_spec_111(), cache_write=4338),
-            anthropic_json_answer(valid(), cache_read=4338),
+            patch_answer("anthropic", valid(), cache_read=4338),
         ],
         "https://api.anthropic.com",
         broken=candidate_c_boundary,
@@ -177,8 +179,8 @@ SCENARIOS = (
         "anthropic",
         lambda: [
             anthropic_json_answer(breaking_sc302_and_sc201(), cache_write=4338),
-            anthropic_json_answer(breaking_sc302_and_sc201(), cache_read=4338),
-            anthropic_json_answer(breaking_sc302_and_sc201(), cache_read=4338),
+            patch_answer("anthropic", breaking_sc302_and_sc201(), cache_read=4338),
+            patch_answer("anthropic", breaking_sc302_and_sc201(), cache_read=4338),
         ],
         "https://api.anthropic.com",
     ),
@@ -198,7 +200,7 @@ SCENARIOS = (
         "openai",
         lambda: [
             openai_json_answer(breaking_sc303_and_sc401()),
-            openai_json_answer(valid()),
+            patch_answer("openai", valid()),
         ],
         "https://api.openai.com",
         broken=candidate_c_boundary,
@@ -210,7 +212,8 @@ SCENARIOS = (
             openai_json_answer(
                 None, content='{"candidates": [{"label": "Candidate A", ', finish_reason="length"
             ),
-            openai_json_answer(valid()),
+            openai_json_answer(breaking_sc302_and_sc201()),
+            patch_answer("openai", valid()),
         ],
         "http://127.0.0.1:11434",
     ),
@@ -283,13 +286,14 @@ def generate_check(scenario: CheckScenario, target: Path) -> bool:
     if not isinstance(document, SpecCandidates) or not findings.needs_review:
         return False
     judge = scripted_judge(BUILT_IN_PROFILES[scenario.profile].kind, scenario.broken)
-    with scripted_server([], judge) as server:
+    with scripted_server([], judge) as server, tempfile.TemporaryDirectory() as runs:
         judge_result(
             document,
             findings,
             pack.rules,
+            scenario.result_file,
             EXAMPLE,
-            {**KEYS, "SPECRUN_PROVIDER": scenario.profile},
+            {**KEYS, "SPECRUN_PROVIDER": scenario.profile, "SPECRUN_RUNS_DIR": runs},
             report=lambda line: None,
             recording=Recording(target, record=True),
             http_client=httpx2.Client(transport=Rerouting(server.url)),

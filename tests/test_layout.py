@@ -6,7 +6,18 @@ from pathlib import Path
 from support import ROOT
 
 PACKAGE = ROOT / "src" / "specrun"
-STAGES = ("errors", "gates", "settings", "document", "context", "providers", "rules", "run", "cli")
+STAGES = (
+    "errors",
+    "gates",
+    "settings",
+    "document",
+    "context",
+    "providers",
+    "rules",
+    "run",
+    "agents",
+    "cli",
+)
 
 
 def stage_of(module: str) -> int:
@@ -52,3 +63,47 @@ def test_every_package_opens_with_a_map() -> None:
     for init in PACKAGE.rglob("__init__.py"):
         docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert docstring, f"{init} has no map"
+
+
+PRINTERS = {("typer", "echo"), ("click", "echo"), ("sys", "stdout"), ("sys", "stderr")}
+
+
+def printing_lines(tree: ast.AST) -> list[int]:
+    """Where a module prints: ``print``, ``typer.echo``, ``click.echo``, ``sys.stdout``..."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "print":
+                found.append(node.lineno)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in PRINTERS
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def lines_of(tree: ast.AST, name: str) -> range:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    return range(0)
+
+
+def test_only_the_sanitising_show_prints() -> None:
+    """Every printed string passes ``gates.terminal.shown``: a new command cannot forget it."""
+    stray = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = (
+            [*lines_of(tree, "show"), *lines_of(tree, "awaiting")] if path.name == "cli.py" else []
+        )
+        stray += [f"{path.name}:{line}" for line in printing_lines(tree) if line not in allowed]
+    assert stray == []
+
+
+def test_the_print_check_sees_a_stray_echo() -> None:
+    tree = ast.parse("def command():\n    typer.echo('x')\nprint(1)\n")
+    assert sorted(printing_lines(tree)) == [2, 3]
+    assert 2 not in lines_of(tree, "show")

@@ -1,4 +1,4 @@
-"""The wheel carries the bundled prompts and schemas inside the package."""
+"""The wheel carries the bundled prompts, schemas and agent skill inside the package."""
 
 import subprocess
 import sys
@@ -29,5 +29,6 @@ def test_wheel_ships_prompts_and_schemas_inside_the_package(tmp_path: Path) -> N
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "specrun/prompts/tenantpilot.spec-candidates.md" in names
     assert "specrun/prompts/tenantpilot.spec-candidates.rules.toml" in names
+    assert "specrun/agents/spec-candidates.SKILL.md" in names
     assert "specrun/schemas/spec-candidates.schema.json" in names
     assert "specrun/cli.py" in names

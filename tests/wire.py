@@ -6,14 +6,16 @@ it saw; given a ``judge``, it answers the judge's requests with it instead, when
 completions formats: ``*_json_answer`` as each answers under its native structured output
 (Anthropic ``output_config.format``: a text block; OpenAI ``response_format``: the message
 content), ``*_tool_answer`` through a forced tool. ``scripted_judge`` decides whatever items a
-judge request lists. The tests use it to drive the real SDKs end to end, and
+judge request lists. ``patch_answer`` answers a targeted re-ask with only the parts its patch
+schema asks for, taken from a corrected document, and counts its output tokens from the JSON it
+returns (``estimated_tokens``). The tests use it to drive the real SDKs end to end, and
 ``scripts/generate_cassettes.py`` records cassettes against it.
 """
 
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,9 +38,13 @@ JUDGE_USAGE = {
 
 @dataclass(frozen=True)
 class Reply:
+    """``payload``, when given, is sent as it is instead of ``body`` as JSON (a compressed
+    body, say, with its ``content-encoding`` among the ``headers``)."""
+
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    payload: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,22 @@ class SeenRequest:
     body: dict[str, Any]
 
 
+Scripted = Reply | Callable[[SeenRequest], Reply]
+CHARACTERS_PER_TOKEN = 4
+
+
+def estimated_tokens(text: str) -> int:
+    """Tokens as a BPE tokenizer counts English JSON: about one per four characters."""
+    return -(-len(text) // CHARACTERS_PER_TOKEN)
+
+
 def anthropic_message(
-    content: list[dict[str, Any]], stop_reason: str, *, cache_read: int = 0, cache_write: int = 0
+    content: list[dict[str, Any]],
+    stop_reason: str,
+    *,
+    cache_read: int = 0,
+    cache_write: int = 0,
+    output_tokens: int = 3104,
 ) -> Reply:
     return Reply(
         200,
@@ -64,7 +84,7 @@ def anthropic_message(
             "stop_sequence": None,
             "usage": {
                 "input_tokens": 812,
-                "output_tokens": 3104,
+                "output_tokens": output_tokens,
                 "cache_creation_input_tokens": cache_write,
                 "cache_read_input_tokens": cache_read,
             },
@@ -73,11 +93,22 @@ def anthropic_message(
 
 
 def anthropic_json_answer(
-    document: object, *, text: str | None = None, cache_read: int = 0, cache_write: int = 0
+    document: object,
+    *,
+    text: str | None = None,
+    cache_read: int = 0,
+    cache_write: int = 0,
+    output_tokens: int = 3104,
 ) -> Reply:
     """An answer under ``output_config.format``: the JSON as the text of one text block."""
     block = {"type": "text", "text": text if text is not None else json.dumps(document)}
-    return anthropic_message([block], "end_turn", cache_read=cache_read, cache_write=cache_write)
+    return anthropic_message(
+        [block],
+        "end_turn",
+        cache_read=cache_read,
+        cache_write=cache_write,
+        output_tokens=output_tokens,
+    )
 
 
 def anthropic_tool_answer(
@@ -99,7 +130,9 @@ def anthropic_error(status: int, kind: str, headers: dict[str, str] | None = Non
     return Reply(status, body, headers or {})
 
 
-def openai_completion(message: dict[str, Any], finish_reason: str) -> Reply:
+def openai_completion(
+    message: dict[str, Any], finish_reason: str, completion_tokens: int = 3020
+) -> Reply:
     return Reply(
         200,
         {
@@ -116,8 +149,8 @@ def openai_completion(message: dict[str, Any], finish_reason: str) -> Reply:
             ],
             "usage": {
                 "prompt_tokens": 4650,
-                "completion_tokens": 3020,
-                "total_tokens": 7670,
+                "completion_tokens": completion_tokens,
+                "total_tokens": 4650 + completion_tokens,
                 "prompt_tokens_details": {"cached_tokens": 0},
             },
         },
@@ -125,11 +158,15 @@ def openai_completion(message: dict[str, Any], finish_reason: str) -> Reply:
 
 
 def openai_json_answer(
-    document: object, *, content: str | None = None, finish_reason: str = "stop"
+    document: object,
+    *,
+    content: str | None = None,
+    finish_reason: str = "stop",
+    completion_tokens: int = 3020,
 ) -> Reply:
     """An answer under ``response_format: json_schema``: the JSON as the message content."""
     text = content if content is not None else json.dumps(document)
-    return openai_completion({"content": text}, finish_reason)
+    return openai_completion({"content": text}, finish_reason, completion_tokens)
 
 
 def openai_refusal(text: str) -> Reply:
@@ -151,6 +188,66 @@ def openai_tool_answer(
 def openai_error(status: int, code: str, headers: dict[str, str] | None = None) -> Reply:
     body = {"error": {"message": code.replace("_", " "), "type": code, "code": code}}
     return Reply(status, body, headers or {})
+
+
+def requested_schema(request: SeenRequest) -> dict[str, Any]:
+    """The JSON Schema the request constrains its answer to, in whichever form it was sent."""
+    body = request.body
+    if "output_config" in body:
+        schema: dict[str, Any] = body["output_config"]["format"]["schema"]
+    elif "response_format" in body:
+        schema = body["response_format"]["json_schema"]["schema"]
+    else:
+        tool = body["tools"][0]
+        schema = tool.get("input_schema") or tool["function"]["parameters"]
+    return schema
+
+
+def patch_of(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The parts a patch schema asks for, taken from ``document``: candidates by letter, whole
+    or the fields their schema names."""
+    patch: dict[str, Any] = {}
+    for key, node in schema["properties"].items():
+        if key.startswith("candidate_"):
+            if "$ref" in node:
+                node = schema["$defs"][node["$ref"].rpartition("/")[2]]
+            letter = key.removeprefix("candidate_").upper()
+            candidate = document["candidates"][ord(letter) - ord("A")]
+            fields = [name for name in node["properties"] if name != "letter"]
+            patch[key] = {**{name: candidate[name] for name in fields}, "letter": letter}
+        else:
+            patch[key] = document[key]
+    return patch
+
+
+def patch_answer(
+    kind: str, corrected: dict[str, Any], *, cache_read: int = 0
+) -> Callable[[SeenRequest], Reply]:
+    """A targeted re-ask answered with only the parts its patch schema asks for, from
+    ``corrected``, with output tokens estimated from the JSON returned."""
+
+    def answer(request: SeenRequest) -> Reply:
+        patch = patch_of(corrected, requested_schema(request))
+        text = json.dumps(patch)
+        tokens = estimated_tokens(text)
+        tool = "tools" in request.body
+        if kind == "anthropic":
+            if tool:
+                reply = anthropic_tool_answer(
+                    patch, cache_read=cache_read, name="SpecCandidatesPatch"
+                )
+                reply.body["usage"]["output_tokens"] = tokens
+                return reply
+            return anthropic_json_answer(
+                patch, text=text, cache_read=cache_read, output_tokens=tokens
+            )
+        if tool:
+            reply = openai_tool_answer(patch, arguments=text, name="SpecCandidatesPatch")
+            reply.body["usage"]["completion_tokens"] = tokens
+            return reply
+        return openai_json_answer(patch, content=text, completion_tokens=tokens)
+
+    return answer
 
 
 def _asked(request: SeenRequest) -> str:
@@ -219,7 +316,7 @@ def scripted_judge(
 
 class ScriptedServer:
     def __init__(
-        self, replies: list[Reply], judge: Callable[[SeenRequest], Reply] | None = None
+        self, replies: Sequence[Scripted], judge: Callable[[SeenRequest], Reply] | None = None
     ) -> None:
         self.replies = list(replies)
         self.judge = judge
@@ -239,7 +336,8 @@ class ScriptedServer:
                 return self.judge(request)
             if not self.replies:
                 return Reply(500, {"error": {"message": "script exhausted", "type": "scripted"}})
-            return self.replies.pop(0)
+            reply = self.replies.pop(0)
+            return reply if isinstance(reply, Reply) else reply(request)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -250,7 +348,7 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 seen = SeenRequest("POST", self.path, dict(self.headers.items()), body)
                 reply = server._next(seen)
-                payload = json.dumps(reply.body).encode()
+                payload = reply.payload or json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
@@ -267,7 +365,7 @@ class ScriptedServer:
 
 @contextmanager
 def scripted_server(
-    replies: list[Reply], judge: Callable[[SeenRequest], Reply] | None = None
+    replies: Sequence[Scripted], judge: Callable[[SeenRequest], Reply] | None = None
 ) -> Iterator[ScriptedServer]:
     server = ScriptedServer(replies, judge)
     thread = threading.Thread(target=server._server.serve_forever, args=(0.01,), daemon=True)

@@ -117,3 +117,35 @@ def test_git_that_never_answers_leaves_the_evidence_uncertain(
     evidence = gather_numbering_evidence(git_repo)
     assert evidence.status == "uncertain"
     assert 111 in evidence.in_use
+
+
+def test_only_ascii_digits_are_spec_numbers(git_repo: Path) -> None:
+    names = [
+        "\u0661\u0664\u0665-arabic-indic",
+        "\u06f1\u06f4\u06f6-persian",
+        "\uff11\uff15\uff10-full-width",
+        "\u07c1\u07c5\u07c1-nko",
+    ]
+    for name in names:
+        (git_repo / "specs" / name).mkdir()
+    git(git_repo, "branch", "١٦٠-arabic-indic-branch")
+    assert gather_numbering_evidence(git_repo).in_use == (110, 111, 134, 138)
+
+
+@pytest.mark.parametrize("name", ["0139-zero-padded", "139a-suffixed", "00139b-both", "139"])
+def test_padded_and_suffixed_numbers_are_in_use(example_repo: Path, name: str) -> None:
+    (example_repo / "specs" / name).mkdir()
+    assert gather_numbering_evidence(example_repo).in_use == (110, 111, 134, 138, 139)
+
+
+def test_numbers_of_any_length_are_in_use(git_repo: Path, tmp_path: Path, invoke: Invoke) -> None:
+    (git_repo / "specs" / "999-last-three-digit").mkdir()
+    (git_repo / "specs" / "1000-first-four-digit").mkdir()
+    push_and_forget(git_repo, tmp_path / "remote.git", "1001-in-flight", "feature/1003x-y")
+    evidence = gather_numbering_evidence(git_repo)
+    assert evidence.status == "proven"
+    assert evidence.in_use[-4:] == (999, 1000, 1001, 1003)
+    assert evidence.available == (1004, 1005, 1006, 1007)
+    result = invoke("context", "--repo", git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "in use: 110, 111, 134, 138, 999, 1000, 1001, 1003; available: 1004" in result.stdout

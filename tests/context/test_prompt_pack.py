@@ -1,8 +1,11 @@
+import json
 import os
 import re
 import shutil
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import EXAMPLE, FIXTURES, ROOT, Invoke
@@ -373,3 +376,80 @@ def test_a_front_matter_alias_bomb_in_a_repository_prompt_is_an_input_error(
         f"prompt file {prompt} has malformed front matter (front matter uses a YAML alias "
         "(*name), which specrun does not expand); fix the block between the --- lines"
     )
+
+
+def hostile_pack(repo: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """A repository prompt whose rules data is the bundled one, changed."""
+    rules = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    change(rules)
+    prompts = repo / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    shutil.copy(BUNDLED, prompts / "mine.md")
+    (prompts / "mine.rules.toml").write_text(toml_text(rules), encoding="utf-8")
+
+
+def toml_text(table: dict[str, Any], prefix: str = "") -> str:
+    """Just enough TOML writing for rules data: scalars, lists, tables, arrays of tables."""
+    plain, tables = [], []
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            tables.append(f"\n[{name}]\n" + toml_text(value, name))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            tables += [f"\n[[{name}]]\n" + toml_text(item, name) for item in value]
+        else:
+            plain.append(f"{key} = {json.dumps(value)}\n")
+    return "".join(plain + tables)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (
+            lambda rules: rules["hedges"].extend(f"hedge{i}" for i in range(15_000)),
+            "hedges: holds 15,0",
+        ),
+        (
+            lambda rules: rules["statements"]["livewire_public_state_untrusted"]["concept"][
+                "dismissals"
+            ].extend(["waved away"] * 501),
+            "statements.livewire_public_state_untrusted.concept.dismissals: holds 5",
+        ),
+        (
+            lambda rules: rules["candidates"][1]["signatures"].append("query " * 30),
+            "candidates[1].signatures[",
+        ),
+        (
+            lambda rules: rules["candidates"][0]["directions"].extend(
+                [{"name": "more", "all_of": [["more"]]}] * 101
+            ),
+            "candidates[0].directions: holds 1",
+        ),
+    ],
+    ids=["terms-in-a-list", "terms-in-a-concept", "term-length", "concepts-in-a-list"],
+)
+def test_a_repository_rules_file_is_bounded(
+    invoke: Invoke, example_repo: Path, change: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    hostile_pack(example_repo, change)
+    result = invoke(
+        "check", FIXTURES / "valid-result.json", "--repo", example_repo, "--prompt", "mine"
+    )
+    assert result.exit_code == 2
+    assert f"rules data {example_repo}/.codex/prompts/mine.rules.toml is malformed" in result.stderr
+    assert named in result.stderr
+    assert "at most" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_rules_at_the_bounds_load_and_judge_as_before(invoke: Invoke, example_repo: Path) -> None:
+    def fill(rules: dict[str, Any]) -> None:
+        rules["hedges"] += [f"zq{'x' * 100}{i}" for i in range(500 - len(rules["hedges"]))]
+
+    hostile_pack(example_repo, fill)
+    mid = FIXTURES / "answers" / "mid-2.json"
+    bounded = invoke("check", mid, "--repo", example_repo, "--prompt", "mine", "--json")
+    bundled = invoke("check", mid, "--repo", example_repo, "--json")
+    assert bounded.exit_code == bundled.exit_code == 1
+    assert json.loads(bounded.stdout) == json.loads(bundled.stdout)

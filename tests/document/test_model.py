@@ -8,7 +8,6 @@ from support import ROOT
 
 from specrun.document.model import (
     SpecCandidates,
-    nesting_depth,
     read_result_file,
     result_json_schema,
 )
@@ -69,17 +68,17 @@ def test_unreadable_result_files_are_input_errors(
         read_result_file(path)
 
 
-def test_markdown_result_files_are_not_supported_yet(tmp_path: Path) -> None:
+def test_render_reads_no_markdown(tmp_path: Path) -> None:
     path = tmp_path / "result.md"
     path.write_text("# Spec candidates\n")
-    with pytest.raises(InputError, match="Markdown"):
+    with pytest.raises(InputError, match="is Markdown: render takes a result JSON"):
         read_result_file(path)
 
 
 def test_markdown_is_recognised_by_its_content_too(tmp_path: Path) -> None:
     path = tmp_path / "result.txt"
     path.write_text("# Spec candidates\n\n## Candidate A: ...\n")
-    with pytest.raises(InputError, match="Markdown results are not supported yet; pass the JSON"):
+    with pytest.raises(InputError, match="check a Markdown answer with specrun check"):
         read_result_file(path)
 
 
@@ -134,8 +133,3 @@ def test_lone_surrogates_are_replaced_when_read(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     path.write_text('{"summary": "a\\ud800b", "emoji": "\\ud83d\\ude00"}')
     assert read_result_file(path) == {"summary": "a\ufffdb", "emoji": "\U0001f600"}
-
-
-def test_nesting_depth_counts_containers() -> None:
-    assert nesting_depth(1) == 0
-    assert nesting_depth({"a": [1, {"b": []}]}) == 4

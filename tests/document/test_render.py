@@ -2,7 +2,7 @@ import json
 import re
 from typing import Any
 
-from specrun.document.model import Provenance, SpecCandidates
+from specrun.document.model import BindingDigest, Provenance, SpecCandidates
 from specrun.document.render import render_json, render_markdown
 
 ITEMS = (
@@ -48,7 +48,9 @@ def test_closing_sections_a_to_d_follow_the_candidates(valid_document: dict[str,
 
 def test_provenance_header_names_prompt_files_and_numbering(valid_document: dict[str, Any]) -> None:
     provenance = Provenance(
-        "tenantpilot.spec-candidates", (("specs/x/spec.md", "ab" * 32),), "uncertain"
+        prompt="tenantpilot.spec-candidates",
+        binding_files=(BindingDigest(path="specs/x/spec.md", sha256="ab" * 32),),
+        numbering="uncertain",
     )
     markdown = render_markdown(SpecCandidates.model_validate(valid_document), provenance)
     header = markdown.split("## Candidate A")[0]

@@ -73,7 +73,7 @@ def test_a_defect_is_one_scrubbed_line_and_exit_70(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"unexpected state while holding {KEY}")
 
-    monkeypatch.setattr("specrun.document.model.read_result_file", broken)
+    monkeypatch.setattr("specrun.document.source.read_answer_file", broken)
     plain = invoke("check", EXAMPLE / "missing.json")
     assert plain.exit_code == 70
     assert plain.stderr.count("\n") == 1

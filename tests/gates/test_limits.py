@@ -1,12 +1,29 @@
 """Bounded reading and the configurable caps."""
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from support import EXAMPLE, FIXTURES, ROOT, Invoke
+from typer.testing import Result
 
 from specrun.errors import InputError
-from specrun.gates.limits import Limits, TooLarge, context_window, read_regular_file, size_text
+from specrun.gates.limits import (
+    MAX_NESTING,
+    Limits,
+    TooDeep,
+    TooLarge,
+    context_window,
+    nesting_depth,
+    parse_nested,
+    read_regular_file,
+    scan_yaml,
+    size_text,
+)
+
+RULES = ROOT / "prompts" / "tenantpilot.spec-candidates.rules.toml"
 
 
 def test_a_file_within_its_limit_is_read_whole(tmp_path: Path) -> None:
@@ -72,3 +89,123 @@ def test_sizes_read_as_people_write_them() -> None:
 )
 def test_context_windows_by_model_family(model: str, window: int) -> None:
     assert context_window(model) == window
+
+
+DEEP = 5_000
+DEEP_TOML = "x = " + "[" * DEEP + "]" * DEEP + "\n"
+NESTED = f"nested more than {MAX_NESTING} levels deep"
+
+
+def one_line_exit_2(result: Result, *expected: str) -> None:
+    """Exit 2 with one error line (after the run's opening line, where there is one)."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("specrun: error: ")
+    for text in expected:
+        assert text in lines[-1]
+    assert sum("error" in line for line in lines) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [DEEP_TOML, "a" + ".a" * DEEP + " = 1\n", "[" + "a." * DEEP + "a]\nx = 1\n"],
+    ids=["arrays", "dotted-keys", "table-header"],
+)
+def test_a_deeply_nested_repository_config_is_an_input_error(
+    invoke: Invoke, example_repo: Path, text: str
+) -> None:
+    (example_repo / "specrun.toml").write_text(text)
+    result = invoke("trust", "--repo", example_repo)
+    one_line_exit_2(result, f"config file {example_repo}/specrun.toml cannot be read", NESTED)
+    assert not (Path(os.environ["XDG_STATE_HOME"]) / "specrun" / "trusted.json").exists()
+
+
+def test_a_deeply_nested_user_config_is_an_input_error(invoke: Invoke, example_repo: Path) -> None:
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[judge]\nmodel = " + "{ a = " * DEEP + "1" + " }" * DEEP + "\n")
+    result = invoke("run", "--repo", example_repo)
+    one_line_exit_2(result, f"config file {user} cannot be read", NESTED)
+
+
+def test_deeply_nested_trust_records_are_an_input_error(invoke: Invoke, example_repo: Path) -> None:
+    store = Path(os.environ["XDG_STATE_HOME"]) / "specrun" / "trusted.json"
+    store.parent.mkdir(parents=True)
+    store.write_text('{"trusted": ' + "[" * DEEP + "]" * DEEP + "}")
+    (example_repo / "specrun.toml").write_text("max_attempts = 2\n")
+    result = invoke("trust", "--repo", example_repo)
+    one_line_exit_2(result, f"trust records {store} cannot be read", NESTED)
+
+
+def test_a_deeply_nested_rules_file_is_an_input_error(invoke: Invoke, example_repo: Path) -> None:
+    prompts = example_repo / ".codex" / "prompts"
+    prompts.mkdir(parents=True)
+    (prompts / "mine.md").write_text("Write the candidates.\n")
+    (prompts / "mine.rules.toml").write_text(DEEP_TOML)
+    result = invoke(
+        "check", FIXTURES / "valid-result.json", "--repo", example_repo, "--prompt", "mine"
+    )
+    one_line_exit_2(result, f"rules data {prompts}/mine.rules.toml is malformed", NESTED)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "x: " + "[" * DEEP + "]" * DEEP,
+        "x:\n" + "- " * DEEP + "1",
+        "x: " + "{a: " * DEEP + "}" * DEEP,
+    ],
+    ids=["flow-lists", "block-lists", "flow-maps"],
+)
+def test_deeply_nested_front_matter_is_an_input_error(
+    invoke: Invoke, tmp_path: Path, header: str
+) -> None:
+    prompt = tmp_path / "mine.md"
+    prompt.write_text(f"---\n{header}\n---\nWrite the candidates.\n")
+    shutil.copy(RULES, tmp_path / "mine.rules.toml")
+    result = invoke("context", "--repo", EXAMPLE, "--prompt", prompt)
+    one_line_exit_2(result, f"prompt file {prompt} has malformed front matter", NESTED)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["interactions:\n" + "- " * DEEP + "x\n", "interactions: " + "[" * DEEP + "]" * DEEP]
+)
+def test_a_deeply_nested_cassette_is_an_input_error(
+    invoke: Invoke, tmp_path: Path, text: str
+) -> None:
+    cassette = tmp_path / "deep.yaml"
+    cassette.write_text(text)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", cassette)
+    one_line_exit_2(result, f"cassette {cassette} is {NESTED}")
+    assert result.stdout == ""
+
+
+def test_a_deeply_nested_result_file_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    path.write_text('{"candidates": ' + "[" * DEEP + "]" * DEEP + "}")
+    result = invoke("check", path)
+    one_line_exit_2(result, f"result file {path} is nested too deeply")
+
+
+def test_nesting_depth_counts_containers() -> None:
+    assert nesting_depth(1) == 0
+    assert nesting_depth({"a": [1, {"b": []}]}) == 4
+
+
+def test_nesting_at_the_bound_is_read() -> None:
+    assert parse_nested(json.loads, "[" * MAX_NESTING + "]" * MAX_NESTING) == nest(MAX_NESTING)
+    scan_yaml("[" * MAX_NESTING + "]" * MAX_NESTING)
+    with pytest.raises(TooDeep):
+        parse_nested(json.loads, "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1))
+    with pytest.raises(TooDeep):
+        scan_yaml("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1))
+
+
+def nest(depth: int) -> object:
+    value: list[object] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value

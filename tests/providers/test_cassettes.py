@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,15 @@ from wire import (
     scripted_server,
 )
 
+from specrun.context.numbering import gather_numbering_evidence
+from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.model import SpecCandidates
+from specrun.errors import InputError
 from specrun.gates.credentials import scrub
 from specrun.providers.cassettes import Recording, cassette, recorded_profile, refuse_aliases
 from specrun.providers.schemas import strict_schema
 from specrun.rules.judge import JudgeVerdicts
+from specrun.run.patch import Ask, Part
 from specrun.run.runner import RunResult, execute_run
 from specrun.settings.config import (
     BUILT_IN_PROFILES,
@@ -45,7 +50,7 @@ SHIPPED = {
     "anthropic-exhausted": ("anthropic", False, 3),
     "anthropic-faults": ("anthropic", True, 1),
     "openai-reask": ("openai", True, 2),
-    "local-reask": ("local", True, 2),
+    "local-reask": ("local", True, 3),
 }
 # Every shipped cassette and the provider kind it speaks: the runs, and check --judge.
 KINDS = {
@@ -162,12 +167,28 @@ def recorded_requests(name: str) -> list[tuple[str, dict[str, Any], dict[str, An
     ]
 
 
+def asked_parts(schema: dict[str, Any]) -> Ask:
+    """The parts a recorded patch schema names: each candidate whole, or the fields it holds."""
+    parts = []
+    for key, node in schema["properties"].items():
+        if key.startswith("candidate_"):
+            if "$ref" in node:
+                node = schema["$defs"][node["$ref"].rpartition("/")[2]]
+            fields = () if "theme" in node["properties"] else tuple(node["properties"])[1:]
+            parts.append(Part(key[-1].upper(), fields))
+    return Ask(tuple(parts), "start_first" in schema["properties"])
+
+
 def asked_for(body: dict[str, Any]) -> type[BaseModel]:
-    """The response model a recorded request asked for: the result document or the verdicts."""
+    """The response model a recorded request asked for: the result document, a targeted
+    re-ask's patch (rebuilt from the parts it names), or the verdicts."""
     if "output_config" in body:
         schema = body["output_config"]["format"]["schema"]
     else:
         schema = body["response_format"]["json_schema"]["schema"]
+    if schema["title"] == "SpecCandidatesPatch":
+        rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+        return asked_parts(schema).response_model(rules, gather_numbering_evidence(EXAMPLE))
     return JudgeVerdicts if schema["title"] == "JudgeVerdicts" else SpecCandidates
 
 
@@ -202,6 +223,36 @@ def test_recorded_requests_carry_the_native_structured_output(name: str) -> None
 @pytest.mark.parametrize("name", ["anthropic-reask", "openai-reask", "anthropic-judge-check"])
 def test_the_judge_is_asked_for_its_verdicts_in_the_recordings_that_judge(name: str) -> None:
     assert JudgeVerdicts in {asked_for(body) for _, body, _ in recorded_requests(name)}
+
+
+@pytest.mark.parametrize(
+    ("name", "letters"),
+    [
+        ("anthropic-reask", ["candidate_a", "candidate_b"]),
+        ("openai-reask", ["candidate_c"]),
+        ("local-reask", ["candidate_a", "candidate_b"]),
+    ],
+)
+def test_the_reask_recordings_show_a_targeted_reask_answered_by_patch(
+    name: str, letters: list[str]
+) -> None:
+    patches = [
+        (body, answer)
+        for _, body, answer in recorded_requests(name)
+        if asked_for(body).__name__ == "SpecCandidatesPatch"
+    ]
+    [(body, answer)] = patches
+    first = recorded_requests(name)[0][1]
+    if "system" in body:
+        assert body["system"] == first["system"]
+    else:
+        assert body["messages"][0] == first["messages"][0]
+    text = (
+        answer["content"][0]["text"]
+        if "content" in answer
+        else answer["choices"][0]["message"]["content"]
+    )
+    assert list(json.loads(text)) == letters
 
 
 def test_the_openai_compatible_cassette_speaks_to_the_local_server() -> None:
@@ -307,7 +358,7 @@ def test_a_changed_repository_finds_no_recording(invoke: Invoke, example_repo: P
     spec.write_text(spec.read_text() + "\n- **FR-005**: A late change.\n")
     cassette = CASSETTES / "anthropic-reask.yaml"
     result = invoke("run", "--repo", example_repo, "--cassette", cassette)
-    assert result.exit_code == 3
+    assert result.exit_code == 2, "nothing was contacted: the recording does not fit the input"
     assert "has no recorded answer for this request" in result.stderr
     assert "changed since it was recorded" in result.stderr
 
@@ -492,7 +543,7 @@ def test_the_demo_replays_whatever_specrun_model_says(
     assert result.exit_code == 0, result.stderr
     assert (
         f"{DEMO} was recorded for anthropic claude-sonnet-5-5 at https://api.anthropic.com; "
-        "replaying with that instead of openai" in result.stderr
+        "replaying with that instead of profile openai" in result.stderr
     )
     assert "replayed 3 of 3 recorded interactions" in result.stderr
 
@@ -505,7 +556,7 @@ def test_the_demo_replays_whatever_the_repositorys_config_says(
     )
     result = invoke("run", "--repo", example_repo, "--cassette", DEMO)
     assert result.exit_code == 0, result.stderr
-    assert "replaying with that instead of openai" in result.stderr
+    assert "replaying with that instead of profile openai" in result.stderr
     assert result.stdout.startswith("# Spec candidates")
 
 
@@ -531,7 +582,7 @@ def test_replaying_with_another_provider_or_model_names_both(
 ) -> None:
     out = tmp_path / "result.md"
     result = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, *flags, "--out", out)
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert (
         f"cassette {DEMO} was recorded for anthropic claude-sonnet-5-5 at "
         f"https://api.anthropic.com, but this run asks {asked}; replay it without --provider"
@@ -566,3 +617,174 @@ def test_the_shipped_judgement_replays_for_check(invoke: Invoke) -> None:
     assert "judge: claude-haiku-4-5" in result.stderr
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
     assert "unsure-boundary-result.json: valid" in result.stderr
+
+
+def live_config(tmp_path: Path, url: str, kind: str = "anthropic") -> Path:
+    config = tmp_path / "live.toml"
+    config.write_text(
+        f'provider = "live"\njudge = false\n[providers.live]\nkind = "{kind}"\n'
+        f'model = "m"\nbase_url = "{url}"\napi_key_env = "LIVE_KEY"\n'
+    )
+    return config
+
+
+def record_cli(invoke: Invoke, tmp_path: Path, replies: list[Reply]) -> tuple[Any, Path]:
+    cassette_path = tmp_path / "live.yaml"
+    with scripted_server(replies) as server:
+        result = invoke(
+            "run",
+            "--repo",
+            EXAMPLE,
+            "--config",
+            live_config(tmp_path, server.url),
+            "--max-attempts",
+            "1",
+            "--cassette",
+            cassette_path,
+            "--record",
+        )
+    return result, cassette_path
+
+
+ECHOED = "sk-ant-api03-echoedbyserver"
+
+
+def test_a_key_echoed_in_a_response_header_never_reaches_the_cassette(
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    valid_document: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("LIVE_KEY", KEY)
+    reply = anthropic_json_answer(valid_document)
+    echoing = Reply(
+        reply.status,
+        reply.body,
+        {"x-debug-echo": f"received key {KEY}", "x-shaped": f"saw {ECHOED}"},
+    )
+    result, path = record_cli(invoke, tmp_path, [echoing])
+    assert result.exit_code == 0, result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "x-debug-echo" in text
+    assert KEY not in text
+    assert ECHOED not in text
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_key_in_a_compressed_error_body_and_reason_is_scrubbed_before_writing(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    monkeypatch.setenv("LIVE_KEY", KEY)
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": KEY}}
+    compressed = gzip.compress(json.dumps(body).encode() + f" {ECHOED}".encode())
+    reply = Reply(400, body, {"content-encoding": "gzip", "x-echo": KEY}, payload=compressed)
+    cassette_path = tmp_path / "live.yaml"
+    with (
+        scripted_server([reply]) as server,
+        cassette(cassette_path, record=True, secrets=(KEY,)),
+    ):
+        import httpx2
+
+        from specrun.providers.transport import DeadlineClient
+
+        with DeadlineClient(5, "live", server.url) as client:
+            client.post(server.url + "/v1/messages", content=b"{}", headers={"x-api-key": KEY})
+    text = cassette_path.read_text(encoding="utf-8")
+    assert "invalid_request_error" in text  # decoded, so it could be searched
+    assert KEY not in text
+    assert ECHOED not in text
+    assert "content-encoding" not in text.lower()
+    assert httpx2  # the SDKs' HTTP library recorded it
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("SPECRUN_MAX_CASSETTE_BYTES", "1000", "over the limit of 1,000 bytes"),
+        ("SPECRUN_MAX_CASSETTE_INTERACTIONS", "1", "more than 1 interactions"),
+    ],
+)
+def test_a_cassette_over_its_caps_is_one_error_line_naming_the_variable(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", CASSETTES / "anthropic-reask.yaml")
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("specrun: error: cassette ")
+    assert problem in last
+    assert variable in last
+    assert result.stderr.count("specrun: error") == 1
+    assert result.stdout == ""
+
+
+def test_check_judge_replay_honours_the_cassette_caps(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_CASSETTE_BYTES", "100")
+    result = invoke(
+        "check",
+        ROOT / "tests" / "fixtures" / "unsure-boundary-result.json",
+        "--repo",
+        EXAMPLE,
+        "--judge",
+        "--cassette",
+        CASSETTES / "anthropic-judge-check.yaml",
+    )
+    assert result.exit_code == 2
+    assert "SPECRUN_MAX_CASSETTE_BYTES" in result.stderr.strip().splitlines()[-1]
+
+
+def test_many_interactions_are_counted_without_loading_them(tmp_path: Path) -> None:
+    from specrun.gates.limits import Limits
+    from specrun.providers.cassettes import screen
+
+    interaction = {"request": "r", "response": "s"}
+    path = tmp_path / "many.yaml"
+    interactions = [dict(interaction) for _ in range(3)]
+    path.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
+    screen(path, Limits(cassette_interactions=3))
+    with pytest.raises(InputError, match="more than 2 interactions"):
+        screen(path, Limits(cassette_interactions=2))
+
+
+@pytest.mark.parametrize(
+    "configure",
+    [
+        lambda repo, monkeypatch: monkeypatch.setenv("SPECRUN_PROVIDER", "openai"),
+        lambda repo, monkeypatch: monkeypatch.setenv("SPECRUN_PROVIDER", "local"),
+        lambda repo, monkeypatch: (repo / "specrun.toml").write_text(
+            '[judge]\nmodel = "claude-opus-4-5"\n'
+        ),
+    ],
+    ids=["another-provider", "a-local-server", "another-judge-model"],
+)
+def test_a_judgement_replays_as_recorded_whatever_the_configuration(
+    invoke: Invoke,
+    example_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    configure: Callable[[Path, pytest.MonkeyPatch], object],
+) -> None:
+    """As ``run`` does: ``check`` has no --provider or --model, so its replay follows the
+    recording and never advises dropping flags that were not given."""
+    configure(example_repo, monkeypatch)
+    cassette = CASSETTES / "anthropic-judge-check.yaml"
+    result = invoke(
+        "check",
+        ROOT / "tests" / "fixtures" / "unsure-boundary-result.json",
+        "--repo",
+        example_repo,
+        "--judge",
+        "--cassette",
+        cassette,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"{cassette} was recorded for anthropic claude-haiku-4-5 at https://api.anthropic.com; "
+        "replaying the judge with that instead of " in result.stderr
+    )
+    assert "judge: claude-haiku-4-5" in result.stderr
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+    assert "--provider" not in result.stderr

@@ -216,3 +216,85 @@ def test_a_redirect_is_a_provider_error_naming_the_host_and_nothing_is_reposted(
     assert len(server.requests) == 1
     assert elsewhere.requests == []
     assert REDIRECT_KEY not in result.stdout + result.stderr
+
+
+def bomb(megabytes: int, wbits: int = 16 + 15) -> bytes:
+    """A small compressed body (gzip by default) that inflates to ``megabytes`` MB of JSON."""
+    import zlib
+
+    engine = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    parts = [engine.compress(b'{"content": [{"type": "text", "text": "')]
+    block = b"a" * 1_000_000
+    parts += [engine.compress(block) for _ in range(megabytes)]
+    parts.append(engine.compress(b'"}]}') + engine.flush())
+    return b"".join(parts)
+
+
+def bomb_config(tmp_path: Path, url: str, kind: str) -> Path:
+    config = tmp_path / "bomb.toml"
+    config.write_text(
+        f'provider = "live"\njudge = false\n[providers.live]\nkind = "{kind}"\nmodel = "m"\n'
+        f'base_url = "{url}"\n'
+    )
+    return config
+
+
+@pytest.mark.parametrize(
+    ("kind", "encoding", "wbits"),
+    [("anthropic", "gzip", 16 + 15), ("openai", "deflate", 15), ("openai", "deflate", -15)],
+)
+def test_a_decompression_bomb_is_refused_as_an_oversized_answer_without_inflating_it(
+    invoke: Invoke,
+    tmp_path: Path,
+    isolated_environment: Path,
+    kind: str,
+    encoding: str,
+    wbits: int,
+) -> None:
+    import json
+
+    payload = bomb(40, wbits)
+    assert len(payload) < 100_000
+    reply = Reply(200, {}, {"content-encoding": encoding}, payload=payload)
+    with scripted_server([reply]) as server:
+        url = server.url + ("/v1" if kind == "openai" else "")
+        result = invoke(
+            "run", "--repo", EXAMPLE, "--config", bomb_config(tmp_path, url, kind),
+            "--max-attempts", "1",
+        )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    assert "SPECRUN_MAX_ANSWER_BYTES" in result.stderr
+    assert result.stdout == ""
+    (record,) = isolated_environment.glob("*.json")
+    assert record.stat().st_size < 15_000_000  # the 5 MB body cap, escaped: not 40 MB
+    raw = json.loads(record.read_text(encoding="utf-8"))["attempts"][0]["raw"]
+    assert len(raw) == 5_000_001  # twice the answer cap plus 1 MB, and one byte to know
+
+
+def test_a_cassette_holding_a_decompression_bomb_replays_as_an_oversized_answer(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    shipped = Path(__file__).resolve().parents[2] / "cassettes" / "anthropic-single.yaml"
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    response = data["interactions"][0]["response"]
+    response["headers"] = {"content-type": ["application/json"], "content-encoding": ["gzip"]}
+    response["body"]["string"] = bomb(40)
+    path = tmp_path / "bomb.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "100000")
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", path, "--max-attempts", "1")
+    assert result.exit_code == 1, result.stderr
+    assert "over the limit of 100,000 bytes (SPECRUN_MAX_ANSWER_BYTES)" in result.stderr
+
+
+def test_inflate_stops_one_byte_past_its_limit_and_passes_unknown_encodings_undecoded() -> None:
+    from specrun.gates.limits import inflate
+
+    body = bomb(3)
+    chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+    assert sum(map(len, inflate(chunks, "gzip", 10_000))) == 10_001
+    assert b"".join(inflate(chunks, "gzip", 10**8)).endswith(b'"}]}')
+    assert b"".join(inflate([b"\x8b\x00" * 10], "br", 5)) == b"\x8b\x00" * 3
+    assert b"".join(inflate([b"not gzip"], "gzip", 100)) == b""

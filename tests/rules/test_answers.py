@@ -186,3 +186,18 @@ def test_run_and_check_judge_the_same_json_identically(
     )
     assert recorded == reported
     assert {violation["code"] for violation in recorded} == codes
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"verdicts": [], "verdicts": [{"code": "SC301", "holds": true}]}',
+        '{"verdicts": [{"code": "SC301", "holds": false, "holds": true}]}',
+    ],
+    ids=["top-level", "nested"],
+)
+def test_a_key_given_twice_is_an_ambiguous_answer_not_the_last_value(raw: str) -> None:
+    document, [violation] = read_answer(Answer(raw), Verdicts)
+    assert document is None
+    assert violation.code == "SC104"
+    assert "appears twice in one object" in violation.message

@@ -262,5 +262,5 @@ def test_the_reason_reaches_the_terminal_as_one_printable_line(
     reason = result.rulings[0].reason
     assert "\x1b" not in reason
     assert "\n" not in reason
-    assert reason.startswith("Fine.[2J Really fine")
+    assert reason.startswith("Fine.\\x1b[2J Really fine")  # shown, not dropped
     assert len(reason) == 300

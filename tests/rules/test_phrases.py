@@ -1,14 +1,19 @@
+import re
+
 import pytest
 
 from specrun.context.terms import Concept, StatementConcept, normalise
 from specrun.rules.phrases import (
+    NEGATORS,
     Verdict,
+    _negated,
     affirmed_term,
     clauses,
     covers,
     excerpt,
     judge_statement,
     negated_term,
+    term_matcher,
     windows,
 )
 
@@ -164,3 +169,55 @@ def test_judge_statement_reads_negation_by_clause(text: str, verdict: Verdict) -
 def test_an_empty_term_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         StatementConcept.model_validate({"asserts": ["a"], **bad})
+
+
+def naive_first_term(text: str, terms: list[str], *, negated: bool) -> str | None:
+    """The first term of the list found clause by clause with one regular expression per
+    term, as a reference for the single matcher per list."""
+    for clause in clauses(text):
+        for term in terms:
+            pattern = re.compile(r"(?<![a-z0-9])" + re.escape(normalise(term)))
+            for match in pattern.finditer(clause.text):
+                own = normalise(term).split()[0] in NEGATORS
+                if (not own and _negated(clause, match.start())) == negated:
+                    return term
+    return None
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        ["authorization check", "authoriz", "auth", "authorization"],
+        ["auth", "authorization check", "Authoriz"],
+        ["a", "a a", "a a a", "b"],
+        ["re-specify", "respecif", "specify"],
+        ["c++ (legacy)", "c", "[x]", "x"],
+        ["not a", "a", "never", "b"],
+    ],
+)
+def test_one_matcher_per_list_finds_what_a_pattern_per_term_finds(terms: list[str]) -> None:
+    """Terms that are prefixes of one another: the first of the list wins, wherever it is."""
+    texts = [
+        "The authorization check runs; auth is required.",
+        "Authorize it, then authorization.",
+        "a a a b",
+        "b a",
+        "respecify what the spec specifies",
+        "c++ (legacy) and [x] x",
+        "no authorization check; auth is not required, never a b",
+        "nothing here",
+    ]
+    for text in texts:
+        assert affirmed_term(text, terms) == naive_first_term(text, terms, negated=False), text
+        assert negated_term(text, terms) == naive_first_term(text, terms, negated=True), text
+
+
+def test_a_list_is_compiled_once() -> None:
+    terms = ["must", "required"]
+    assert term_matcher(terms) is term_matcher(list(terms))
+    assert term_matcher(terms) is not term_matcher(["required", "must"])
+
+
+def test_a_term_matcher_reports_every_term_at_a_position() -> None:
+    matcher = term_matcher(["authorization", "auth", "authorization check", "check"])
+    assert list(matcher.matches("authorization check")) == [(0, (0, 1, 2)), (14, (3,))]

@@ -367,6 +367,12 @@ PARAPHRASES: dict[str, Mutation] = {
     "SC602 permission may": setting(
         "C", summary="The transition service is the only code path that may change the status."
     ),
+    # SC202: digits of other scripts are not spec numbers (Arabic-Indic, full-width).
+    "SC202 other scripts' digits": setting(
+        "B",
+        summary="The audit lists Spec \u0661\u0664\u0665 and its findings as "
+        "specs/\u0661\u0664\u0666-notes and number \uff11\uff15\uff10; all are scoped.",
+    ),
     # SC202: ordinary numbers are not spec numbers.
     "SC202 ordinary numbers": setting(
         "B",

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from fakes import ScriptedProvider, verdicts
+from fakes import PatchFrom, ScriptedProvider, verdicts
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -16,7 +16,7 @@ from specrun.rules import Findings
 from specrun.rules.judge import JudgedFindings
 from specrun.run.reask import FIRST_REQUEST, Attempt, Judge, Outcome, run_attempts
 from specrun.run.runner import judge_with
-from specrun.settings.config import BUILT_IN_PROFILES, JudgeSettings, RetryPolicy
+from specrun.settings.config import BUILT_IN_PROFILES, JudgeSettings, ReaskMode, RetryPolicy
 
 SYSTEM = "the system prompt"
 LIVEWIRE = "livewire_public_state_untrusted"
@@ -36,6 +36,7 @@ def attempts(
     numbering: NumberingEvidence,
     max_attempts: int = 3,
     waits: list[float] | None = None,
+    reask: ReaskMode = "targeted",
 ) -> Outcome:
     return run_attempts(
         provider,
@@ -45,6 +46,7 @@ def attempts(
         max_attempts,
         RetryPolicy(max_retries=3),
         sleep=(waits if waits is not None else []).append,
+        reask=reask,
     )
 
 
@@ -58,11 +60,11 @@ def test_a_valid_first_answer_is_taken(
     assert [turn.text for turn in provider.requests[0].turns] == [FIRST_REQUEST]
 
 
-def test_violations_are_sent_back_with_the_previous_answer(
+def test_a_full_reask_sends_the_violations_with_the_previous_answer(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
     provider = ScriptedProvider(breaking(valid_document, 1), valid_document)
-    outcome = attempts(provider, rules, uncertain)
+    outcome = attempts(provider, rules, uncertain, reask="full")
     assert outcome.document is not None
     assert [len(attempt.violations) for attempt in outcome.attempts] == [1, 0]
     first, second = provider.requests
@@ -74,6 +76,7 @@ def test_violations_are_sent_back_with_the_previous_answer(
     assert f"SC302 at Candidate A > explicit_statements.{LIVEWIRE}" in reask.text
     assert "Fix: State explicitly" in reask.text
     assert "complete result document" in reask.text
+    assert second.response_model is SpecCandidates
 
 
 def test_the_reask_quotes_the_text_each_violation_judged(
@@ -81,7 +84,7 @@ def test_the_reask_quotes_the_text_each_violation_judged(
 ) -> None:
     broken = copy.deepcopy(valid_document)
     broken["candidates"][1]["summary"] = "Queries should perhaps be scoped to the acting tenant."
-    provider = ScriptedProvider(broken, valid_document)
+    provider = ScriptedProvider(broken, PatchFrom(valid_document))
     attempts(provider, rules, uncertain)
     reask = provider.requests[1].turns[2].text
     assert "SC602 at Candidate B > summary" in reask
@@ -108,7 +111,7 @@ def test_a_lone_surrogate_in_an_answer_is_re_asked_as_encodable_text(
 ) -> None:
     broken = copy.deepcopy(valid_document)
     broken["candidates"][1]["summary"] = "Queries should perhaps \ud800 be scoped."
-    provider = ScriptedProvider(json.dumps(broken, ensure_ascii=False), valid_document)
+    provider = ScriptedProvider(json.dumps(broken, ensure_ascii=False), PatchFrom(valid_document))
     outcome = attempts(provider, rules, uncertain)
     assert outcome.document is not None
     for turn in provider.requests[1].turns:
@@ -123,7 +126,7 @@ def test_schema_breaches_are_re_asked_with_their_locations_and_evidence(
     broken = copy.deepcopy(valid_document)
     del broken["candidates"][1]["slug"]
     broken["candidates"][2]["goals"] = "one goal"
-    provider = ScriptedProvider(broken, valid_document)
+    provider = ScriptedProvider(broken, PatchFrom(valid_document))
     outcome = attempts(provider, rules, uncertain)
     assert outcome.document is not None
     reask = provider.requests[1].turns[2].text
@@ -139,7 +142,9 @@ def test_only_the_latest_answer_is_re_sent(
     valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
 ) -> None:
     provider = ScriptedProvider(
-        breaking(valid_document, 2), breaking(valid_document, 1), valid_document
+        breaking(valid_document, 2),
+        PatchFrom(breaking(valid_document, 1)),
+        PatchFrom(valid_document),
     )
     attempts(provider, rules, uncertain)
     third = provider.requests[2]
@@ -153,7 +158,7 @@ def test_exhaustion_keeps_the_draft_with_fewest_violations(
     provider = ScriptedProvider(
         breaking(valid_document, 2), breaking(valid_document, 1), breaking(valid_document, 2)
     )
-    outcome = attempts(provider, rules, uncertain, max_attempts=3)
+    outcome = attempts(provider, rules, uncertain, max_attempts=3, reask="full")
     assert outcome.document is None
     assert len(outcome.attempts) == 3
     assert outcome.best.number == 2
@@ -229,7 +234,7 @@ def test_a_lapse_the_judge_confirms_is_re_asked_with_its_evidence(
     judge = ScriptedProvider(
         verdicts(("R1", "broken", D_QUOTE)), verdicts(("R1", "holds", D_QUOTE))
     )
-    provider = ScriptedProvider(valid_document, valid_document)
+    provider = ScriptedProvider(valid_document, PatchFrom(valid_document))
     outcome = run_attempts(
         provider, SYSTEM, rules, uncertain, 3, RetryPolicy(), judge=judging(judge, rules, [])
     )
@@ -345,3 +350,25 @@ def test_a_paid_answer_is_reported_even_when_the_judge_is_interrupted(
     assert attempt.document is not None
     assert [item.code for item in attempt.needs_review] == ["SC401"]
     assert attempt.judged is None
+
+
+def test_an_answer_that_gives_a_key_twice_is_re_asked(
+    valid_document: dict[str, Any], rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    """JSON's last value would win silently: "Rejected maybe", then "Proposed"."""
+    text = json.dumps(valid_document)
+    ambiguous = text.replace(
+        '"status": "Proposed"', '"status": "Rejected maybe", "status": "Proposed"', 1
+    )
+    provider = ScriptedProvider(ambiguous, valid_document)
+    outcome = attempts(provider, rules, uncertain)
+    assert outcome.document is not None
+    assert len(outcome.attempts) == 2
+    assert outcome.attempts[0].document is None
+    [violation] = outcome.attempts[0].violations
+    assert (violation.code, violation.location) == ("SC104", "answer")
+    assert (
+        violation.message
+        == "The answer is ambiguous: the key 'status' appears twice in one object."
+    )
+    assert "- SC104 at answer: The answer is ambiguous" in provider.requests[1].turns[2].text

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE
+from support import EXAMPLE, Invoke
 
 from specrun.context.assembly import Context, assemble_context
 from specrun.context.prompt_pack import load_prompt_pack
@@ -24,7 +24,7 @@ def context() -> Context:
 
 def record_in(folder: Path, context: Context) -> RunRecord:
     settings = resolve_settings(Config(), "built-in defaults", {})
-    return RunRecord(folder, context, settings)
+    return RunRecord(folder, context, settings, EXAMPLE)
 
 
 def read(record: RunRecord) -> dict[str, Any]:
@@ -90,3 +90,181 @@ def test_a_file_as_runs_directory_is_refused(tmp_path: Path) -> None:
         prepare_runs_directory(runs)
     with pytest.raises(InputError, match=rf"the runs directory {runs}/below \({runs}\) is not a"):
         prepare_runs_directory(runs / "below")
+
+
+DEMO = EXAMPLE.parents[1] / "cassettes" / "anthropic-reask.yaml"
+EXHAUSTED = EXAMPLE.parents[1] / "cassettes" / "anthropic-exhausted.yaml"
+
+
+def only_record(runs: Path) -> Path:
+    [path] = runs.glob("*.json")
+    return path
+
+
+def test_a_replay_is_recorded_as_a_replay_of_its_cassette_for_its_repository(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", DEMO).exit_code == 0
+    record = json.loads(only_record(runs).read_text(encoding="utf-8"))
+    assert record["cassette"] == {"path": str(DEMO), "mode": "replay"}
+    assert record["repository"] == str(EXAMPLE.resolve())
+    assert record["status"] == "valid"
+
+
+def test_render_of_what_run_wrote_gives_what_run_printed(invoke: Invoke, tmp_path: Path) -> None:
+    printed = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    written = tmp_path / "result.json"
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", DEMO, "--out", written).exit_code == 0
+    assert "provenance" in json.loads(written.read_text(encoding="utf-8"))
+    rendered = invoke("render", written)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == printed.stdout
+    assert "Binding files:" in rendered.stdout
+    checked = invoke("check", written, "--repo", EXAMPLE)
+    assert checked.exit_code == 0, checked.stderr
+
+
+def test_render_and_check_read_a_run_record(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    printed = invoke("run", "--repo", EXAMPLE, "--cassette", DEMO)
+    record = only_record(runs)
+    rendered = invoke("render", record)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == printed.stdout
+    checked = invoke("check", record, "--repo", EXAMPLE)
+    assert checked.exit_code == 0, checked.stderr
+    assert "warning" not in checked.stderr
+
+
+def test_a_record_of_an_invalid_run_renders_its_best_draft_with_a_warning(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SPECRUN_RUNS_DIR", str(runs))
+    assert invoke("run", "--repo", EXAMPLE, "--cassette", EXHAUSTED).exit_code == 1
+    rendered = invoke("render", only_record(runs))
+    assert rendered.exit_code == 1
+    assert rendered.stdout.startswith("# Spec candidates")
+    assert "ended 'invalid': this is its best draft" in rendered.stderr
+    checked = invoke("check", only_record(runs), "--repo", EXAMPLE)
+    assert checked.exit_code == 1
+    assert "best draft" in checked.stderr
+
+
+def test_a_malformed_provenance_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    result = json.loads((EXAMPLE.parents[1] / "tests/fixtures/valid-result.json").read_text())
+    result["provenance"] = {"prompt": 3}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    for command in ("render", "check"):
+        outcome = invoke(command, path)
+        assert outcome.exit_code == 2
+        assert "malformed provenance" in outcome.stderr
+        assert outcome.stdout == ""
+
+
+def test_a_record_without_an_answer_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "record.json"
+    record: dict[str, object] = {"specrun": "0.1.0", "status": "failed", "attempts": []}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    result = invoke("render", path)
+    assert result.exit_code == 2
+    assert "run record with no usable answer" in result.stderr
+
+
+EXHAUSTED = EXAMPLE.parents[1] / "cassettes" / "anthropic-exhausted.yaml"
+
+
+def limited_run(tmp_path: Path, file_size: int) -> Any:
+    """``specrun run`` replaying an invalid run, in a process that may write no file larger
+    than ``file_size`` bytes (as ``ulimit -f`` does)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+    (tmp_path / "tmp").mkdir()
+    environ = {
+        **os.environ,
+        "SPECRUN_RUNS_DIR": str(tmp_path / "runs"),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    command = [sys.executable, "-m", "specrun", "run", "--repo", str(EXAMPLE)]
+    return subprocess.run(
+        [*command, "--cassette", str(EXHAUSTED)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def test_when_no_file_can_be_written_every_answer_is_a_json_line_on_stderr(
+    tmp_path: Path,
+) -> None:
+    completed = limited_run(tmp_path, 8192)
+    assert completed.returncode == 1, completed.stderr
+    lines = completed.stderr.splitlines()
+    answers = [json.loads(line) for line in lines if line.startswith('{"run_record"')]
+    assert [answer["attempt"]["number"] for answer in answers] == [1, 2, 3]
+    assert all(answer["attempt"]["raw"] for answer in answers)
+    assert "every answer are on stderr above, one JSON line per answer" in lines[-1]
+    on_disk = [json.loads(path.read_text()) for path in (tmp_path / "runs").glob("*.json")]
+    assert all(record["attempts"] == [] for record in on_disk)
+    if on_disk:
+        assert "holding 0 of 3 attempt(s); the others are on stderr above" in completed.stderr
+    else:
+        assert "run record: none could be written" in completed.stderr
+
+
+def failing_runs_directory(monkeypatch: pytest.MonkeyPatch, runs: Path, after: int = 0) -> None:
+    """Writes into ``runs`` fail with ENOSPC once ``after`` of them succeeded."""
+    import errno
+
+    from specrun.gates.output import write_atomically as real
+    from specrun.run import record
+
+    done: list[Path] = []
+
+    def full(path: Path, data: bytes, **options: Any) -> None:
+        if path.parent == runs and len(done) >= after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        done.append(path)
+        real(path, data, **options)
+
+    monkeypatch.setattr(record, "write_atomically", full)
+
+
+@pytest.mark.parametrize("after", [0, 1])
+def test_a_full_runs_directory_keeps_the_record_in_the_temporary_directory_and_says_so(
+    invoke: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+    after: int,
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    failing_runs_directory(monkeypatch, isolated_environment, after)
+    result = invoke("run", "--repo", EXAMPLE, "--cassette", EXHAUSTED)
+    assert result.exit_code == 1
+    [kept] = tmp_path.glob("specrun-run-*.json")
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    assert data["status"] == "invalid"
+    assert len(data["attempts"]) == 3
+    assert f"it is kept in {kept} instead" in result.stderr
+    assert f"every answer are in {kept}, since the run record" in result.stderr.splitlines()[-1]
+    assert f"run record: {kept}" in result.stderr
+    on_disk = list(isolated_environment.glob("*.json"))
+    assert [json.loads(path.read_text())["attempts"] for path in on_disk] == [[]] * after

@@ -4,14 +4,15 @@ server on loopback speaking each wire format."""
 import copy
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, Invoke
+from support import EXAMPLE, Invoke, result_document
 from wire import (
     Reply,
+    Scripted,
     ScriptedServer,
     SeenRequest,
     anthropic_error,
@@ -19,6 +20,8 @@ from wire import (
     anthropic_truncated,
     openai_error,
     openai_json_answer,
+    patch_answer,
+    requested_schema,
     scripted_judge,
     scripted_server,
 )
@@ -44,10 +47,16 @@ def loopback_config(folder: Path, kind: str, server: ScriptedServer, retries: in
 
 
 def run_against(
-    invoke: Invoke, tmp_path: Path, kind: str, replies: list[Reply], *args: str
+    invoke: Invoke,
+    tmp_path: Path,
+    kind: str,
+    replies: Sequence[Scripted],
+    *args: str,
+    extra: str = "",
 ) -> tuple[Any, ScriptedServer]:
     with scripted_server(replies) as server:
         config = loopback_config(tmp_path, kind, server)
+        config.write_text(config.read_text() + extra)
         result = invoke("run", "--repo", EXAMPLE, "--config", config, *args)
     return result, server
 
@@ -65,18 +74,22 @@ def loop_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
 ) -> None:
-    replies = [
+    replies: list[Scripted] = [
         anthropic_json_answer(without_livewire_statement(valid_document), cache_write=4000),
-        anthropic_json_answer(valid_document, cache_read=4000),
+        patch_answer("anthropic", valid_document, cache_read=4000),
     ]
     result, server = run_against(invoke, tmp_path, "anthropic", replies, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == valid_document
+    assert result_document(result.stdout) == valid_document
     first, second = (request.body for request in server.requests)
     assert first["system"] == second["system"]
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert second["messages"][1]["role"] == "assistant"
     assert "SC302" in second["messages"][2]["content"]
+    patch_schema = second["output_config"]["format"]["schema"]
+    assert patch_schema["required"] == ["candidate_a"]
+    assert patch_schema["additionalProperties"] is False
+    assert "patch of Candidate A (explicit_statements) merged; valid" in result.stderr
     assert "4,000 cache read, 4,000 cache write tokens" in result.stderr
     assert KEY in " ".join(server.requests[0].headers.values())
     assert not leaked(result, isolated_environment)
@@ -85,9 +98,9 @@ def test_anthropic_reask_sends_the_cached_system_block_byte_identical(
 def test_openai_reask_over_the_wire(
     invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
 ) -> None:
-    replies = [
+    replies: list[Scripted] = [
         openai_json_answer(without_livewire_statement(valid_document)),
-        openai_json_answer(valid_document),
+        patch_answer("openai", valid_document),
     ]
     result, server = run_against(invoke, tmp_path, "openai", replies)
     assert result.exit_code == 0, result.stderr
@@ -95,9 +108,112 @@ def test_openai_reask_over_the_wire(
     first, second = (request.body for request in server.requests)
     assert first["messages"][0] == second["messages"][0]
     assert first["messages"][0]["role"] == "system"
-    assert first["response_format"] == second["response_format"]
-    assert first["response_format"]["json_schema"]["strict"] is True
+    assert first["response_format"]["json_schema"]["name"] == "SpecCandidates"
+    assert second["response_format"]["json_schema"]["name"] == "SpecCandidatesPatch"
+    assert second["response_format"]["json_schema"]["strict"] is True
+    assert list(requested_schema(server.requests[1])["properties"]) == ["candidate_a"]
     assert "SC302 at Candidate A" in second["messages"][3]["content"]
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_a_targeted_reask_through_a_strict_tool(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    isolated_environment: Path,
+    kind: str,
+) -> None:
+    answer = anthropic_json_answer if kind == "anthropic" else openai_json_answer
+    replies: list[Scripted] = [
+        answer(without_livewire_statement(valid_document)),
+        patch_answer(kind, valid_document),
+    ]
+    with scripted_server(replies) as server:
+        config = loopback_config(tmp_path, kind, server)
+        config.write_text(config.read_text() + 'output = "tool"\n')
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result_document(result.stdout) == valid_document
+    tools = server.requests[1].body["tools"]
+    if kind == "anthropic":
+        assert tools[0]["name"] == "SpecCandidatesPatch"
+        assert tools[0]["strict"] is True
+    else:
+        assert tools[0]["function"]["name"] == "SpecCandidatesPatch"
+        assert tools[0]["function"]["strict"] is True
+    assert requested_schema(server.requests[1])["required"] == ["candidate_a"]
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["reask"] == "targeted"
+    first, second = record["attempts"]
+    assert first["patch"] is None
+    assert json.loads(second["raw"]) == {
+        "candidate_a": {
+            "explicit_statements": valid_document["candidates"][0]["explicit_statements"],
+            "letter": "A",
+        }
+    }
+    assert second["patch"]["asked"] == ["Candidate A (explicit_statements)"]
+    assert second["patch"]["merged"] == valid_document
+
+
+def test_reask_full_asks_for_the_whole_document_over_the_wire(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies: list[Scripted] = [
+        openai_json_answer(without_livewire_statement(valid_document)),
+        openai_json_answer(valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, "openai", replies, "--reask", "full")
+    assert result.exit_code == 0, result.stderr
+    first, second = (request.body for request in server.requests)
+    assert first["response_format"] == second["response_format"]
+    assert "complete result document" in second["messages"][3]["content"]
+
+
+def test_reask_full_from_the_config(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    replies: list[Scripted] = [
+        anthropic_json_answer(without_livewire_statement(valid_document)),
+        anthropic_json_answer(valid_document),
+    ]
+    with scripted_server(replies) as server:
+        config = loopback_config(tmp_path, "anthropic", server)
+        config.write_text('reask = "full"\n' + config.read_text())
+        result = invoke("run", "--repo", EXAMPLE, "--config", config)
+    assert result.exit_code == 0, result.stderr
+    assert "output_config" in server.requests[1].body
+    assert requested_schema(server.requests[1])["required"][0] == "candidates"
+
+
+@pytest.mark.parametrize(
+    ("args", "top", "message"),
+    [
+        (("--reask", "partial"), "", "unknown --reask mode 'partial'; use targeted or full"),
+        (("--reask", ""), "", "unknown --reask mode ''; use targeted or full"),
+        ((), 'reask = "partial"\n', "reask: Input should be 'targeted' or 'full'"),
+    ],
+)
+def test_an_unknown_reask_mode_is_refused_before_any_request(
+    invoke: Invoke,
+    tmp_path: Path,
+    isolated_environment: Path,
+    args: tuple[str, ...],
+    top: str,
+    message: str,
+) -> None:
+    with scripted_server([]) as server:
+        config = loopback_config(tmp_path, "anthropic", server)
+        config.write_text(top + config.read_text())
+        result = invoke("run", "--repo", EXAMPLE, "--config", config, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("specrun: error: ")
+    assert message in line
+    assert server.requests == []
+    assert list(isolated_environment.glob("*")) == []
 
 
 def test_truncated_answer_is_re_asked(
@@ -237,7 +353,7 @@ def test_missing_key_is_refused_before_any_request(
 def run_judged(
     invoke: Invoke,
     tmp_path: Path,
-    replies: list[Reply],
+    replies: Sequence[Scripted],
     judge: Callable[[SeenRequest], Reply],
     extra: str = "",
     top: str = "",
@@ -282,7 +398,10 @@ def test_a_lapse_the_judge_confirms_is_re_asked_over_the_wire(
         calls.append(item)
         return len(calls) == 1
 
-    replies = [anthropic_json_answer(valid_document), anthropic_json_answer(valid_document)]
+    replies: list[Scripted] = [
+        anthropic_json_answer(valid_document),
+        patch_answer("anthropic", valid_document),
+    ]
     judge = scripted_judge("anthropic", first_call_only)
     result, server = run_judged(invoke, tmp_path, replies, judge)
     assert result.exit_code == 0, result.stderr
@@ -456,3 +575,183 @@ def test_the_profile_decides_the_openai_token_parameter(
     assert body[sent] == 16000
     [other] = {"max_tokens", "max_completion_tokens"} - {sent}
     assert other not in body
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_lone_surrogate_in_an_answer_reaches_the_judge_as_encodable_text(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    text = json.dumps(valid_document).replace(
+        '"numbering_strategy": "', '"numbering_strategy": "\\ud800 '
+    )
+    replies = [anthropic_json_answer(valid_document, text=text)]
+    result, server = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "\ufffd" in json.dumps(server.requests[1].body, ensure_ascii=False)
+    assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_oversized_judgement_is_neither_read_nor_kept_and_the_run_goes_on(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_environment: Path,
+) -> None:
+    monkeypatch.setenv("SPECRUN_MAX_ANSWER_BYTES", "40000")
+
+    def huge(request: SeenRequest) -> Reply:
+        return anthropic_json_answer({"verdicts": [], "padding": "x" * 60_000})
+
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, huge)
+    assert result.exit_code == 0, result.stderr
+    assert "over the limit of 40,000 bytes (SPECRUN_MAX_ANSWER_BYTES)" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    assert "x" * 1000 not in record_path.read_text()
+
+
+@pytest.mark.usefixtures("unsure")
+def test_a_judge_that_fails_in_any_way_leaves_its_items_for_review(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specrun.rules import judge as judging
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(judging, "judge_request", broken)
+    replies = [anthropic_json_answer(valid_document)]
+    result, _ = run_judged(invoke, tmp_path, replies, scripted_judge("anthropic"))
+    assert result.exit_code == 0, result.stderr
+    assert "could not decide (it failed (UnicodeEncodeError))" in result.stderr
+    assert "1 item(s) left for review" in result.stderr
+
+
+def test_an_answer_with_control_characters_is_re_asked_and_never_printed_raw(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["candidates"][1]["summary"] += " \x1b[1A\x1b[2Kattempt 1: valid \u202e"
+    replies: list[Scripted] = [
+        anthropic_json_answer(hostile),
+        patch_answer("anthropic", valid_document),
+    ]
+    out = tmp_path / "result.md"
+    result, server = run_against(invoke, tmp_path, "anthropic", replies, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    reask = server.requests[1].body["messages"][2]["content"]
+    assert "SC104 at Candidate B > summary" in reask
+    assert "\\x1b[1A" in reask
+    assert "; 1 violation(s): SC104\n" in result.stderr
+    for text in (result.stdout, result.stderr, out.read_text(encoding="utf-8")):
+        assert "\x1b" not in text
+        assert "\u202e" not in text
+
+
+def test_exhausted_attempts_print_the_evidence_escaped(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any]
+) -> None:
+    hostile = copy.deepcopy(valid_document)
+    hostile["numbering_strategy"] += "\x1b]52;c;cGF5bG9hZA==\x07\r"
+    replies = [anthropic_json_answer(hostile)] * 3
+    result, _ = run_against(invoke, tmp_path, "anthropic", replies)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    assert "\r" not in result.stderr
+    assert "\\x1b]52;c;cGF5bG9hZA==\\x07\\x0d" in result.stderr
+
+
+def test_a_servers_error_message_reaches_the_terminal_escaped(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    said = "bad \x1b]0;owned\x07 request \u202e\x1b[2J"
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": said}}
+    result, _ = run_against(invoke, tmp_path, "anthropic", [Reply(400, body)])
+    assert result.exit_code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert "bad \\x1b]0;owned\\x07 request U+202E\\x1b[2J" in last
+    assert "\x1b" not in result.stderr
+
+
+def mangled_patch(
+    kind: str, document: dict[str, Any], mangle: Callable[[dict[str, Any]], None]
+) -> Callable[[SeenRequest], Reply]:
+    """A targeted re-ask answered with a patch of the wrong letters."""
+    corrected = patch_answer(kind, document)
+
+    def answer(request: SeenRequest) -> Reply:
+        reply = corrected(request)
+        content = reply.body["content"] if kind == "anthropic" else None
+        text = content[0]["text"] if content else reply.body["choices"][0]["message"]["content"]
+        patch = json.loads(text)
+        mangle(patch)
+        if content:
+            content[0]["text"] = json.dumps(patch)
+        else:
+            reply.body["choices"][0]["message"]["content"] = json.dumps(patch)
+        return reply
+
+    return answer
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_a_patch_holding_a_letter_not_asked_for_is_re_asked_not_merged(
+    invoke: Invoke,
+    tmp_path: Path,
+    valid_document: dict[str, Any],
+    isolated_environment: Path,
+    kind: str,
+) -> None:
+    intruder = {"working_title": "Tenant query canon, rewritten unasked", "letter": "B"}
+    answer = anthropic_json_answer if kind == "anthropic" else openai_json_answer
+    replies: list[Scripted] = [
+        answer(without_livewire_statement(valid_document)),
+        mangled_patch(kind, valid_document, lambda patch: patch.update(candidate_b=intruder)),
+        patch_answer(kind, valid_document),
+    ]
+    result, server = run_against(invoke, tmp_path, kind, replies, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result_document(result.stdout) == valid_document
+    assert "patch of Candidate A (explicit_statements) not merged" in result.stderr
+    assert (
+        "SC104 patch > candidate_b: The patch holds Candidate B, which was not asked for; only "
+        "Candidate A (explicit_statements) may be rewritten. Evidence: 'Tenant query canon, "
+        "rewritten unasked'"
+    ) in result.stderr
+    second, third = (requested_schema(request) for request in server.requests[1:])
+    assert second == third
+    [record_path] = isolated_environment.glob("*.json")
+    attempts = json.loads(record_path.read_text())["attempts"]
+    assert attempts[1]["patch"]["merged"] is None
+    assert attempts[1]["violations"][0]["location"] == "patch > candidate_b"
+    assert attempts[2]["patch"]["merged"] == valid_document
+
+
+def test_a_patch_that_renames_its_letter_until_the_end_exits_1_with_the_first_draft(
+    invoke: Invoke, tmp_path: Path, valid_document: dict[str, Any], isolated_environment: Path
+) -> None:
+    def renamed(patch: dict[str, Any]) -> None:
+        patch["candidate_a"]["letter"] = "C"
+
+    replies: list[Scripted] = [
+        openai_json_answer(without_livewire_statement(valid_document)),
+        mangled_patch("openai", valid_document, renamed),
+    ]
+    result, _ = run_against(invoke, tmp_path, "openai", replies, "--max-attempts", "2")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        "patch of Candidate A (explicit_statements) not merged; unusable: patch > "
+        "candidate_a.letter: The patch renames a letter: Candidate A is marked 'C'."
+    ) in result.stderr
+    assert "SC302 Candidate A > explicit_statements" in result.stderr.splitlines()[-2]
+    assert "the best draft (attempt 1)" in result.stderr
+    [record_path] = isolated_environment.glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "invalid"
+    assert record["best_draft"] == without_livewire_statement(valid_document)

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, ROOT, Invoke
+from support import EXAMPLE, ROOT, Invoke, result_document
 from wire import Reply, ScriptedServer, SeenRequest, anthropic_json_answer
 
 import specrun.run.runner
@@ -33,6 +34,10 @@ def test_the_demo_replays_the_reask_and_prints_markdown(invoke: Invoke) -> None:
     assert "SC302 Candidate A > explicit_statements" in result.stderr
     assert "re-asking" in result.stderr
     assert "attempt 2: claude-sonnet-5-5" in result.stderr
+    assert (
+        "patch of Candidate A (explicit_statements) and Candidate B (label, spec_number) "
+        "merged; valid"
+    ) in result.stderr
     assert "replayed 3 of 3 recorded interactions" in result.stderr
 
 
@@ -104,6 +109,11 @@ def test_missing_key_names_the_variable(invoke: Invoke, isolated_environment: Pa
     ("args", "expected"),
     [
         (("--provider", "nope"), "unknown provider 'nope'"),
+        (("--provider", ""), "--provider names no profile; pass one of anthropic, local, openai"),
+        (("--provider", " "), "--provider names no profile"),
+        (("--provider", "/gpt-4.1"), "--provider names no profile"),
+        (("--provider", "openai/"), "--provider openai/ names no model after the /"),
+        (("--model", ""), "--model is empty; pass a model id, or leave the flag out"),
         (("--max-attempts", "0"), "at least 1"),
         (("--format", "html"), "html"),
     ],
@@ -114,6 +124,8 @@ def test_bad_run_options_are_usage_errors(
     result = invoke("run", "--repo", EXAMPLE, *args)
     assert result.exit_code == 2
     assert expected in result.stderr
+    if "--format" not in args:  # typer's own usage errors print the usage first
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bad_config_is_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
@@ -261,7 +273,7 @@ def test_a_valid_result_is_kept_when_out_cannot_be_written(
         f"specrun: error: cannot write {folder / 'r.json'} (No such file or directory); "
         f"the valid result is kept in {kept}"
     )
-    assert json.loads(kept.read_text()) == valid_document
+    assert result_document(kept.read_text()) == valid_document
     assert json.loads(record_path.read_text())["status"] == "valid"
 
 
@@ -379,11 +391,14 @@ def test_a_record_that_cannot_be_written_does_not_stop_a_paid_run(
     valid_document: dict[str, Any],
     isolated_environment: Path,
 ) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(isolated_environment.parent))
     use(monkeypatch, Answering(valid_document, during=lambda: shutil.rmtree(isolated_environment)))
     result = invoke("run", "--repo", EXAMPLE)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# Spec candidates")
     assert "warning: could not write the run record" in result.stderr
+    [kept] = isolated_environment.parent.glob("specrun-run-*.json")
+    assert f"it is kept in {kept} instead" in result.stderr
 
 
 def test_run_warns_when_the_prompt_exceeds_the_models_context_window(

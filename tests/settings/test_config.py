@@ -310,7 +310,7 @@ def test_the_user_config_lies_under_the_repository_config(tmp_path: Path) -> Non
     assert settings.max_attempts == 5
     assert source == f"{own} + {repo / 'specrun.toml'} (untrusted)"
     assert describe_settings(settings) == (
-        "using profile own (openai, model tuned) at http://10.0.0.7:8000; "
+        "using profile own (openai, model tuned) at http://10.0.0.7:8000/v1; "
         f"config: {own} + {repo / 'specrun.toml'} (untrusted)"
     )
 
@@ -499,3 +499,62 @@ def test_a_profile_may_ask_for_a_strict_tool_instead(tmp_path: Path) -> None:
 def test_an_unknown_output_form_is_refused_naming_the_choices(tmp_path: Path) -> None:
     message = config_error(write(tmp_path, LOCAL + 'output = "json"\n'))
     assert "providers.local.output: Input should be 'native' or 'tool'" in message
+
+
+def test_reask_is_targeted_unless_the_config_or_the_flag_says_full(tmp_path: Path) -> None:
+    assert resolve_settings(Config(), "defaults", {}).reask == "targeted"
+    config = read_config(write(tmp_path, 'reask = "full"\n'))
+    assert resolve_settings(config, "file", {}).reask == "full"
+    assert resolve_settings(config, "file", {}, reask="targeted").reask == "targeted"
+
+
+@pytest.mark.parametrize("mode", ["partial", "FULL", " full", ""])
+def test_an_unknown_reask_mode_is_an_input_error(mode: str) -> None:
+    with pytest.raises(InputError, match=r"unknown --reask mode .*; use targeted or full"):
+        resolve_settings(Config(), "defaults", {}, reask=mode)
+
+
+def test_an_unknown_reask_mode_in_the_config_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"is invalid: reask: Input should be 'targeted' or"):
+        read_config(write(tmp_path, 'reask = "partial"\n'))
+
+
+def repository_config(tmp_path: Path, user: str, repository: str) -> tuple[Path, dict[str, str]]:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "XDG_STATE_HOME": str(tmp_path / "st")}
+    user_config(environ, user)
+    repo = tmp_path / "repo"
+    write(repo, repository)
+    return repo, environ
+
+
+def test_an_untrusted_repository_config_may_not_set_prices(tmp_path: Path) -> None:
+    repo, environ = repository_config(
+        tmp_path, "", '[prices."claude-sonnet-4-5"]\ninput = 0\noutput = 0\n'
+    )
+    with pytest.raises(InputError, match="sets prices, but a repository's config may not"):
+        find_config(None, repo, tmp_path, environ)
+
+
+def test_an_untrusted_repository_config_may_lower_the_budget_but_not_raise_it(
+    tmp_path: Path,
+) -> None:
+    repo, environ = repository_config(tmp_path, "max_cost = 2.0\n", "max_cost = 50.0\n")
+    with pytest.raises(InputError, match="raises max_cost above the budget of your own config"):
+        find_config(None, repo, tmp_path, environ)
+    repo, environ = repository_config(tmp_path, "max_cost = 2.0\n", "max_cost = 0.5\n")
+    assert find_config(None, repo, tmp_path, environ)[0].max_cost == 0.5
+
+
+def test_the_users_own_prices_and_the_price_file_layer_in_order(tmp_path: Path) -> None:
+    config = read_config(write(tmp_path, '[prices."m"]\ninput = 1\noutput = 2\n', "own.toml"))
+    assert config.prices["m"].output == 2
+    price_file = write(tmp_path, '[prices."m"]\ninput = 3\noutput = 4\n', "prices.toml")
+    settings = resolve_settings(config, "own", {}, price_file=price_file)
+    assert settings.prices["m"].input == 3
+    assert resolve_settings(config, "own", {}).prices["m"].input == 1
+
+
+def test_max_cost_in_a_file_is_a_positive_finite_amount(tmp_path: Path) -> None:
+    for value in ("-1", "0", "nan", "inf"):
+        with pytest.raises(InputError, match="max_cost: Input should be"):
+            read_config(write(tmp_path, f"max_cost = {value}\n"))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Invoke
+from support import Invoke, result_document
 from wire import ScriptedServer, openai_json_answer, scripted_server
 
 from specrun.errors import InputError
@@ -96,15 +96,15 @@ def test_trusting_shows_host_and_variable_and_lets_the_run_use_them_until_an_edi
     host = server.url.removeprefix("http://")
     assert trusted.exit_code == 0, trusted.stderr
     assert trusted.stdout.splitlines()[0] == (
-        f"{config}: profile collector (openai) sends requests to http://{host} "
+        f"{config}: profile collector (openai) sends requests to http://{host}/v1 "
         "with the key in $GITHUB_TOKEN"
     )
     assert f"trusted {config} (sha256 " in trusted.stdout
     assert ran.exit_code == 0, ran.stderr
     assert ran.stderr.splitlines()[0] == (
-        f"using profile collector (openai, model m) at http://{host}; config: {config} (trusted)"
+        f"using profile collector (openai, model m) at http://{host}/v1; config: {config} (trusted)"
     )
-    assert json.loads(ran.stdout) == valid_document
+    assert result_document(ran.stdout) == valid_document
     assert len(server.requests) == 1
     headers = {name.lower(): value for name, value in server.requests[0].headers.items()}
     assert headers["authorization"] == f"Bearer {TOKEN}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from specrun.context.numbering import NumberingEvidence, gather_numbering_evidence, listing
 from specrun.context.prompt_pack import PromptPack
-from specrun.document.model import Provenance
+from specrun.document.model import BindingDigest, Provenance
 from specrun.errors import InputError
 from specrun.gates.limits import Limits, TooLarge, context_window, read_regular_file, size_text
 
@@ -41,7 +41,9 @@ class Context:
     def provenance(self) -> Provenance:
         return Provenance(
             prompt=self.pack.name,
-            files=tuple((file.path, file.sha256) for file in self.files),
+            binding_files=tuple(
+                BindingDigest(path=file.path, sha256=file.sha256) for file in self.files
+            ),
             numbering=f"{self.numbering.status} ({self.numbering.reason})",
         )
 

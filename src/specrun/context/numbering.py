@@ -3,9 +3,13 @@
 Numbers come from ``specs/NNN-*`` directories and, where the repository root is itself the root
 of a git work tree, from local and remote-tracking branch names ``NNN-*`` (spec-kit's
 convention), also behind a prefix such as ``feature/139-x`` or ``user/139-x``: the number is
-read after the last ``/``. Only remote-tracking branches show what other people have in flight,
-so only with them is the evidence ``proven``; the four numbers after the highest in use are then
-available.
+read after the last ``/``. A number is a run of three or more ASCII digits, as spec-kit pads
+them, of any length (``0139-x`` and ``1000-x`` use 139 and 1000; Arabic-Indic, full-width or
+NKo digits are not spec numbers), optionally followed by letters (``139a-x`` uses 139), then
+``-`` or the end of the name; counting a doubtful name as in use only moves the available
+numbers up, never onto one in use. Only remote-tracking branches show what other people have in
+flight, so only with them is the evidence ``proven``; the four numbers after the highest in use
+are then available.
 """
 
 import re
@@ -16,7 +20,7 @@ from typing import Literal
 
 from specrun.errors import InputError
 
-SPEC_NUMBER = re.compile(r"^(\d{3})-")
+SPEC_NUMBER = re.compile(r"^([0-9]{3,})[A-Za-z]*(?:-|$)")
 AVAILABLE_COUNT = 4
 
 GIT_TIMEOUT = 10.0
@@ -46,7 +50,8 @@ def listing(numbers: tuple[int, ...] | list[int], empty: str = "none") -> str:
 
 
 def _numbers(names: list[str]) -> set[int]:
-    """``139-x``, ``feature/139-x`` and ``user/spec/139-x`` all use 139."""
+    """``139-x``, ``0139-x``, ``139a-x``, ``feature/139-x`` and ``user/spec/139-x`` all use
+    139."""
     return {
         int(match.group(1))
         for name in names

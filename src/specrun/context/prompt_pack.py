@@ -5,8 +5,9 @@
 prompt as ``NAME.rules.toml``; a repository's copy of a bundled prompt uses the bundled rules.
 Front matter is read as Codex reads it: a leading ``---`` block with ``description`` and
 ``argument-hint``; without a closing ``---`` there is no front matter. It is parsed by PyYAML's
-safe loader, which would expand aliases without bound, so a block with an alias (or over
-``FRONT_MATTER_MAX_CHARS``) is refused before it is loaded.
+safe loader, which would expand aliases without bound and recurses once per level, so a block
+with an alias, nested more than ``MAX_NESTING`` levels or over ``FRONT_MATTER_MAX_CHARS`` is
+refused before it is loaded (``specrun.gates.limits.scan_yaml``).
 
 A prompt and rules file found in the repository get the binding files' containment: the resolved
 path lies inside the repository, and it is a regular, size-bounded UTF-8 file. Every prompt file
@@ -30,9 +31,18 @@ from pydantic import (
 )
 
 from specrun.context.bundled import bundled_dir
-from specrun.context.terms import Concept, StatementConcept, Term, Terms
+from specrun.context.terms import (
+    MAX_CONCEPTS,
+    MAX_TERMS,
+    Concept,
+    StatementConcept,
+    TermList,
+    Terms,
+    at_most,
+)
 from specrun.document.model import THEMES, ExplicitStatements
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, YamlAlias, parse_nested, scan_yaml
 
 RULES_SUFFIX = ".rules.toml"
 PROMPT_MAX_BYTES = 1_000_000
@@ -56,6 +66,7 @@ Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 # A keyword matched exactly as written, case included: RFC 2119's "MAY" is optional, "may" is
 # ordinary English.
 Keyword = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z ]*[A-Z]$")]
+Concepts = Annotated[list[Concept], at_most(MAX_CONCEPTS, "concepts")]
 
 
 class Rules(BaseModel):
@@ -72,15 +83,15 @@ class CandidateRules(Rules):
     letter: Letter
     theme: str
     signatures: Terms
-    theme_markers: list[Concept] = []
-    directions: list[Concept] = Field(min_length=1)
+    theme_markers: Concepts = []
+    directions: Concepts = Field(min_length=1)
 
 
 class RequiredBoundary(Rules):
     candidate: Letter
     spec: int
     relationship: Terms
-    owned: list[Concept] = []
+    owned: Concepts = []
 
 
 class Rubric(Rules):
@@ -98,23 +109,23 @@ class PackRules(Rules):
     binding_files: list[str] = Field(min_length=1)
     candidates: list[CandidateRules] = Field(min_length=1)
     statements: dict[str, StatementRule]
-    required_boundaries: list[RequiredBoundary] = []
+    required_boundaries: Annotated[list[RequiredBoundary], at_most(MAX_CONCEPTS, "boundaries")] = []
     non_duplication: Terms
     duplication_verbs: Terms
     replacement_claims: Terms
-    soft_commitments: list[Term] = []
-    placeholders: list[Placeholder] = []
+    soft_commitments: TermList = []
+    placeholders: Annotated[list[Placeholder], at_most(MAX_TERMS, "placeholders")] = []
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
-    soft_hedges: list[Term] = []
-    epistemic: list[Term] = []
-    decision_words: list[Term] = []
-    informal: list[Term] = []
-    soft_informal: list[Term] = []
-    formal_readings: list[Term] = []
-    statement_hedges: list[Term] = []
-    optional_keywords: list[Keyword] = []
-    umbrella_exemptions: list[Term] = []
+    soft_hedges: TermList = []
+    epistemic: TermList = []
+    decision_words: TermList = []
+    informal: TermList = []
+    soft_informal: TermList = []
+    formal_readings: TermList = []
+    statement_hedges: TermList = []
+    optional_keywords: Annotated[list[Keyword], at_most(MAX_TERMS, "optional_keywords")] = []
+    umbrella_exemptions: TermList = []
     english_min_words: int = Field(default=20, ge=1)
     english_min_confidence: float = Field(default=0.9, gt=0, le=1)
 
@@ -171,6 +182,7 @@ class PromptPack:
     argument_hint: str | None
     body: str
     rules: PackRules
+    rules_source: Path
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -189,11 +201,10 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_front_matter(block: str) -> object:
     if len(block) > FRONT_MATTER_MAX_CHARS:
         raise ValueError(f"front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
-    for event in yaml.parse(block, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise ValueError(
-                "front matter uses a YAML alias (*name), which specrun does not expand"
-            )
+    try:
+        scan_yaml(block)
+    except (YamlAlias, TooDeep) as problem:
+        raise ValueError(f"front matter {str(problem).removeprefix('it ')}") from None
     return yaml.safe_load(block)
 
 
@@ -262,8 +273,8 @@ def _rules_path(prompt_path: Path) -> Path:
 def load_rules(path: Path, repo: Path | None = None) -> PackRules:
     text = read_pack_file(path, repo, "rules data")
     try:
-        return PackRules.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as error:
+        return PackRules.model_validate(parse_nested(tomllib.loads, text))
+    except (tomllib.TOMLDecodeError, TooDeep) as error:
         raise InputError(f"rules data {path} is malformed ({error}); fix the file") from None
     except ValidationError as error:
         raise InputError(
@@ -306,6 +317,7 @@ def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
         argument_hint=_optional_text(header.get("argument-hint")),
         body=body.strip() + "\n",
         rules=load_rules(rules_path, inside if rules_path.parent == path.parent else None),
+        rules_source=rules_path,
     )
 
 

@@ -10,15 +10,22 @@ field is required and nullable fields are explicit, as strict structured outputs
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from specrun.errors import InputError
-from specrun.gates.limits import Limits, TooLarge, read_regular_file, size_text
+from specrun.gates.limits import (
+    MAX_NESTING,
+    DuplicateKey,
+    Limits,
+    TooDeep,
+    TooLarge,
+    parse_json,
+    read_regular_file,
+    size_text,
+)
 
 THEMES = (
     "queued-execution-reauthorization",
@@ -30,13 +37,12 @@ STATUSES = ("Proposed",)
 DELIVERY_RECOMMENDATIONS = ("hotfix", "dedicated spec", "phased spec")
 PRIORITIES = ("Critical", "High", "Medium")
 FOUR: dict[str, Any] = {"minItems": 4, "maxItems": 4}
-MAX_NESTING = 200
 LARGEST_SPEC_NUMBER = 999_999
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 DEFAULT_LIMITS = Limits()
 MARKDOWN_REFUSAL = (
-    "{path} is Markdown: Markdown results are not supported yet; pass the JSON result "
-    "(specrun run --format json)"
+    "{path} is Markdown: render takes a result JSON (specrun run --format json); "
+    "check a Markdown answer with specrun check {path}"
 )
 
 
@@ -138,8 +144,18 @@ class SpecCandidates(Strict):
     )
 
 
+PROVENANCE_KEY = "provenance"
+
+
 def result_json_schema() -> dict[str, Any]:
-    return SpecCandidates.model_json_schema()
+    """The schema of a result file: the document the model is asked for, and the provenance that
+    ``run`` adds beside it (optional, so a model's own answer fits too)."""
+    schema = SpecCandidates.model_json_schema()
+    provenance = Provenance.model_json_schema()
+    schema["$defs"].update(provenance.pop("$defs", {}))
+    provenance["description"] = "Written by specrun run; never asked of the model."
+    schema["properties"][PROVENANCE_KEY] = provenance
+    return schema
 
 
 def without_lone_surrogates(text: str) -> str:
@@ -148,69 +164,79 @@ def without_lone_surrogates(text: str) -> str:
     return LONE_SURROGATE.sub("\ufffd", text)
 
 
-def nesting_depth(data: object) -> int:
-    """How deeply containers nest in parsed JSON, counted without recursion."""
-    deepest = 0
-    pending: list[tuple[object, int]] = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict):
-            children: Iterable[object] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The JSON object in a result file; anything else is an input error."""
     if path.suffix.lower() in (".md", ".markdown"):
         raise InputError(MARKDOWN_REFUSAL.format(path=path))
+    text = result_text(read_result_bytes(path, limits), f"result file {path}")
+    if text.lstrip().startswith("#"):
+        raise InputError(MARKDOWN_REFUSAL.format(path=path))
+    return parse_result_json(text, f"result file {path}")
+
+
+def read_result_bytes(path: Path, limits: Limits) -> bytes:
+    """A result file's bytes, within ``SPECRUN_MAX_RESULT_BYTES``."""
     try:
-        text = read_regular_file(path, limits.result_bytes).decode("utf-8-sig")
+        return read_regular_file(path, limits.result_bytes)
     except FileNotFoundError:
-        raise InputError(f"result file {path} does not exist; pass an existing JSON file") from None
-    except TooLarge:
         raise InputError(
-            f"result file {path} is larger than {size_text(limits.result_bytes)}; pass a result "
-            "JSON written by specrun run, or raise SPECRUN_MAX_RESULT_BYTES"
+            f"result file {path} does not exist; pass an existing result file"
         ) from None
+    except TooLarge:
+        raise too_large(f"result file {path}", limits) from None
     except OSError as error:
         raise InputError(
             f"result file {path} cannot be read ({error.strerror or error}); "
-            "pass a regular UTF-8 JSON file"
+            "pass a regular UTF-8 file"
         ) from None
-    except UnicodeDecodeError:
-        raise InputError(f"result file {path} is not UTF-8; pass a UTF-8 JSON file") from None
-    if not text.strip():
-        raise InputError(f"result file {path} is empty; pass a result JSON written by specrun run")
+
+
+def too_large(name: str, limits: Limits) -> InputError:
+    return InputError(
+        f"{name} is larger than {size_text(limits.result_bytes)}; pass a result written by "
+        "specrun run or an agent's answer, or raise SPECRUN_MAX_RESULT_BYTES"
+    )
+
+
+def result_text(data: bytes, name: str) -> str:
+    """A result's text: UTF-8 (a byte-order mark dropped), not binary, not empty."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        if text.lstrip().startswith("#"):
-            raise InputError(MARKDOWN_REFUSAL.format(path=path)) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8; pass a UTF-8 text file") from None
+    if "\x00" in text:
+        raise InputError(f"{name} is binary, not text; pass a result JSON or a Markdown answer")
+    if not text.strip():
         raise InputError(
-            f"result file {path} is not JSON (line {error.lineno}, column {error.colno}: "
+            f"{name} is empty; pass a result JSON written by specrun run or an agent's answer"
+        )
+    return text
+
+
+def parse_result_json(text: str, name: str) -> dict[str, Any]:
+    """The JSON object a result's text holds; anything else is an input error."""
+    try:
+        data = parse_json(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{name} is not JSON (line {error.lineno}, column {error.colno}: "
             f"{error.msg}); pass a result JSON written by specrun run --format json"
         ) from None
-    except RecursionError:
-        data = None
-    except ValueError:
+    except DuplicateKey as duplicate:
+        raise InputError(f"{name} is ambiguous: {duplicate}; keep one value for each key") from None
+    except TooDeep:
         raise InputError(
-            f"result file {path} holds a number too long to read; "
+            f"{name} is nested too deeply (more than {MAX_NESTING} levels); "
             "pass a result JSON written by specrun run --format json"
         ) from None
-    if data is None or nesting_depth(data) > MAX_NESTING:
+    except ValueError:
         raise InputError(
-            f"result file {path} is nested too deeply (more than {MAX_NESTING} levels); "
+            f"{name} holds a number too long to read; "
             "pass a result JSON written by specrun run --format json"
-        )
+        ) from None
     if not isinstance(data, dict):
         raise InputError(
-            f"result file {path} holds a JSON {type(data).__name__}, not a result object; "
+            f"{name} holds a JSON {type(data).__name__}, not a result object; "
             "pass a result JSON written by specrun run --format json"
         )
     sanitized: dict[str, Any] = json.loads(
@@ -219,11 +245,18 @@ def read_result_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, A
     return sanitized
 
 
-@dataclass(frozen=True)
-class Provenance:
+class BindingDigest(Strict):
+    path: str
+    sha256: str
+
+
+class Provenance(Strict):
     """What a result was made from: the prompt, each binding file's path and sha256, and the
-    numbering evidence (``specrun.context.assembly.Context.provenance``)."""
+    numbering evidence (``specrun.context.assembly.Context.provenance``). ``run`` writes it into
+    a result JSON under ``provenance``; the model is never asked for it."""
+
+    model_config = ConfigDict(frozen=True)
 
     prompt: str
-    files: tuple[tuple[str, str], ...]
+    binding_files: tuple[BindingDigest, ...]
     numbering: str

@@ -3,17 +3,21 @@
 Per candidate, the seventeen numbered items of the prompt's output requirements, with the
 explicit statements written out; then the closing sections A to D. A run adds a provenance
 header (prompt, binding files with sha256, numbering status) from its context. A lone
-surrogate in the document's text, which UTF-8 cannot encode, is shown as U+FFFD.
+surrogate in the document's text, which UTF-8 cannot encode, is shown as U+FFFD; JSON writes
+control and bidi characters as JSON escapes (``gates.terminal.json_escaped``), so it stays the
+same JSON with nothing in it for a terminal to act on.
 """
 
 import json
 
 from specrun.document.model import (
+    PROVENANCE_KEY,
     Provenance,
     SpecCandidate,
     SpecCandidates,
     without_lone_surrogates,
 )
+from specrun.gates.terminal import json_escaped
 
 STATEMENT_TITLES = {
     "ui_only_authorization_insufficient": "UI-only authorization",
@@ -61,7 +65,7 @@ def _candidate(candidate: SpecCandidate) -> str:
 
 
 def _provenance(provenance: Provenance) -> str:
-    files = "\n".join(f"- `{path}` sha256 `{digest}`" for path, digest in provenance.files)
+    files = "\n".join(f"- `{f.path}` sha256 `{f.sha256}`" for f in provenance.binding_files)
     return (
         f"Prompt: `{provenance.prompt}`  \nNumbering: {provenance.numbering}\n\n"
         f"Binding files:\n\n{files}\n"
@@ -90,6 +94,10 @@ def render_markdown(document: SpecCandidates, provenance: Provenance | None = No
     return without_lone_surrogates("\n".join(parts))
 
 
-def render_json(document: SpecCandidates) -> str:
-    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    return without_lone_surrogates(text)
+def render_json(document: SpecCandidates, provenance: Provenance | None = None) -> str:
+    """The result JSON; with ``provenance`` (a run's), ``render`` of it prints what the run did."""
+    data = document.model_dump(mode="json")
+    if provenance is not None:
+        data[PROVENANCE_KEY] = provenance.model_dump(mode="json")
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_escaped(without_lone_surrogates(text))

@@ -17,26 +17,37 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from specrun.document.model import SpecCandidates
+from specrun.document.model import SpecCandidates, without_lone_surrogates
 from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import remember
+from specrun.gates.limits import DEFAULT_LIMITS, Limits
 from specrun.settings.config import ProviderProfile, endpoint_url, is_vendor_endpoint
 
 
 @dataclass(frozen=True)
 class Turn:
+    """One message. Its text is made sendable as it is built: a lone surrogate an answer
+    carried (JSON allows ``"\\ud800"``) becomes U+FFFD, which the SDKs can encode, whichever
+    request (a re-ask, the judge's) repeats it."""
+
     role: Literal["user", "assistant"]
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", without_lone_surrogates(self.text))
 
 
 @dataclass(frozen=True)
 class Request:
     """What to ask: ``response_model`` is the schema the answer must fit (the result document,
-    or the judge's verdicts)."""
+    or the judge's verdicts). The system prompt is made sendable like a ``Turn``."""
 
     system: str
     turns: tuple[Turn, ...]
     response_model: type[BaseModel] = SpecCandidates
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "system", without_lone_surrogates(self.system))
 
 
 @dataclass(frozen=True)
@@ -141,15 +152,22 @@ def api_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
 
 
 def build_provider(
-    profile: ProviderProfile, api_key: str, http_client: Any = None, name: str = "custom"
+    profile: ProviderProfile,
+    api_key: str,
+    http_client: Any = None,
+    name: str = "custom",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Provider:
     """The adapter for profile ``name``. Its SDK talks through ``http_client`` (an
     ``httpx2.Client``, e.g. to reroute traffic), by default one that gives each request a
-    wall-clock deadline of the profile's timeout (``specrun.providers.transport``)."""
+    wall-clock deadline of the profile's timeout and decodes each body within
+    ``limits.body_bytes`` (``specrun.providers.transport``)."""
     if http_client is None:
         from specrun.providers.transport import DeadlineClient
 
-        http_client = DeadlineClient(profile.timeout, name, endpoint_url(profile))
+        http_client = DeadlineClient(
+            profile.timeout, name, endpoint_url(profile), limits.body_bytes
+        )
     return ADAPTERS[profile.kind](profile, api_key, http_client)
 
 

@@ -1,31 +1,58 @@
 """Cassettes: replaying and recording provider traffic with vcrpy.
 
 Replay (``record_mode="none"``) answers each request from the cassette and fails one that has
-no recorded match. Recording scrubs credentials before anything touches disk: the
-authorization, API-key, cookie, organisation and project headers are dropped, and the given
-secrets (every key in use) are blanked wherever they appear in a body, byte for byte, so a body
-that is not UTF-8 replays exactly. Requests match on method, URL and JSON body, so a changed
-prompt, repository or option does not match an old recording. vcrpy reads cassettes with its
-safe YAML loader; a cassette it cannot read, or a path that is not a regular file, is an input
-error, and a recording that fails leaves no file behind.
+no recorded match: an input error (exit 2), since nothing was contacted and the recording, not the
+provider, does not fit. Recording scrubs credentials before anything touches disk: the
+authorization, API-key, cookie, organisation and project headers are dropped, and in every other
+header value, every URL and every body of requests and responses, the given secrets (every key
+in use) and anything key-shaped are blanked, byte for byte, so a body that is not UTF-8 replays
+exactly. A compressed response body is decoded first, within the body cap
+(``limits.inflate``), so a key inside it is found and a decompression bomb is stored only up to
+the cap; one in an encoding specrun does not decode is not stored at all. The file is written
+atomically with mode 0600. Requests match on method, URL and JSON body, so a changed prompt,
+repository or option does not match an old recording. Before vcrpy reads a cassette,
+``screen`` bounds it: its size (``SPECRUN_MAX_CASSETTE_BYTES``), its number of interactions
+(``SPECRUN_MAX_CASSETTE_INTERACTIONS``), and no YAML aliases. vcrpy reads it with its safe YAML
+loader; a cassette it cannot read, or a path that is not a regular file, is an input error, and
+a recording that fails leaves no file behind. A replayed body is decoded by the transport,
+within the body cap, like a live one.
 
 A cassette knows what it was recorded for: ``recorded_profile`` reads the provider kind, model,
-endpoint and output limit back from its first request, so a replay can use them whatever the
-user's config or ``SPECRUN_*`` variables say, and a replay that finds no match can say whether
-it asked another provider, model or endpoint than the recording did.
+endpoint and output limit back from its first request, so a replay follows the recording
+whatever the user's config or ``SPECRUN_*`` variables say (``as_recorded`` for a run and its
+judge, ``judge_as_recorded`` for ``check --judge``, whose first request is the judge's), and a
+replay that finds no match can say whether it asked another provider, model or endpoint than
+the recording did.
 """
 
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from specrun.errors import InputError, ProviderError, causes
+from specrun.errors import InputError, causes
 from specrun.gates.credentials import scrub, scrub_bytes
+from specrun.gates.limits import (
+    DEFAULT_LIMITS,
+    MAX_NESTING,
+    Limits,
+    decodable,
+    inflate,
+    size_text,
+)
+from specrun.gates.output import write_atomically
+from specrun.gates.terminal import Report
 from specrun.providers import Answer, Provider, Request
-from specrun.settings.config import VENDOR_ENDPOINTS, ProviderProfile, endpoint_url
+from specrun.settings.config import (
+    VENDOR_ENDPOINTS,
+    JudgeSettings,
+    ProviderProfile,
+    Settings,
+    default_judge,
+    endpoint_url,
+)
 
 SECRET_HEADERS = frozenset(
     {
@@ -61,29 +88,72 @@ class Target:
         return f"{self.kind} {self.model} at {self.endpoint}"
 
 
-def refuse_aliases(path: Path) -> None:
-    """A cassette may not use YAML aliases: a few lines of them expand into gigabytes once read
-    (vcrpy never writes them). The parser's events are scanned without building anything."""
+CASSETTE_MODE = 0o600
+
+
+def screen(path: Path, limits: Limits) -> None:
+    """Refuse a cassette too large to read, or with more interactions than allowed, or with YAML
+    aliases (a few lines of them expand into gigabytes once read; vcrpy never writes them), or
+    nested deeper than ``MAX_NESTING`` (the loader would run out of stack). The
+    size is taken from the file system; then the parser's events are scanned without building
+    anything, counting the mappings of the top-level list (the interactions)."""
     import yaml
 
     try:
-        with path.open(encoding="utf-8") as stream:
-            aliased = any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(stream))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return  # unreadable: reported where the cassette is loaded
-    if aliased:
+        size = path.stat().st_size
+    except OSError:
+        return  # missing or unreadable: reported where the cassette is loaded
+    if size > limits.cassette_bytes:
         raise InputError(
-            f"cassette {path} uses YAML aliases, which specrun does not read; record it again "
-            "with --record"
+            f"cassette {path} is {size_text(size)}, over the limit of "
+            f"{size_text(limits.cassette_bytes)} (SPECRUN_MAX_CASSETTE_BYTES); raise it for a "
+            "cassette you trust"
         )
+    interactions = 0
+    open_containers: list[type] = []
+    try:
+        with path.open(encoding="utf-8") as stream:
+            for event in yaml.parse(stream):
+                if isinstance(event, yaml.AliasEvent):
+                    raise InputError(
+                        f"cassette {path} uses YAML aliases, which specrun does not read; "
+                        "record it again with --record"
+                    )
+                if isinstance(event, yaml.CollectionStartEvent):
+                    if open_containers == [yaml.MappingStartEvent, yaml.SequenceStartEvent]:
+                        interactions += isinstance(event, yaml.MappingStartEvent)
+                    open_containers.append(type(event))
+                    if len(open_containers) > MAX_NESTING:
+                        raise InputError(
+                            f"cassette {path} is nested more than {MAX_NESTING} levels deep, "
+                            "which no recording is; record it again with --record"
+                        )
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    open_containers.pop()
+                if interactions > limits.cassette_interactions:
+                    raise InputError(
+                        f"cassette {path} holds more than {limits.cassette_interactions:,} "
+                        "interactions (SPECRUN_MAX_CASSETTE_INTERACTIONS); raise it for a "
+                        "cassette you trust"
+                    )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, IndexError):
+        return  # unreadable: reported where the cassette is loaded
 
 
-def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
+def refuse_aliases(path: Path) -> None:
+    """``screen`` with the default bounds."""
+    screen(path, DEFAULT_LIMITS)
+
+
+def _first_request(path: Path, limits: Limits) -> tuple[str, dict[str, Any]] | None:
     import yaml
 
     if not path.is_file():  # a FIFO or device would block; ``cassette`` names the problem
         return None
-    refuse_aliases(path)
+    try:
+        screen(path, limits)
+    except InputError:
+        return None  # ``cassette`` refuses it, naming the bound
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         request = data["interactions"][0]["request"]
@@ -95,10 +165,10 @@ def _first_request(path: Path) -> tuple[str, dict[str, Any]] | None:
     return request["uri"], body
 
 
-def recorded_profile(path: Path) -> ProviderProfile | None:
+def recorded_profile(path: Path, limits: Limits = DEFAULT_LIMITS) -> ProviderProfile | None:
     """The profile the cassette's first request was made with, as far as the request shows it
     (None when the cassette holds no readable request)."""
-    found = _first_request(path)
+    found = _first_request(path, limits)
     if found is None:
         return None
     uri, body = found
@@ -123,6 +193,67 @@ def recorded_profile(path: Path) -> ProviderProfile | None:
         return None
 
 
+def asks(profile: ProviderProfile) -> tuple[object, ...]:
+    """What of a profile shapes its requests, and so decides whether a recording matches."""
+    return (
+        Target.of(profile),
+        profile.max_tokens,
+        profile.output_token_parameter,
+        profile.temperature,
+    )
+
+
+def _recorded_instead(
+    path: Path, profile: ProviderProfile, limits: Limits
+) -> ProviderProfile | None:
+    """The profile ``path`` was recorded with, where it asks otherwise than ``profile``."""
+    recorded = recorded_profile(path, limits)
+    if recorded is None or asks(recorded) == asks(profile):
+        return None
+    return recorded
+
+
+def _instead(name: str, profile: ProviderProfile, recorded: ProviderProfile) -> str:
+    configured, target = Target.of(profile), Target.of(recorded)
+    if (configured.kind, configured.endpoint) == (target.kind, target.endpoint):
+        return f"model {configured.model} of profile {name}"
+    return f"profile {name}"
+
+
+def as_recorded(
+    settings: Settings, path: Path, report: Report, limits: Limits = DEFAULT_LIMITS
+) -> Settings:
+    """The settings a replay of ``path`` uses: the profile the cassette was recorded with, and a
+    judge that follows it when the judge followed the run's profile."""
+    recorded = _recorded_instead(path, settings.profile, limits)
+    if recorded is None:
+        return settings
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying with that instead of "
+        f"{_instead(settings.profile_name, settings.profile, recorded)} ({settings.source}); "
+        "--provider or --model choose otherwise"
+    )
+    judge = settings.judge
+    if judge is not None and judge.profile_name == settings.profile_name:
+        judge = default_judge("recorded", recorded)
+    return replace(settings, profile_name="recorded", profile=recorded, judge=judge)
+
+
+def judge_as_recorded(
+    judging: JudgeSettings, path: Path, report: Report, limits: Limits = DEFAULT_LIMITS
+) -> JudgeSettings:
+    """The judge a replay of ``path`` uses when the cassette holds only the judge's requests
+    (``check --judge``): the profile they were recorded with."""
+    recorded = _recorded_instead(path, judging.profile, limits)
+    if recorded is None:
+        return judging
+    report(
+        f"{path} was recorded for {Target.of(recorded)}; replaying the judge with that instead "
+        f"of {_instead(judging.profile_name, judging.profile, recorded)}"
+    )
+    return JudgeSettings("recorded", recorded)
+
+
 def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
     """Bytes stay bytes, and only the secrets in them change: a body that is not UTF-8 is
     recorded exactly, so its replay matches."""
@@ -133,23 +264,80 @@ def _scrub_body(body: Any, secrets: tuple[str, ...]) -> Any:
     return body
 
 
-def _drop_secret_headers(headers: Any) -> None:
-    for name in [name for name in headers if name.lower() in SECRET_HEADERS]:
+def _scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, list | tuple):
+        return [_scrub_value(item, secrets) for item in value]
+    return scrub(value, secrets) if isinstance(value, str) else value
+
+
+def _scrub_headers(headers: Any, secrets: tuple[str, ...]) -> None:
+    """Drop the credential headers and blank the secrets in every other header's value."""
+    for name in list(headers):
+        if name.lower() in SECRET_HEADERS:
+            del headers[name]
+        else:
+            headers[name] = _scrub_value(headers[name], secrets)
+
+
+def _decoded(recorded: dict[str, Any], limit: int) -> None:
+    """Decode a compressed response body in place, within ``limit``, so its secrets can be
+    found: past the limit only ``limit + 1`` bytes are kept. A body in an encoding specrun does
+    not decode is replaced by a note, since nothing in it could be checked."""
+    headers = recorded["headers"]
+    names = [name for name in headers if name.lower() == "content-encoding"]
+    if not names:
+        return
+    values = headers[names[0]]
+    encoding = ",".join(values) if isinstance(values, list) else str(values)
+    body = recorded["body"]["string"]
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if decodable(encoding):
+        body = b"".join(inflate([body], encoding, limit))
+    else:
+        body = f"(a body in content-encoding {encoding[:40]!r} is not recorded)".encode()
+    for name in names:
         del headers[name]
+    for name in [name for name in headers if name.lower() == "content-length"]:
+        headers[name] = [str(len(body))]
+    recorded["body"]["string"] = body
 
 
-def scrubbers(secrets: tuple[str, ...]) -> dict[str, Any]:
+def scrubbers(secrets: tuple[str, ...], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     def request(recorded: Any) -> Any:
-        _drop_secret_headers(recorded.headers)
+        _scrub_headers(recorded.headers, secrets)
+        recorded.uri = scrub(recorded.uri, secrets)
         recorded.body = _scrub_body(recorded.body, secrets)
         return recorded
 
     def response(recorded: dict[str, Any]) -> dict[str, Any]:
-        _drop_secret_headers(recorded["headers"])
+        _decoded(recorded, limits.body_bytes)
+        _scrub_headers(recorded["headers"], secrets)
+        if isinstance(recorded.get("status"), dict):
+            status = recorded["status"].items()
+            recorded["status"] = {key: _scrub_value(value, secrets) for key, value in status}
         recorded["body"]["string"] = _scrub_body(recorded["body"]["string"], secrets)
         return recorded
 
     return {"before_record_request": request, "before_record_response": response}
+
+
+class PrivatePersister:
+    """vcrpy's file persister, writing the cassette atomically with mode 0600: it may hold
+    prompts and answers, which are nobody else's to read."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import FilesystemPersister
+
+        return FilesystemPersister.load_cassette(cassette_path, serializer)
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        from vcr.serialize import serialize
+
+        data = serialize(cassette_dict, serializer).encode("utf-8")
+        write_atomically(Path(cassette_path), data, replace=True, mode=CASSETTE_MODE)
 
 
 def _check_path(path: Path, record: bool) -> None:
@@ -171,7 +359,9 @@ def _check_path(path: Path, record: bool) -> None:
 
 
 @contextmanager
-def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Any]:
+def cassette(
+    path: Path, record: bool, secrets: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Any]:
     """Replay ``path``, or record into it when ``record`` is set: into ``F.recording`` first,
     which replaces ``path`` only when the run ends without an error and is removed otherwise."""
     import vcr
@@ -179,16 +369,17 @@ def cassette(path: Path, record: bool, secrets: tuple[str, ...] = ()) -> Iterato
 
     _check_path(path, record)
     if not record:
-        refuse_aliases(path)
+        screen(path, limits)
     target = path.with_name(path.name + ".recording") if record else path
     if record:
         target.unlink(missing_ok=True)
     recorder = vcr.VCR(
         record_mode="all" if record else "none",
         match_on=MATCH_ON,
-        decode_compressed_response=True,
-        **(scrubbers(secrets) if record else {}),
+        decode_compressed_response=False,
+        **(scrubbers(secrets, limits) if record else {}),
     )
+    recorder.register_persister(PrivatePersister)
     with ExitStack() as stack:
         try:
             tape = stack.enter_context(
@@ -234,7 +425,7 @@ class ReplayedProvider:
             return self.provider.complete(request)
         except Exception as error:  # older SDKs wrap vcrpy's refusal, newer ones let it through
             if unmatched_request(error):
-                raise ProviderError(self._mismatch()) from error
+                raise InputError(self._mismatch()) from error
             raise
 
     def _mismatch(self) -> str:

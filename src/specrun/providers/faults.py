@@ -31,7 +31,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from specrun.errors import ProviderError, causes
 from specrun.gates.credentials import REDACTED, scrub
+from specrun.gates.terminal import escape
 from specrun.providers import TransientProviderError
+from specrun.settings.hosts import ascii_host
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 MESSAGE_LIMIT = 300
@@ -105,8 +107,12 @@ def redact(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Untrusted text as one printable line of bounded length."""
-    printable = "".join(char if char.isprintable() else " " for char in text[: MESSAGE_LIMIT * 4])
+    """Untrusted text as one printable line of bounded length: white space becomes spaces, any
+    other character that does not print is shown as its escape (``\\x1b``), never dropped."""
+    printable = "".join(
+        char if char.isprintable() else " " if char.isspace() else escape(char)
+        for char in text[: MESSAGE_LIMIT * 4]
+    )
     line = " ".join(printable.split())
     return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
 
@@ -132,9 +138,10 @@ def _origin(error: Exception) -> str:
 
 
 def shown_url(url: str) -> str:
-    """``url`` without credentials a user may have put into it (userinfo, query, fragment)."""
+    """``url`` without credentials a user may have put into it (userinfo, query, fragment), its
+    host in ASCII form (``settings.hosts``)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = ascii_host(parts.hostname or "")
     netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None:
         netloc += f":{parts.port}"

@@ -18,6 +18,13 @@ httpx 0.18 and httpcore 0.14; ``tests/test_transport.py`` fails if it moves). It
 wherever httpx2 builds a transport (``_init_transport``, and ``_init_proxy_transport`` for a
 proxy from the environment such as ``HTTPS_PROXY``), with TCP keepalive as the SDKs set it.
 
+Every response body is decoded here, not by httpx2: ``limits.inflate`` decodes its
+content-encoding a chunk at a time and ends one byte past the body cap, and the response goes on
+without ``content-encoding`` or ``content-length``. So a small gzip body that inflates to
+gigabytes costs at most the cap, and what the SDK reads is refused as an oversized answer. A
+replayed cassette's response passes the same way (vcrpy answers from inside
+``httpx2.HTTPTransport.handle_request``).
+
 The SDKs' own clients follow redirects, and a 307 re-posts the whole prompt (and the key
 header) to wherever the server points. ``DeadlineClient`` follows none: a redirect response stops
 the request before anything more is sent, as ``RedirectRefused``, a ``ProviderError`` naming the
@@ -30,14 +37,16 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, cast
 
 import httpcore2
 import httpx2
 
 from specrun.errors import ProviderError, causes
+from specrun.gates.limits import DEFAULT_LIMITS, inflate
 from specrun.providers.faults import DeadlineExceeded, Endpoint, Refused
+from specrun.settings.hosts import ascii_host
 
 Clock = Callable[[], float]
 LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)  # httpx2's default
@@ -153,9 +162,38 @@ def _keepalive() -> list[tuple[int, int, int]]:
     return options
 
 
+class BoundedBody(httpx2.SyncByteStream):
+    """A response body decoded by ``limits.inflate``: at most ``limit + 1`` bytes."""
+
+    def __init__(self, stream: httpx2.SyncByteStream, encoding: str | None, limit: int) -> None:
+        self.stream = stream
+        self.encoding = encoding
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from inflate(self.stream, self.encoding, self.limit)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+UNDECODED = frozenset({"content-encoding", "content-length"})
+
+
+def bounded(response: httpx2.Response, limit: int) -> httpx2.Response:
+    """``response`` with its body decoded here, within ``limit``."""
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in UNDECODED]
+    stream = cast(httpx2.SyncByteStream, response.stream)  # a synchronous transport's
+    body = BoundedBody(stream, response.headers.get("content-encoding"), limit)
+    return httpx2.Response(
+        response.status_code, headers=headers, stream=body, extensions=response.extensions
+    )
+
+
 class DeadlineTransport(httpx2.HTTPTransport):
-    """An ``httpx2.HTTPTransport`` whose every request ends by ``seconds`` of wall-clock time.
-    A refused connection is raised as ``Refused``, naming ``profile`` and its base URL."""
+    """An ``httpx2.HTTPTransport`` whose every request ends by ``seconds`` of wall-clock time
+    and whose every body is decoded within ``body_bytes``. A refused connection is raised as
+    ``Refused``, naming ``profile`` and its base URL."""
 
     def __init__(
         self,
@@ -163,18 +201,20 @@ class DeadlineTransport(httpx2.HTTPTransport):
         profile: str | None,
         base_url: str | None,
         clock: Clock = time.monotonic,
+        body_bytes: int = DEFAULT_LIMITS.body_bytes,
         **options: Any,
     ) -> None:
         super().__init__(socket_options=_keepalive(), **options)
         self.deadline = Deadline(seconds, clock)
         self.profile = profile
         self.base_url = base_url
+        self.body_bytes = body_bytes
         self._pool._network_backend = _Backend(self._pool._network_backend, self.deadline)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self.deadline.start()
         try:
-            return super().handle_request(request)
+            return bounded(super().handle_request(request), self.body_bytes)
         except httpx2.ConnectError as error:
             if _refused(error):
                 origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
@@ -187,7 +227,8 @@ class RedirectRefused(ProviderError):
 
 
 def _host(url: httpx2.URL) -> str:
-    return f"{url.host}:{url.port}" if url.port else url.host or "an unnamed host"
+    host = ascii_host(url.host)
+    return f"{host}:{url.port}" if url.port else host or "an unnamed host"
 
 
 def _refuse_redirects(response: httpx2.Response) -> None:
@@ -208,8 +249,15 @@ class DeadlineClient(httpx2.Client):
     """The HTTP client a vendor SDK is given: proxies from the environment as the SDKs take
     them, the deadline transport wherever httpx2 builds a transport, and no redirects."""
 
-    def __init__(self, seconds: float, profile: str | None, base_url: str | None) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        profile: str | None,
+        base_url: str | None,
+        body_bytes: int = DEFAULT_LIMITS.body_bytes,
+    ) -> None:
         self.endpoint = (seconds, profile, base_url)
+        self.body_bytes = body_bytes
         super().__init__(follow_redirects=False, event_hooks={"response": [_refuse_redirects]})
 
     def _init_transport(
@@ -247,4 +295,4 @@ class DeadlineClient(httpx2.Client):
         )
 
     def _deadline_transport(self, **options: Any) -> DeadlineTransport:
-        return DeadlineTransport(*self.endpoint, **options)
+        return DeadlineTransport(*self.endpoint, body_bytes=self.body_bytes, **options)

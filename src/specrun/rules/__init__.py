@@ -6,14 +6,14 @@
   ``Violation`` only where certain and a ``ReviewItem`` where a term list cannot decide
   (``findings``);
 - ``judge``: a model decides the items left for review, its quotes verified in the answer;
-  ``review`` is ``specrun check --judge``.
+- ``markdown_check``: a Markdown answer judged by the same checks, findings placed on its lines.
 
 Here: ``validate_document`` takes decoded data (schema errors become SC104 violations with their
 location and value, ``schema_violations``); ``check_document`` runs every check of ``CHECKS`` on a
 parsed document. Violations come back in rule-code order, then document order.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import ValidationError
 
@@ -40,6 +40,7 @@ CHECKS: tuple[Check, ...] = (
     structure.check_status,
     structure.check_identity,
     structure.check_substance,
+    structure.check_characters,
     structure.check_fixed_sets,
     numbering.check_numbering,
     numbering.check_new_numbers,
@@ -104,9 +105,15 @@ def validate_document(
 
 
 def check_document(
-    document: SpecCandidates, rules: PackRules, numbering: NumberingEvidence
+    document: SpecCandidates,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    whole_texts: Mapping[str, str] | None = None,
+    preamble: str = "",
 ) -> Findings:
-    review = Review(document, rules, numbering)
+    """Every check's verdicts. From a Markdown answer: ``whole_texts``, the candidates whose
+    explicit statements are judged over their whole text, and the ``preamble`` before them."""
+    review = Review(document, rules, numbering, whole_texts or {}, preamble)
     verdicts = [verdict for check in CHECKS for verdict in check(review)]
     ordered = sorted(verdicts, key=lambda verdict: verdict.code)
     return Findings(

@@ -2,8 +2,9 @@
 
 ``judge_answer`` turns an answer into the result document, or None when there is none to judge,
 and its findings. A response with no answer in it, or an answer cut off at the output limit,
-declined, too deep or not JSON, is one SC104 violation located at the answer (the line and
-column where the JSON breaks, the text around it as evidence). Decoded JSON goes on to
+declined, too deep, ambiguous (a key given twice in one object) or not JSON, is one SC104
+violation located at the answer (the line and column where the JSON breaks, the text around it
+as evidence). Decoded JSON goes on to
 ``specrun.rules.validate_document``, the function ``check`` gives a result file's JSON: a breach of
 the schema is an SC104 violation at the item it concerns, a readable document gets every rule
 check. So ``run`` (which re-asks with exactly these findings and keeps them in the run record)
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
 from specrun.document.model import SpecCandidates, without_lone_surrogates
+from specrun.gates.limits import DuplicateKey, parse_json
 from specrun.providers import Answer
 from specrun.rules import Findings, Violation, schema_violations, validate_document
 
@@ -62,7 +64,7 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             _around(answer.raw, CONTEXT),
         )
     try:
-        return json.loads(answer.raw), None
+        return parse_json(answer.raw), None
     except json.JSONDecodeError as error:
         if answer.truncated:
             return None, Violation(
@@ -81,6 +83,14 @@ def decode(answer: Answer) -> tuple[object, Violation | None]:
             f"The answer is not valid JSON: {error.msg}.",
             REWRITE,
             _around(answer.raw, error.pos),
+        )
+    except DuplicateKey as duplicate:
+        return None, Violation(
+            "SC104",
+            ANSWER,
+            f"The answer is ambiguous: {duplicate}.",
+            f"{REWRITE} Give each key once.",
+            without_lone_surrogates(json.dumps(duplicate.key, ensure_ascii=False)[: CONTEXT * 2]),
         )
     except (RecursionError, ValueError):
         return None, Violation(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from specrun.context.numbering import listing
-from specrun.context.prompt_pack import CandidateRules, RequiredBoundary
+from specrun.context.prompt_pack import CandidateRules, RequiredBoundary, StatementRule
 from specrun.context.terms import normalise
 from specrun.document.model import SpecCandidate
 from specrun.rules.findings import Review, ReviewItem, Span, Violation, where
@@ -27,6 +27,7 @@ from specrun.rules.phrases import (
     coverage,
     covers,
     excerpt,
+    groups_named,
     judge_statement,
     negated_term,
     sentences,
@@ -54,6 +55,9 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
             if letter not in rule.required_for:
                 continue
             text = getattr(candidate.explicit_statements, field)
+            if text is None and letter in review.whole_texts:
+                yield from _statement_in_prose(letter, field, review.whole_texts[letter], rule)
+                continue
             judgement: Judgement = judge_statement(
                 text,
                 rule.concept,
@@ -71,6 +75,37 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
                 f"State explicitly, in this candidate's terms, that {rule.concept.name}.",
                 excerpt(judgement.evidence or (text or "")),
             )
+
+
+def _statement_in_prose(
+    letter: str, field: str, text: str, rule: StatementRule
+) -> Iterator[ReviewItem]:
+    """A statement a candidate makes somewhere in its own words: asserted where a sentence,
+    or two adjacent ones, assert the concept. Prose that never does is left for review, not
+    called a breach: a term list cannot prove an agent's paraphrase absent."""
+    concept = rule.concept
+    passages = sentences(text)
+    named = [groups_named(normalise(passage), concept) for passage in passages]
+    spans = [(p, n) for p, n in zip(passages, named, strict=True)]
+    spans += [
+        (f"{first} {second}", named[i] | named[i + 1])
+        for i, (first, second) in enumerate(pairwise(passages))
+    ]
+    best, best_coverage = "", -1
+    for passage, groups in spans:
+        full = len(groups) == len(concept.all_of)
+        if full and judge_statement(passage, concept).verdict is Verdict.ASSERTED:
+            return
+        if len(groups) > best_coverage:
+            best, best_coverage = passage, len(groups)
+    yield ReviewItem(
+        rule.code,
+        where(letter, f"explicit_statements.{field}"),
+        f"Candidate {letter} must state that {concept.name}. The terms find no sentence of the "
+        "candidate that explicitly says so.",
+        f"State explicitly, in this candidate's terms, that {concept.name}.",
+        excerpt(best or text),
+    )
 
 
 def check_boundaries(review: Review) -> Iterator[Violation | ReviewItem]:

@@ -9,8 +9,9 @@ location. specrun never builds evidence the answer does not contain, so a judge,
 reader can quote it back and find it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as default
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -18,6 +19,7 @@ from specrun.document.model import SpecCandidate, SpecCandidates
 
 LETTERS = "ABCD"
 CLOSING = "closing sections"
+PREAMBLE = "preamble"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Finding:
     message: str
     hint: str
     evidence: str = ""
+    line: int | None = None
     spans: tuple[Span, ...] = ()
 
     def __post_init__(self) -> None:
@@ -65,13 +68,17 @@ class Finding:
         return self.evidence
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """The finding as JSON; ``line`` only where it was read from a Markdown answer."""
+        found: dict[str, object] = {
             "code": self.code,
             "location": self.location,
             "message": self.message,
             "hint": self.hint,
             "evidence": self.evidence_data(),
         }
+        if self.line is not None:
+            found["line"] = self.line
+        return found
 
     def _shown(self) -> str:
         # Quoted as written (on one line), not repr()'d: an escaped copy of a key would slip
@@ -116,6 +123,11 @@ class Review:
     document: SpecCandidates
     rules: PackRules
     numbering: NumberingEvidence
+    # A Markdown answer's candidates (by letter) that have no explicit statements of their own:
+    # the statements are judged over the candidate's whole text.
+    whole_texts: Mapping[str, str] = default(default_factory=dict)
+    # A Markdown answer's text before its first candidate, judged for language and register.
+    preamble: str = ""
 
     def candidates(self) -> Iterator[tuple[str, SpecCandidate]]:
         """Each candidate with the letter its position gives it (E, F, ... past the fourth)."""

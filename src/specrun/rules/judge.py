@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
 from specrun.context.prompt_pack import Rubric
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
+from specrun.gates.limits import DEFAULT_LIMITS, size_text
+from specrun.gates.terminal import escape
 from specrun.providers import (
     Provider,
     Request,
@@ -42,6 +43,7 @@ from specrun.providers.retrying import with_retries
 from specrun.rules import Findings, ReviewItem, Violation
 from specrun.rules.answers import read_answer
 from specrun.settings.config import JudgeSettings, RetryPolicy, endpoint_url
+from specrun.settings.hosts import ascii_url, warning
 
 MIN_QUOTE_WORDS = 3
 MAX_REASON = 300
@@ -205,7 +207,10 @@ def judge_request(
 
 def _reason(text: str) -> str:
     """The judge's reason as one printable line of bounded length: it reaches the terminal."""
-    line = "".join(char for char in " ".join(text.split()) if char.isprintable())
+    shown = "".join(
+        char if char.isprintable() else " " if char.isspace() else escape(char) for char in text
+    )
+    line = " ".join(shown.split())
     return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"
 
 
@@ -270,9 +275,12 @@ def judge_findings(
     retries: RetryPolicy,
     on_retry: Callable[[TransientProviderError, float], None] = lambda error, wait: None,
     sleep: Callable[[float], None] = time.sleep,
+    max_answer_bytes: int = DEFAULT_LIMITS.answer_bytes,
 ) -> JudgedFindings:
     """Ask the judge about ``findings.needs_review`` once. Transient faults are retried;
-    a fault that persists raises ``ProviderError``. An unreadable answer is a ``problem``."""
+    a fault that persists raises ``ProviderError``. An unreadable answer is a ``problem``, and
+    so is one over ``max_answer_bytes`` (the cap on model answers), which is neither read nor
+    kept."""
     asked = items_to_ask(findings, rubrics)
     if not asked:
         return JudgedFindings(findings, model)
@@ -280,6 +288,17 @@ def judge_findings(
     request = judge_request(document, asked, rubrics)
     answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
     seconds = time.monotonic() - started
+    size = len(answer.raw.encode("utf-8", "surrogatepass"))
+    if size > max_answer_bytes:
+        return JudgedFindings(
+            findings,
+            model,
+            problem=f"its answer is {size:,} bytes, over the limit of "
+            f"{size_text(max_answer_bytes)} (SPECRUN_MAX_ANSWER_BYTES)",
+            usage=answer.usage,
+            seconds=seconds,
+            raw=f"(not kept: {size:,} bytes)",
+        )
     given, problems = read_answer(answer, JudgeVerdicts)
     if given is None:
         return JudgedFindings(
@@ -322,10 +341,11 @@ def describe_judgement(judged: JudgedFindings) -> list[str]:
 
 def describe_judge(judging: JudgeSettings) -> str:
     """Where the judge sends the answers, stated before anything is sent."""
-    parts = urlsplit(endpoint_url(judging.profile))
+    url = endpoint_url(judging.profile)
+    caution = warning(url)
     return (
         f"judge: profile {judging.profile_name} ({judging.profile.kind}, model "
-        f"{judging.profile.model}) at {parts.scheme}://{parts.netloc}"
+        f"{judging.profile.model}) at {ascii_url(url)}" + (f"; {caution}" if caution else "")
     )
 
 

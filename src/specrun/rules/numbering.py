@@ -21,16 +21,16 @@ from specrun.rules.phrases import excerpt, sentences
 # after a verb that hands out numbers ("assign 139 to 142", "reserve 139"), or as a slug
 # ("139-queued-execution"). Ranges and lists that follow ("139 to 142", "139–142", "139, 140
 # and 141") belong to the same mention. Other numbers (Article 2.1, F-12, HTTP 403, counts,
-# years) are left alone.
-LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?\d{3}\b)*)"
+# years) are left alone, and so are digits of other scripts ("Spec ١٤٥"): spec numbers are ASCII.
+LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3}\b)*)"
 SPEC_MENTION = re.compile(
     r"\b(?:spec(?:ification)?s?|numbers?|no\.|(?:assign|reserv|allocat|claim)\w*"
-    r"(?:\s+(?:spec\s+)?numbers?)?)[\s#:-]*(\d{3})\b" + LIST_TAIL,
+    r"(?:\s+(?:spec\s+)?numbers?)?)[\s#:-]*([0-9]{3})\b" + LIST_TAIL,
     re.IGNORECASE,
 )
-SLUG_NUMBER = re.compile(r"(?<![\w.-])(\d{3})-[a-z]")
-NUMBER = re.compile(r"\d{3}")
-BARE_NUMBER = re.compile(r"(?<![\w.#/-])(\d{3})(?![\w.-]\w|%)")
+SLUG_NUMBER = re.compile(r"(?<![\w.-])([0-9]{3})-[a-z]")
+NUMBER = re.compile(r"[0-9]{3}")
+BARE_NUMBER = re.compile(r"(?<![\w.#/-])([0-9]{3})(?![\w.-]\w|%)")
 # A bare number just above the highest spec in use, in a sentence about numbering ("the next
 # free numbers are 139 to 142") or about specs ("would be 139 and 140, after Spec 138"): the
 # first is certain, the second left for review.

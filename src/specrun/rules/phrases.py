@@ -4,7 +4,10 @@ A concept is data of the prompt pack: groups of alternative terms that must all 
 (``all_of``), and for explicit statements the words that assert it (``asserts``), the words
 that state its opposite (``opposites``) and the phrases that wave it away (``dismissals``).
 
-Reading, in three steps, each linear in the text's length:
+Reading, in three steps, each linear in the text's length whatever the number of terms:
+- Matching. Each term list is compiled once into one ``TermMatcher`` (a trie written as one
+  regular expression), and a concept's groups into one ``ConceptMatcher``; a text is scanned
+  once per list, never once per term.
 - Word forms. Text and terms are folded alike: case, hyphens and slashes become spaces, and a
   detached prefix "re" joins its word, so "re-specified", "re specify" and "respecify" all read
   "respecif...". Terms match at word starts, which covers inflection ("authoriz" matches
@@ -31,7 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import lru_cache
 from itertools import pairwise
 
 from specrun.context.terms import Concept, StatementConcept, normalise
@@ -138,17 +141,82 @@ def _clause_negators(clause: str) -> tuple[int, ...]:
     return tuple(positions)
 
 
-@cache
-def _term_pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(term)))
-
-
-def _occurrences(text: str, term: str) -> Iterator[int]:
-    return (match.start() for match in _term_pattern(term).finditer(text))
-
-
 def _own_negation(term: str) -> bool:
     return normalise(term).split()[0] in NEGATORS
+
+
+class _Node:
+    __slots__ = ("children", "ending")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.ending: list[int] = []
+
+
+class TermMatcher:
+    """One term list compiled once: where in a (normalised) text its terms occur.
+
+    Terms match at word starts and may be prefixes of one another ("authoriz", "authorization
+    check"), so one position can hold several. The list is folded into a trie and the trie into
+    a single regular expression whose branches begin with distinct characters; a lookahead finds
+    the longest term at every word start in one pass, in time linear in the text and bounded by
+    the longest term, whatever the number of terms. Every shorter term that also matches there
+    is a prefix of that longest one, known from the trie (``within``).
+    """
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.terms = tuple(terms)
+        self.own_negation = tuple(_own_negation(term) for term in self.terms)
+        root = _Node()
+        for index, term in enumerate(self.terms):
+            node = root
+            for character in normalise(term):
+                child = node.children.get(character)
+                if child is None:
+                    child = node.children[character] = _Node()
+                node = child
+            node.ending.append(index)
+        self.within: dict[str, tuple[int, ...]] = {}
+        # Depth first without recursion, so a long term cannot exhaust the recursion limit.
+        order: list[_Node] = []
+        stack: list[tuple[_Node, str, tuple[int, ...]]] = [(root, "", ())]
+        while stack:
+            node, prefix, above = stack.pop()
+            order.append(node)
+            if node.ending:
+                above = tuple(sorted((*above, *node.ending)))
+                self.within[prefix] = above
+            stack += [(child, prefix + key, above) for key, child in node.children.items()]
+        written: dict[int, str] = {}
+        for node in reversed(order):  # children before their parent
+            branches = [re.escape(key) + written[id(child)] for key, child in node.children.items()]
+            body = "|".join(branches)
+            if len(branches) > 1 or (node.ending and branches):
+                body = f"(?:{body})" + ("?" if node.ending else "")
+            written[id(node)] = body
+        self.pattern = (
+            re.compile(rf"(?<![a-z0-9])(?=({written[id(root)]}))") if self.terms else None
+        )
+
+    def matches(self, text: str) -> Iterator[tuple[int, tuple[int, ...]]]:
+        """Each word start where terms occur, with their indices in list order."""
+        if self.pattern is None:
+            return
+        for match in self.pattern.finditer(text):
+            yield match.start(), self.within[match.group(1)]
+
+    def occurs_in(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
+
+
+@lru_cache(maxsize=512)
+def _compiled(terms: tuple[str, ...]) -> TermMatcher:
+    return TermMatcher(terms)
+
+
+def term_matcher(terms: Sequence[str]) -> TermMatcher:
+    """The list's matcher, compiled once per distinct list."""
+    return _compiled(tuple(terms))
 
 
 def _negated(clause: Clause, position: int) -> bool:
@@ -159,44 +227,116 @@ def _negated(clause: Clause, position: int) -> bool:
     return any(word in NEGATORS for word in before[-VERB_NEGATION_REACH:])
 
 
-def _find(clause: Clause, terms: list[str], *, negated: bool) -> str | None:
-    """The first term that occurs affirmed (or, with ``negated``, under a negator)."""
-    for term in terms:
-        for position in _occurrences(clause.text, term):
-            is_negated = not _own_negation(term) and _negated(clause, position)
+def _find(clause: Clause, matcher: TermMatcher, *, negated: bool) -> str | None:
+    """The first term of the list that occurs affirmed (or, with ``negated``, under a
+    negator)."""
+    best: int | None = None
+    for position, indices in matcher.matches(clause.text):
+        governed: bool | None = None
+        for index in indices:
+            if best is not None and index >= best:
+                break
+            if matcher.own_negation[index]:
+                is_negated = False
+            else:
+                if governed is None:
+                    governed = _negated(clause, position)
+                is_negated = governed
             if is_negated == negated:
-                return term
-    return None
+                best = index
+                break
+        if best == 0:
+            break
+    return None if best is None else matcher.terms[best]
 
 
-def affirmed_term(text: str, terms: list[str]) -> str | None:
+def affirmed_term(text: str, terms: Sequence[str]) -> str | None:
     """The first term the text uses without a negator governing it."""
+    matcher = term_matcher(terms)
     for clause in clauses(text):
-        if (term := _find(clause, terms, negated=False)) is not None:
+        if (term := _find(clause, matcher, negated=False)) is not None:
             return term
     return None
 
 
-def negated_term(text: str, terms: list[str]) -> str | None:
+def negated_term(text: str, terms: Sequence[str]) -> str | None:
     """The first term the text uses under a negator ("none of which it redefines")."""
+    matcher = term_matcher(terms)
     for clause in clauses(text):
-        if (term := _find(clause, terms, negated=True)) is not None:
+        if (term := _find(clause, matcher, negated=True)) is not None:
             return term
     return None
+
+
+class ConceptMatcher:
+    """A concept's groups as one matcher: which groups a text names, in one pass."""
+
+    def __init__(self, groups: tuple[tuple[str, ...], ...]) -> None:
+        self.size = len(groups)
+        self.matcher = TermMatcher([term for group in groups for term in group])
+        self.group_of = tuple(index for index, group in enumerate(groups) for _ in group)
+
+    def groups(self, text: str, *, enough: int | None = None) -> frozenset[int]:
+        """The groups the text names a term of, looking no further once ``enough`` are found."""
+        enough = self.size if enough is None else enough
+        found: set[int] = set()
+        for _, indices in self.matcher.matches(text):
+            found.update(self.group_of[index] for index in indices)
+            if len(found) >= enough:
+                break
+        return frozenset(found)
+
+    def named(self, text: str, *, enough: int | None = None) -> int:
+        """How many groups the text names a term of, counting no further than ``enough``."""
+        return len(self.groups(text, enough=enough))
+
+
+@lru_cache(maxsize=512)
+def _concept_matcher(groups: tuple[tuple[str, ...], ...]) -> ConceptMatcher:
+    return ConceptMatcher(groups)
+
+
+def concept_matcher(concept: Concept) -> ConceptMatcher:
+    return _concept_matcher(tuple(tuple(group) for group in concept.all_of))
 
 
 def covers(text: str, concept: Concept) -> bool:
     """True when the (normalised) text names a term of every group of the concept."""
-    return all(any(_term_pattern(t).search(text) for t in group) for group in concept.all_of)
+    matcher = concept_matcher(concept)
+    return matcher.named(text) == matcher.size
+
+
+def groups_named(text: str, concept: Concept) -> frozenset[int]:
+    """Which groups of the concept the (normalised) text names a term of, in one pass."""
+    return concept_matcher(concept).groups(text)
 
 
 def coverage(text: str, concept: Concept) -> int:
-    return sum(any(_term_pattern(t).search(text) for t in group) for group in concept.all_of)
+    return concept_matcher(concept).named(text)
 
 
 def windows(passages: list[str]) -> list[str]:
     """Each passage and each pair of neighbours, so a point may span two sentences or items."""
     return passages + [f"{first} {second}" for first, second in pairwise(passages)]
+
+
+@dataclass(frozen=True)
+class _StatementTerms:
+    dismissals: TermMatcher
+    doubts: TermMatcher
+    asserts: TermMatcher
+    opposites: TermMatcher
+    negatable_asserts: TermMatcher
+
+    @classmethod
+    def of(cls, concept: StatementConcept) -> "_StatementTerms":
+        return cls(
+            term_matcher(concept.dismissals),
+            term_matcher(concept.doubts),
+            term_matcher(concept.asserts),
+            term_matcher(concept.opposites),
+            term_matcher([term for term in concept.asserts if not _own_negation(term)]),
+        )
 
 
 def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
@@ -208,7 +348,7 @@ def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
     return found.group(0) if found else None
 
 
-def _heading(text: str, concept: StatementConcept) -> str | None:
+def _heading(text: str, concept: StatementConcept, terms: _StatementTerms) -> str | None:
     """The assertion of a short label that opens the statement, names nothing of the concept
     itself and heads a list of cases ("Required: membership revoked between dispatch and handle;
     tampered payload"): the statement answers its own field, so the field names what the label
@@ -220,7 +360,7 @@ def _heading(text: str, concept: StatementConcept) -> str | None:
     listed = text.strip()[match.end(1) + 1 :]
     if len(label) != 1 or coverage(label[0].text, concept) or not LIST_SEPARATOR.search(listed):
         return None
-    return _find(label[0], concept.asserts, negated=False)
+    return _find(label[0], terms.asserts, negated=False)
 
 
 def judge_statement(
@@ -233,38 +373,40 @@ def judge_statement(
     contradicted with no assertion beside it, or asserted with no contradiction. An assertion
     whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence) does not
     count; with no other assertion the statement is ``hedged``, left for review. A statement
-    that opens with an asserting label ("Required:") and goes on to name the concept's cases
-    asserts its own field's concept."""
+    that opens with an asserting label over a list of cases ("Required: ...; ...") asserts its
+    own field's concept."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
+    terms = _StatementTerms.of(concept)
+    hedging = term_matcher(hedges)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
     dismissal = contradiction = assertion = doubt = hedged = None
-    heading = _heading(text, concept)
+    heading = _heading(text, concept, terms)
     if heading is not None and coverage(normalise(text), concept) > 0:
         covered = True
         assertion = Judgement(Verdict.ASSERTED, heading, sentences(text)[0])
     for clause in clauses(text):
-        term = _find(clause, concept.dismissals, negated=False)
+        term = _find(clause, terms.dismissals, negated=False)
         if term is not None and clause.sentence not in about:
             about[clause.sentence] = coverage(normalise(clause.sentence), concept) > 0
         if term is not None and (not covered or about[clause.sentence]):
-            if _find(clause, concept.doubts, negated=False) is not None:
+            if _find(clause, terms.doubts, negated=False) is not None:
                 doubt = doubt or Judgement(Verdict.UNCLEAR, term, clause.sentence)
             else:
                 dismissal = dismissal or Judgement(Verdict.DISMISSED, term, clause.sentence)
             continue
         if covers(clause.text, concept) and contradiction is None:
-            opposite = None if clause.starts_with_only else _opposite(clause, concept)
+            opposite = None if clause.starts_with_only else _opposite(clause, terms)
             if opposite is not None:
                 contradiction = Judgement(Verdict.CONTRADICTED, opposite, clause.sentence)
         if assertion is None:
-            term = _find(clause, concept.asserts, negated=False) or _find(
-                clause, concept.opposites, negated=True
+            term = _find(clause, terms.asserts, negated=False) or _find(
+                clause, terms.opposites, negated=True
             )
             hedge = None
             if term is not None:
-                hedge = _find(clause, list(hedges), negated=False) or keyword_used(
+                hedge = _find(clause, hedging, negated=False) or keyword_used(
                     clause.sentence, keywords
                 )
             if term is not None and hedge is not None:
@@ -280,8 +422,7 @@ def judge_statement(
     return found or Judgement(Verdict.NOT_ASSERTED, evidence=text)
 
 
-def _opposite(clause: Clause, concept: StatementConcept) -> str | None:
+def _opposite(clause: Clause, terms: _StatementTerms) -> str | None:
     """An affirmed opposite, or an assertion under a governing negation."""
-    found = _find(clause, concept.opposites, negated=False)
-    negated_assertions = [term for term in concept.asserts if not _own_negation(term)]
-    return found or _find(clause, negated_assertions, negated=True)
+    found = _find(clause, terms.opposites, negated=False)
+    return found or _find(clause, terms.negatable_asserts, negated=True)

@@ -1,11 +1,12 @@
 """Structural rules: the four candidates and their fixed fields (SC101–SC105), the closing
-sections (SC701)."""
+sections (SC701), and text a terminal would act on (SC104, ``check_characters``)."""
 
 import re
 from collections import Counter
 from collections.abc import Iterator
 
 from specrun.document.model import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, SpecCandidate
+from specrun.gates.terminal import unseen, visible
 from specrun.rules.findings import LETTERS, Review, Span, Violation, closing, where
 from specrun.rules.phrases import excerpt
 
@@ -129,6 +130,52 @@ def check_substance(review: Review) -> Iterator[Violation]:
                 f"The item {problem}.",
                 "Write the item out in concrete, formal spec language.",
                 excerpt(text),
+            )
+
+
+FieldPath = tuple[int | str, ...]
+
+
+def _texts(value: object) -> Iterator[tuple[FieldPath, str]]:
+    """Every string in the dumped document, with its path, in document order."""
+    pending: list[tuple[object, FieldPath]] = [(value, ())]
+    while pending:
+        item, at = pending.pop()
+        if isinstance(item, str):
+            yield at, item
+        elif isinstance(item, dict):
+            pending.extend((inner, (*at, key)) for key, inner in reversed(item.items()))
+        elif isinstance(item, list):
+            indexed = list(enumerate(item))
+            pending.extend((inner, (*at, index)) for index, inner in reversed(indexed))
+
+
+def _dotted(path: FieldPath) -> str:
+    named = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    return named.lstrip(".")
+
+
+def _location(path: FieldPath) -> str:
+    if len(path) >= 2 and path[0] == "candidates" and isinstance(path[1], int):
+        return where(chr(ord("A") + path[1]), _dotted(path[2:]) or "candidate")
+    return closing(_dotted(path))
+
+
+def check_characters(review: Review) -> Iterator[Violation]:
+    """SC104: no item holds a control character other than line break and tab, or a bidi
+    control: a terminal would act on it (erase lines, set the title, reorder text) and a reader
+    of the file would not see it. The evidence shows it escaped."""
+    for path, text in _texts(review.document.model_dump(mode="json")):
+        if found := unseen(text):
+            start = max(0, found.start() - 30)
+            yield Violation(
+                "SC104",
+                _location(path),
+                f"The item holds the control character {visible(found.group())}, which a "
+                "terminal would act on and a reader would not see.",
+                "Write plain text: no control characters other than line breaks and tabs, and "
+                "no bidirectional-text controls.",
+                excerpt(visible(text[start : found.end() + 30])),
             )
 
 

@@ -9,12 +9,23 @@ same on every attempt; only the conversation after it changes. Where the rules l
 review and a judge is given, the judge decides them once per answer: its confirmed breaches join
 the violations the re-ask sends back, with their evidence. The loop stops at the first valid
 answer or when ``max_attempts`` answers have been judged.
+
+With ``reask="targeted"`` (the default) a re-ask asks only for the parts that broke a rule, when
+every violation lies inside some candidates or the closing sections (``specrun.run.patch``): the
+request carries the patch schema, the previous document and its violations; the answer is merged
+by letter and the merged document judged whole. An item the judge found holding stays decided
+where the patch left its text as it was, so the judge is not asked about it again. A patch that
+could not be merged is sent back as violations, with the previous document's own, and the
+previous document stays the one to patch.
+``reask="full"`` always asks for the complete document.
 """
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -23,9 +34,10 @@ from specrun.gates.limits import Limits, size_text
 from specrun.providers import Answer, Provider, Request, TransientProviderError, Turn, Usage
 from specrun.providers.retrying import with_retries
 from specrun.rules import Findings, ReviewItem, Violation
-from specrun.rules.answers import judge_answer
+from specrun.rules.answers import decode, judge_answer
 from specrun.rules.judge import JudgedFindings
-from specrun.settings.config import RetryPolicy
+from specrun.run.patch import Ask, Patched, merge_patch, targeted_ask, targeted_message
+from specrun.settings.config import ReaskMode, RetryPolicy
 
 FIRST_REQUEST = (
     "Produce the result document now: exactly four spec candidates, A to D, one per theme, and "
@@ -45,6 +57,7 @@ class Attempt:
     seconds: float
     needs_review: tuple[ReviewItem, ...] = ()
     judged: JudgedFindings | None = None
+    patch: Patched | None = None
 
     @property
     def valid(self) -> bool:
@@ -77,13 +90,21 @@ class Outcome:
         return sum((attempt.usage for attempt in self.attempts), Usage())
 
 
-def reask_message(attempt: Attempt) -> str:
-    listed = "\n".join(
+def _listed(violations: tuple[Violation, ...]) -> str:
+    return "\n".join(
         f"- {v.code} at {v.location}: {v.message}"
         + (f" The text judged: {v.evidence!r}." if v.evidence else "")
         + f" Fix: {v.hint}"
-        for v in attempt.violations
+        for v in violations
     )
+
+
+def reask_message(attempt: Attempt, ask: Ask | None = None) -> str:
+    """The re-ask's request: the violations, and what to return (the complete document, or only
+    the parts ``ask`` names)."""
+    listed = _listed(attempt.violations)
+    if ask is not None:
+        return targeted_message(ask, listed)
     if attempt.document is None:
         problem = f"Your previous answer could not be used:\n{listed}"
     else:
@@ -130,6 +151,49 @@ def _sendable(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
+@dataclass(frozen=True)
+class Basis:
+    """The latest document a re-ask builds on: its JSON, as the re-ask repeats it, its
+    violations, and whether it fit the result schema."""
+
+    data: dict[str, Any]
+    text: str
+    violations: tuple[Violation, ...]
+    parsed: bool
+
+
+def _basis(attempt: Attempt, previous: Basis | None, limit: int) -> Basis | None:
+    """What the next re-ask builds on: a merged patch, a readable answer's JSON, or, after a
+    patch that was not merged, the document it was meant to patch."""
+    if attempt.patch is not None:
+        merged = attempt.patch.merged
+        if merged is None:
+            return previous
+        text = json.dumps(merged, ensure_ascii=False)
+        return Basis(merged, text, attempt.violations, attempt.document is not None)
+    answer = attempt.answer
+    if _size(answer.raw) > limit or answer.unreadable or answer.declined:
+        return None
+    data, problem = decode(answer)
+    if problem is not None or not isinstance(data, dict):
+        return None
+    return Basis(data, answer.raw, attempt.violations, attempt.document is not None)
+
+
+def _next_ask(attempt: Attempt, basis: Basis | None, mode: ReaskMode) -> Ask | None:
+    if mode == "full" or basis is None:
+        return None
+    return targeted_ask(basis.data, _outstanding(attempt, basis), basis.parsed)
+
+
+def _outstanding(attempt: Attempt, basis: Basis | None) -> tuple[Violation, ...]:
+    """The violations the next re-ask sends: a patch that was not merged adds its problems to
+    those of the document it was meant to patch."""
+    if attempt.patch is not None and attempt.patch.merged is None and basis is not None:
+        return attempt.violations + basis.violations
+    return attempt.violations
+
+
 def run_attempts(
     provider: Provider,
     system_prompt: str,
@@ -142,14 +206,31 @@ def run_attempts(
     sleep: Callable[[float], None] = time.sleep,
     max_answer_bytes: int = Limits().answer_bytes,
     judge: Judge | None = None,
+    reask: ReaskMode = "targeted",
 ) -> Outcome:
     attempts: list[Attempt] = []
     turns: tuple[Turn, ...] = (Turn("user", FIRST_REQUEST),)
+    basis: Basis | None = None
+    ask: Ask | None = None
+    held: set[ReviewItem] = set()
     for number in range(1, max_attempts + 1):
-        request = Request(system_prompt, turns)
+        model = SpecCandidates if ask is None else ask.response_model(rules, numbering)
+        request = Request(system_prompt, turns, model)
         started = time.monotonic()
         answer = with_retries(partial(provider.complete, request), retries, on_retry, sleep)
-        document, findings = _verdict(answer, rules, numbering, max_answer_bytes)
+        patched = None
+        if ask is None or basis is None:
+            document, findings = _verdict(answer, rules, numbering, max_answer_bytes)
+        elif _size(answer.raw) > max_answer_bytes:
+            document, findings = _verdict(answer, rules, numbering, max_answer_bytes)
+            patched = Patched(ask, None)
+        else:
+            document, findings, patched = merge_patch(
+                answer, ask, basis.data, basis.violations, rules, numbering
+            )
+            findings = Findings(
+                findings.violations, tuple(i for i in findings.needs_review if i not in held)
+            )
         seconds = time.monotonic() - started
         judged = None
         if judge is not None and document is not None and findings.needs_review:
@@ -165,20 +246,34 @@ def run_attempts(
                         findings.violations,
                         seconds,
                         findings.needs_review,
+                        patch=patched,
                     )
                 )
                 raise
             findings = judged.findings
         attempt = Attempt(
-            number, answer, document, findings.violations, seconds, findings.needs_review, judged
+            number,
+            answer,
+            document,
+            findings.violations,
+            seconds,
+            findings.needs_review,
+            judged,
+            patched,
         )
         attempts.append(attempt)
         on_attempt(attempt)
         if attempt.valid:
             break
+        if judged is not None:
+            held |= {ruling.item for ruling in judged.rulings if ruling.holds}
+        basis = _basis(attempt, basis, max_answer_bytes)
+        ask = _next_ask(attempt, basis, reask)
+        sent = replace(attempt, violations=_outstanding(attempt, basis))
+        previous = basis.text if basis is not None else _repeatable(answer, max_answer_bytes)
         turns = (
             turns[0],
-            Turn("assistant", _sendable(_repeatable(answer, max_answer_bytes))),
-            Turn("user", _sendable(reask_message(attempt))),
+            Turn("assistant", _sendable(previous)),
+            Turn("user", _sendable(reask_message(sent, ask))),
         )
     return Outcome(tuple(attempts))

@@ -18,14 +18,20 @@ only from the environment: a key written into a file is refused, and its value i
 
 The judge (``[judge]``, or ``judge = false`` to turn it off) follows the run's profile unless it
 names another defined profile, with a cheaper model of the same provider by default.
+
+Money: ``[prices."MODEL"]`` tables (USD per million tokens) price models the maintained table
+does not know, such as a private deployment; ``--price-file FILE`` holds the same tables and wins
+over the files. An untrusted repository file may not set prices (a price of zero would hide what
+a run costs) and may set ``max_cost`` only below the budget the user's own files set.
 """
 
 import hashlib
+import math
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -40,11 +46,16 @@ from pydantic import (
 )
 
 from specrun.errors import InputError
+from specrun.gates.limits import TooDeep, parse_nested
+from specrun.settings import hosts
+from specrun.settings.hosts import ascii_url
 from specrun.settings.trust import is_trusted
 
 CONFIG_NAME = "specrun.toml"
 CONFIG_MAX_BYTES = 1_000_000
 MAX_ATTEMPTS = 20
+MAX_PRICE = 100_000.0
+MAX_BUDGET = 1_000_000.0
 ENDPOINT_KEYS = ("kind", "base_url", "api_key_env")
 VENDOR_ENDPOINTS = {
     "anthropic": "https://api.anthropic.com",
@@ -52,6 +63,8 @@ VENDOR_ENDPOINTS = {
 }
 REROUTING_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL")
 TokenParameter = Literal["max_tokens", "max_completion_tokens"]
+ReaskMode = Literal["targeted", "full"]
+REASK_MODES: tuple[ReaskMode, ...] = ("targeted", "full")
 SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|credential)$", re.IGNORECASE)
 # Capitals only: a pasted key (mixed case, dashes) never passes for a variable's name.
 VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
@@ -162,12 +175,36 @@ BUILT_IN_PROFILES = {
 }
 
 
+class ModelPrice(Options):
+    """What a model costs, in USD per million tokens; cache reads and writes cost as much as
+    input unless given."""
+
+    input: float = Field(ge=0, le=MAX_PRICE)
+    output: float = Field(ge=0, le=MAX_PRICE)
+    cache_read: float | None = Field(default=None, ge=0, le=MAX_PRICE)
+    cache_write: float | None = Field(default=None, ge=0, le=MAX_PRICE)
+
+
+class PriceFile(Options):
+    """A ``--price-file``: ``[prices."MODEL"]`` tables, as in a config file."""
+
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+
+
 class Config(Options):
     provider: str = "anthropic"
     max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
+    max_cost: float | None = Field(
+        default=None, gt=0, le=MAX_BUDGET, description="USD a run may spend at most."
+    )
     retries: RetryPolicy = RetryPolicy()
     providers: dict[str, ProviderProfile] = Field(default_factory=dict)
     judge: JudgeOptions | None = JudgeOptions()
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    reask: ReaskMode = Field(
+        default="targeted",
+        description="Re-ask only the parts that broke a rule (targeted), or the whole document.",
+    )
 
     @field_validator("judge", mode="before")
     @classmethod
@@ -206,6 +243,9 @@ class Settings:
     retries: RetryPolicy
     source: str
     judge: JudgeSettings | None = None
+    max_cost: float | None = None
+    prices: Mapping[str, ModelPrice] = field(default_factory=dict)
+    reask: ReaskMode = "targeted"
 
 
 def endpoint_url(profile: ProviderProfile) -> str:
@@ -248,27 +288,26 @@ def _problems(error: ValidationError) -> str:
     )
 
 
-def read_config_file(path: Path, trusted: bool) -> ConfigFile:
+def read_config_file(path: Path, trusted: bool, what: str = "config file") -> ConfigFile:
     """Read one file; anything but a small regular UTF-8 TOML file is an input error (a FIFO
     or device is refused before it is opened, so it cannot hang the run)."""
     if not path.exists():
-        raise InputError(f"config file {path} does not exist; pass an existing file")
+        raise InputError(f"{what} {path} does not exist; pass an existing file")
     if not path.is_file():
-        raise InputError(f"config file {path} is not a regular file; pass a TOML file")
+        raise InputError(f"{what} {path} is not a regular file; pass a TOML file")
     try:
         with path.open("rb") as stream:
             data = stream.read(CONFIG_MAX_BYTES + 1)
         if len(data) > CONFIG_MAX_BYTES:
             raise InputError(
-                f"config file {path} is larger than {CONFIG_MAX_BYTES:,} bytes; "
-                "a config file is a few lines"
+                f"{what} {path} is larger than {CONFIG_MAX_BYTES:,} bytes; a {what} is a few lines"
             )
-        table = tomllib.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError(f"config file {path} cannot be read: {error}; fix the file") from None
+        table = parse_nested(tomllib.loads, data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TooDeep) as error:
+        raise InputError(f"{what} {path} cannot be read: {error}; fix the file") from None
     if secrets := _secret_keys(table):
         raise InputError(
-            f"config file {path} holds an API key at {', '.join(secrets)}; keys are read only "
+            f"{what} {path} holds an API key at {', '.join(secrets)}; keys are read only "
             'from environment variables: remove it and set api_key_env = "VARIABLE" instead'
         )
     return ConfigFile(path, table, hashlib.sha256(data).hexdigest(), trusted)
@@ -305,6 +344,29 @@ def _refuse_untrusted_endpoints(file: ConfigFile, trusted: dict[str, Any], user:
             )
 
 
+def _refuse_untrusted_money(file: ConfigFile, trusted: Mapping[str, Any], user: Path) -> None:
+    """Prices decide what a run is shown to cost, and a budget may only be tightened."""
+    fix = (
+        f"review it and run `specrun trust --repo {file.path.parent}`, or move the setting to "
+        f"{user}, a --config file or a --price-file"
+    )
+    if "prices" in file.table and file.table["prices"] != trusted.get("prices"):
+        raise InputError(
+            f"{file.path} sets prices, but a repository's config may not decide what a run is "
+            f"shown to cost; {fix}"
+        )
+    budget, own = file.table.get("max_cost"), trusted.get("max_cost")
+    if (
+        budget is not None
+        and own is not None
+        and not (isinstance(budget, int | float) and budget <= own)
+    ):
+        raise InputError(
+            f"{file.path} raises max_cost above the budget of your own config; a repository's "
+            f"config may only lower it; {fix}"
+        )
+
+
 def merge_config(files: list[ConfigFile], user: Path) -> Config:
     """Lay ``files`` over the built-in profiles in order; an invalid result names the file
     that made it so."""
@@ -314,6 +376,7 @@ def merge_config(files: list[ConfigFile], user: Path) -> Config:
     for file in files:
         if not file.trusted:
             _refuse_untrusted_endpoints(file, merged, user)
+            _refuse_untrusted_money(file, merged, user)
         merged = _laid_over(merged, file.table)
         try:
             config = Config.model_validate(merged)
@@ -331,15 +394,16 @@ def describe_endpoints(file: ConfigFile, environ: Mapping[str, str]) -> list[str
     lines = []
     for name in sorted({name for name, _, _ in endpoint_settings(file.table)}):
         profile = config.providers[name]
-        parts = urlsplit(endpoint_url(profile))
+        url = endpoint_url(profile)
         if profile.api_key_env:
             key = f"the key in ${profile.api_key_env}"
         else:
             key = "the vendor's default key" if is_vendor_endpoint(profile) else "no key"
         lines.append(
-            f"profile {name} ({profile.kind}) sends requests to {parts.scheme}://{parts.netloc} "
-            f"with {key}"
+            f"profile {name} ({profile.kind}) sends requests to {ascii_url(url)} with {key}"
         )
+        if caution := hosts.warning(url):
+            lines.append(f"profile {name}: {caution}")
     return lines
 
 
@@ -380,11 +444,15 @@ def resolve_settings(
     provider: str | None = None,
     model: str | None = None,
     max_attempts: int | None = None,
+    max_cost: float | None = None,
+    price_file: Path | None = None,
+    reask: str | None = None,
 ) -> Settings:
     """Flags win over the environment, which wins over the files. ``provider`` may be
-    ``NAME/MODEL``, such as ``openai/gpt-4.1``. ``SPECRUN_MODEL`` belongs to the profile the
+    ``NAME/MODEL``, such as ``openai/gpt-5.5``. ``SPECRUN_MODEL`` belongs to the profile the
     files or ``SPECRUN_PROVIDER`` chose: a ``--provider`` flag keeps its own profile's model."""
     profiles = {**BUILT_IN_PROFILES, **config.providers}
+    _refuse_empty_choices(provider, model, profiles)
     chosen = provider or environ.get("SPECRUN_PROVIDER") or config.provider
     name, _, inline_model = chosen.partition("/")
     if name not in profiles:
@@ -401,7 +469,78 @@ def resolve_settings(
     if not 1 <= attempts <= MAX_ATTEMPTS:
         raise InputError(f"--max-attempts must be at least 1 and at most {MAX_ATTEMPTS}")
     judge = resolve_judge(config, profiles, name, profile)
-    return Settings(name, profile, attempts, config.retries, source, judge)
+    budget = config.max_cost if max_cost is None else max_cost
+    if max_cost is not None and not (math.isfinite(max_cost) and 0 < max_cost <= MAX_BUDGET):
+        raise InputError(f"--max-cost must be a positive amount of USD, at most {MAX_BUDGET:,.0f}")
+    prices = {**config.prices, **(read_price_file(price_file) if price_file else {})}
+    sources = source + _environment_sources(environ, provider, model or inline_model)
+    return Settings(
+        name,
+        profile,
+        attempts,
+        config.retries,
+        sources,
+        judge,
+        budget,
+        prices,
+        reask=_reask_mode(reask, config.reask),
+    )
+
+
+def read_price_file(path: Path) -> dict[str, ModelPrice]:
+    """The ``[prices."MODEL"]`` tables of a ``--price-file``."""
+    file = read_config_file(path, trusted=True, what="price file")
+    try:
+        return PriceFile.model_validate(file.table).prices
+    except ValidationError as error:
+        raise InputError(f"price file {path} is invalid: {_problems(error)}") from None
+
+
+def _environment_sources(
+    environ: Mapping[str, str], provider: str | None, model: str | None
+) -> str:
+    """The ``SPECRUN_*`` variables that shaped the settings, and those that flags overrode, for
+    the run's opening line."""
+    used: list[str] = []
+    ignored: list[str] = []
+    for name, flag in (("SPECRUN_PROVIDER", provider), ("SPECRUN_MODEL", provider or model)):
+        if environ.get(name):
+            (ignored if flag else used).append(name)
+    said = "".join(f" + {name}" for name in used)
+    if ignored:
+        said += f" ({', '.join(ignored)} set but not used: flags chose)"
+    return said
+
+
+def _reask_mode(flag: str | None, configured: ReaskMode) -> ReaskMode:
+    if flag is None:
+        return configured
+    for mode in REASK_MODES:
+        if flag == mode:
+            return mode
+    raise InputError(f"unknown --reask mode {flag!r}; use {' or '.join(REASK_MODES)}")
+
+
+def _refuse_empty_choices(
+    provider: str | None, model: str | None, profiles: Mapping[str, ProviderProfile]
+) -> None:
+    """A flag given with nothing in it is a mistake (an unset shell variable, say), never a
+    silent fall back to the configured choice."""
+    known = ", ".join(sorted(profiles))
+    if provider is not None:
+        name, slash, inline_model = provider.partition("/")
+        if not name.strip():
+            raise InputError(
+                f"--provider names no profile; pass one of {known}, or NAME/MODEL such as "
+                "openai/gpt-5.5, or leave the flag out"
+            )
+        if slash and not inline_model.strip():
+            raise InputError(
+                f"--provider {name.strip()[:40]}/ names no model after the /; pass NAME/MODEL "
+                f"such as openai/gpt-5.5, or {name.strip()[:40]} alone"
+            )
+    if model is not None and not model.strip():
+        raise InputError("--model is empty; pass a model id, or leave the flag out")
 
 
 def resolve_judge(
@@ -434,10 +573,11 @@ def default_judge(name: str, profile: ProviderProfile) -> JudgeSettings:
 def describe_settings(settings: Settings) -> str:
     """The run's opening line: what it uses, where it sends requests, and why."""
     profile = settings.profile
-    parts = urlsplit(endpoint_url(profile))
+    url = endpoint_url(profile)
+    caution = hosts.warning(url)
     return (
         f"using profile {settings.profile_name} ({profile.kind}, model {profile.model}) at "
-        f"{parts.scheme}://{parts.netloc}; config: {settings.source}"
+        f"{ascii_url(url)}; config: {settings.source}" + (f"; {caution}" if caution else "")
     )
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from specrun.errors import InputError
+from specrun.gates.limits import DuplicateKey, TooDeep, parse_json
 from specrun.gates.output import write_atomically
 
 
@@ -26,14 +27,17 @@ def _records(store: Path) -> list[dict[str, str]]:
     if not store.is_file():
         raise InputError(f"trust records {store} is not a regular file; delete it")
     try:
-        data = json.loads(store.read_text(encoding="utf-8"))
-        records = data["trusted"]
+        data = parse_json(store.read_text(encoding="utf-8"))
+        records = data["trusted"] if isinstance(data, dict) else None
+        if not isinstance(records, list):
+            raise TypeError("no list of trusted records")
         if not all(isinstance(r, dict) and {"path", "sha256"} <= r.keys() for r in records):
             raise ValueError("a record lacks path or sha256")
         return list(records)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        problem = str(error) if isinstance(error, TooDeep | DuplicateKey) else type(error).__name__
         raise InputError(
-            f"trust records {store} cannot be read ({type(error).__name__}); "
+            f"trust records {store} cannot be read ({problem}); "
             "delete the file and trust the repositories again"
         ) from None
 

@@ -1,5 +1,6 @@
 """``specrun check --judge`` through the real SDK, against a scripted judge on loopback."""
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.model import SpecCandidates
 from specrun.providers.cassettes import Recording
 from specrun.rules import validate_document
-from specrun.rules.review import judge_result
+from specrun.run.review import judge_result
 
 KEY = "kv-judge-check-51d0"
 VALID = FIXTURES / "valid-result.json"
@@ -115,7 +116,8 @@ def test_a_malformed_judgement_is_an_input_error(invoke: Invoke, example_repo: P
     malformed = anthropic_json_answer({"verdicts": "all fine"})
     result, _ = check_judged(invoke, example_repo, [malformed])
     assert result.exit_code == 2
-    stated, error = result.stderr.strip().splitlines()
+    stated, kept, error = result.stderr.strip().splitlines()
+    assert kept.startswith("judge record: ")
     assert stated.startswith("judge: profile loop (anthropic, model scripted) at http://127.0.0.1")
     assert error.startswith(
         "specrun: error: the judge's answer could not be used (verdicts: The item is malformed"
@@ -172,8 +174,9 @@ def test_a_recorded_judgement_replays_without_a_key(
             document,
             findings,
             pack.rules,
+            VALID,
             example_repo,
-            {"LOOP_KEY": KEY},
+            {"LOOP_KEY": KEY, "SPECRUN_RUNS_DIR": str(tmp_path / "runs")},
             lines.append,
             Recording(cassette, record=True),
         )
@@ -183,6 +186,8 @@ def test_a_recorded_judgement_replays_without_a_key(
     result = invoke("check", VALID, "--repo", example_repo, "--judge", "--cassette", cassette)
     assert result.exit_code == 0, result.stderr
     assert "replaying" in result.stderr
+    modes = sorted(record["cassette"]["mode"] for record in judge_records())
+    assert modes == ["record", "replay"], "recording and replaying each left a record"
     assert "1 hold(s), 0 broken, 0 left for review" in result.stderr
 
 
@@ -195,3 +200,36 @@ def test_check_with_the_judge_reports_nothing_to_review(
     assert result.exit_code == 0
     assert "judge: nothing is left for review" in result.stderr
     assert server.requests == []
+
+
+def judge_records() -> list[dict[str, Any]]:
+    runs = Path(os.environ["SPECRUN_RUNS_DIR"])
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(runs.glob("*.json"))]
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "exit_code"),
+    [
+        (judge_reply("holds"), "valid", 0),
+        (judge_reply("broken"), "invalid", 1),
+        (anthropic_json_answer({"verdicts": "all fine"}), "failed", 2),
+        (anthropic_error(401, "authentication_error"), "provider-failure", 3),
+    ],
+    ids=["cleared", "confirmed", "unreadable", "refused"],
+)
+def test_every_judged_check_leaves_a_record_like_a_run(
+    invoke: Invoke, example_repo: Path, reply: Reply, status: str, exit_code: int
+) -> None:
+    result, _ = check_judged(invoke, example_repo, [reply])
+    assert result.exit_code == exit_code, result.stderr
+    [record] = judge_records()
+    assert (record["command"], record["status"]) == ("check --judge", status)
+    assert record["checked"] == str(VALID)
+    assert record["judge"]["model"] == "scripted"
+    assert f"judge record: {Path(os.environ['SPECRUN_RUNS_DIR'])}" in result.stderr
+    if status in ("valid", "invalid"):
+        assert record["verdicts"]["rulings"][0]["quote"] == D_QUOTE
+        assert record["usage"]["output_tokens"] > 0
+    if status == "provider-failure":
+        assert "authentication failed" in record["error"]
+    assert KEY not in json.dumps(record)
