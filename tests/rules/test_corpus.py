@@ -161,7 +161,9 @@ def field_text(data: dict[str, Any], location: str) -> str:
     return value
 
 
-EVERY_ANSWER = sorted(LABELS)
+# JSON answers: their fields are named by location. A Markdown answer's evidence is the text
+# as written at its FILE:LINE, which the Markdown reader's own tests hold to.
+EVERY_ANSWER = sorted(answer for answer in LABELS if answer_file(answer).suffix == ".json")
 
 
 @pytest.mark.parametrize("answer", EVERY_ANSWER)
