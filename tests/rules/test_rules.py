@@ -156,6 +156,18 @@ PARAPHRASES: dict[str, Mutation] = {
             }
         ]
     ),
+    "SC401 C names the relationship in its statement": lambda document: candidate(
+        document, "C"
+    ).update(
+        boundary_to_existing_specs=[
+            {
+                "spec": "Spec 111",
+                "relationship": "Implemented",
+                "statement": "C extends Spec 111 and does not duplicate it: SLA timers stay in "
+                "Spec 111.",
+            }
+        ]
+    ),
     "SC401 D leaves 138 unchanged": lambda document: candidate(document, "D").update(
         boundary_to_existing_specs=[
             {

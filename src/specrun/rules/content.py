@@ -164,7 +164,10 @@ def _required_boundary(
     ]
     drawn = tuple(Span(field, excerpt(text)) for field, text in parts)
     said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
-    if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
+    if not any(
+        affirmed_term(b.relationship, required.relationship) or _states(b.statement, required)
+        for b in matching
+    ):
         yield ReviewItem(
             "SC401",
             location,
@@ -192,6 +195,16 @@ def _required_boundary(
             f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
             spans=drawn,
         )
+
+
+def _states(statement: str, required: RequiredBoundary) -> bool:
+    """A sentence of the statement that names the relationship to the spec ("C extends Spec
+    111 and does not duplicate it") where the relationship field does not."""
+    return any(
+        f"spec {required.spec}" in normalise(sentence)
+        and affirmed_term(sentence, required.relationship) is not None
+        for sentence in sentences(statement)
+    )
 
 
 def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
