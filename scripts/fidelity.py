@@ -9,7 +9,9 @@ candidate, counts for a breach of its code whose quote is written there). Each (
 unit) counts once however many fields it covers, since a re-ask fixes a unit, not a field.
 
 Two figures per rule: violations only (what fails a result and triggers a re-ask), and
-violations plus needs-review items (what reaches a reviewer or the judge). Precision is the
+violations plus needs-review items (what reaches a reviewer or the judge). Then the items left
+for review per answer (each one is a judge item, and an answer with none needs no judge call), for
+strong answers (no reviewer breach) and mid answers (some) apart. Precision is the
 share of flagged units the reviewer confirms; recall is the share of the reviewer's breaches
 that are flagged. For Markdown answers, the coverage: how many of the 4 x 17 items and the four
 closing sections the reader located. Run from the checkout:
@@ -89,7 +91,7 @@ def preamble_units(answer: str, code: str, preamble: str, corpus: Path) -> set[s
 
 
 def flagged_units(
-    corpus: Path, answers: list[str]
+    corpus: Path, answers: list[str], items: dict[str, int]
 ) -> tuple[set[Unit], set[Unit], dict[str, tuple[int, int, int]]]:
     root = resolve_repository(EXAMPLE)
     rules = load_prompt_pack("tenantpilot.spec-candidates", root).rules
@@ -112,6 +114,7 @@ def flagged_units(
                 if verdict.location == PREAMBLE:
                     units = preamble_units(answer, verdict.code, preamble, corpus)
                 found |= {(answer, verdict.code, unit) for unit in units}
+        items[answer] = len(findings.needs_review)
     return violations, reviews, coverage
 
 
@@ -131,6 +134,13 @@ def table(breaches: set[Unit], flagged: set[Unit]) -> list[str]:
     return rows
 
 
+def items_per_answer(kind: str, answers: list[str], items: dict[str, int]) -> str:
+    total = sum(items[answer] for answer in answers)
+    share = f"{total / len(answers):.2f}" if answers else "–"
+    each = ", ".join(f"{answer} {items[answer]}" for answer in answers)
+    return f"  {kind:6} {total} items / {len(answers)} answers = {share} per answer ({each})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="*", type=Path, default=[DEFAULT_CORPUS])
@@ -140,12 +150,15 @@ def main() -> None:
     reviews: set[Unit] = set()
     count = 0
     coverage: dict[str, tuple[int, int, int]] = {}
+    items: dict[str, int] = {}
+    strong: list[str] = []
     for corpus in arguments.corpus:
         breaches = reviewer_breaches(corpus)
         answers = sorted(a for a in breaches if answer_file(corpus, a).is_file())
         count += len(answers)
         truth |= {unit for answer in answers for unit in breaches[answer]}
-        said, unsure, located = flagged_units(corpus, answers)
+        strong += [answer for answer in answers if not breaches[answer]]
+        said, unsure, located = flagged_units(corpus, answers, items)
         violations |= said
         reviews |= unsure
         coverage.update(located)
@@ -154,6 +167,9 @@ def main() -> None:
     print("\n".join(table(truth, violations)))
     print("violations + needs review:")
     print("\n".join(table(truth, violations | reviews)))
+    print("items left for review (for the judge):")
+    print(items_per_answer("strong", sorted(strong), items))
+    print(items_per_answer("mid", sorted(set(items) - set(strong)), items))
     missed = sorted(truth - violations - reviews)
     if missed:
         print("missed: " + ", ".join(f"{a} {c} {u}" for a, c, u in missed))
@@ -162,8 +178,8 @@ def main() -> None:
         print("false violations: " + ", ".join(f"{a} {c} {u}" for a, c, u in false))
     if coverage:
         print("Markdown answers, located by the reader:")
-    for answer, (items, of, closing) in sorted(coverage.items()):
-        print(f"  {answer:24} items {items}/{of}  closing sections {closing}/4")
+    for answer, (read_items, of, closing) in sorted(coverage.items()):
+        print(f"  {answer:24} items {read_items}/{of}  closing sections {closing}/4")
 
 
 if __name__ == "__main__":

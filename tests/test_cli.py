@@ -161,7 +161,12 @@ def test_check_json_lists_items_for_review(invoke: Invoke, tmp_path: Path) -> No
     [item] = report["needs_review"]
     assert set(item) == {"code", "location", "message", "hint", "evidence"}
     assert item["code"] == "SC401"
-    assert UNSURE_BOUNDARY in item["evidence"]
+    relationship, boundary = item["evidence"]
+    assert relationship["field"].endswith("boundary_to_existing_specs[0].relationship")
+    assert boundary == {
+        "field": "Candidate C > boundary_to_existing_specs[0].statement",
+        "text": UNSURE_BOUNDARY,
+    }
     strict = invoke("check", path, "--repo", EXAMPLE, "--json", "--strict")
     assert strict.exit_code == 1
     assert json.loads(strict.stdout)["valid"] is False

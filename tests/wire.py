@@ -259,11 +259,14 @@ def _asked(request: SeenRequest) -> str:
     return str(content)
 
 
-def _evidence(document: SpecCandidates, item: dict[str, str]) -> str:
+def _evidence(document: SpecCandidates, item: dict[str, Any]) -> str:
     """A quote for an item that specrun will find: the longest sentence of the text it judged
-    that is in the answer, else the summary of the candidate it is about."""
+    (one span, or several labelled with their fields) that is in the answer, else the summary
+    of the candidate it is about."""
     texts = answer_texts(document, item["location"])
-    parts = [part.strip(" .;:") for part in re.split(r"(?<=[.;:])\s+|…", item["text_judged"])]
+    judged = item["text_judged"]
+    spans = [judged] if isinstance(judged, str) else [span["text"] for span in judged]
+    parts = [part.strip(" .;:") for span in spans for part in re.split(r"(?<=[.;:])\s+|…", span)]
     found = [part for part in parts if quote_problem(texts, part) is None]
     if found:
         return max(found, key=len)

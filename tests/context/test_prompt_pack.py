@@ -217,6 +217,9 @@ def edited_pack(tmp_path: Path, old: str, new: str) -> Path:
             '"not relevant", "irrelevant", "no livewire"',
             "dismissals",
         ),
+        ('optional_keywords = ["MAY",', 'optional_keywords = ["may",', "optional_keywords[0]"),
+        ('informal = ["honestly",', 'informal = ["", "honestly",', "informal[0]"),
+        ("epistemic = [", "epistemics = [", "epistemics: unknown key"),
     ],
     ids=[
         "statement-key-typo",
@@ -235,6 +238,9 @@ def edited_pack(tmp_path: Path, old: str, new: str) -> Path:
         "no-hedges",
         "no-non-duplication",
         "no-dismissals",
+        "lower-case-keyword",
+        "empty-informal-marker",
+        "epistemic-typo",
     ],
 )
 def test_rules_data_that_would_drift_is_refused_naming_the_key(

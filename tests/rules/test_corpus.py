@@ -5,8 +5,10 @@ violation. Markdown answers (``*.md``) are read as ``specrun check`` reads them;
 their preamble (before the first candidate) flags a breach whose quote is written there."""
 
 import json
+import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import EXAMPLE, FIXTURES
@@ -142,3 +144,47 @@ def test_answers_the_rules_were_not_tuned_on_stay_valid(name: str) -> None:
 def test_the_corpus_readme_keeps_its_provenance() -> None:
     readme = Path(ANSWERS / "README.md").read_text(encoding="utf-8")
     assert "blind" in readme and "labels.json" in readme
+
+
+def field_text(data: dict[str, Any], location: str) -> str:
+    """The text of the field a location names ('Candidate C > scope[5]', 'closing sections >
+    parallel_tracks[0].candidates[1]')."""
+    head, path = location.split(" > ", 1)
+    value: Any = data
+    if head.startswith("Candidate "):
+        value = data["candidates"][ord(head[-1]) - ord("A")]
+    for name, index in re.findall(r"([a-z_]+)(?:\[(\d+)\])?", path):
+        value = value[name]
+        if index:
+            value = value[int(index)]
+    assert isinstance(value, str), location
+    return value
+
+
+# JSON answers: their fields are named by location. A Markdown answer's evidence is the text
+# as written at its FILE:LINE, which the Markdown reader's own tests hold to.
+EVERY_ANSWER = sorted(answer for answer in LABELS if answer_file(answer).suffix == ".json")
+
+
+@pytest.mark.parametrize("answer", EVERY_ANSWER)
+def test_every_piece_of_evidence_is_a_verbatim_span_of_its_field(answer: str) -> None:
+    data = json.loads((ANSWERS / f"{answer}.json").read_text(encoding="utf-8"))
+    result = findings(answer)
+    quoted = [
+        (finding.code, span)
+        for finding in (*result.violations, *result.needs_review)
+        for span in finding.quoted()
+    ]
+    for code, span in quoted:
+        assert span.text.strip(), (code, span)
+        assert span.text in field_text(data, span.field), (code, span)
+
+
+def test_the_corpus_gives_evidence_from_one_field_and_from_several() -> None:
+    every = [
+        finding
+        for answer in EVERY_ANSWER
+        for finding in (*findings(answer).violations, *findings(answer).needs_review)
+    ]
+    assert sum(len(finding.quoted()) for finding in every) >= 30
+    assert any(len(finding.spans) > 1 for finding in every)

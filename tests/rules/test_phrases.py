@@ -122,10 +122,14 @@ def test_mentions_reach_across_adjacent_passages_only_through_windows() -> None:
     assert not any(covers(normalise(window), concept) for window in windows(passages[::2]))
 
 
-def test_excerpt_flattens_and_trims() -> None:
-    assert excerpt("a\n  b") == "a b"
-    trimmed = excerpt("word " * 200)
-    assert len(trimmed) == 300 and trimmed.endswith("…")
+def test_an_excerpt_is_a_verbatim_span_cut_at_a_word() -> None:
+    assert excerpt("  a\n  b ") == "a\n  b"
+    text = "word " * 200
+    trimmed = excerpt(text)
+    assert len(trimmed) <= 300 and trimmed in text and trimmed.endswith("word")
+    assert "…" not in trimmed
+    unbroken = "x" * 400
+    assert excerpt(unbroken) == "x" * 300
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,9 @@ STATEMENT_KEYS = tuple(ExplicitStatements.model_fields)
 STATEMENT_CODES = {key: f"SC30{index + 1}" for index, key in enumerate(STATEMENT_KEYS)}
 Letter = Annotated[str, Field(pattern=r"^[A-Z]$")]
 Placeholder = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A keyword matched exactly as written, case included: RFC 2119's "MAY" is optional, "may" is
+# ordinary English.
+Keyword = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z ]*[A-Z]$")]
 Concepts = Annotated[list[Concept], at_most(MAX_CONCEPTS, "concepts")]
 
 
@@ -115,6 +118,13 @@ class PackRules(Rules):
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
     soft_hedges: TermList = []
+    epistemic: TermList = []
+    decision_words: TermList = []
+    informal: TermList = []
+    soft_informal: TermList = []
+    formal_readings: TermList = []
+    statement_hedges: TermList = []
+    optional_keywords: Annotated[list[Keyword], at_most(MAX_TERMS, "optional_keywords")] = []
     umbrella_exemptions: TermList = []
     english_min_words: int = Field(default=20, ge=1)
     english_min_confidence: float = Field(default=0.9, gt=0, le=1)

@@ -17,7 +17,7 @@ from specrun.context.numbering import listing
 from specrun.context.prompt_pack import CandidateRules, RequiredBoundary, StatementRule
 from specrun.context.terms import normalise
 from specrun.document.model import SpecCandidate
-from specrun.rules.findings import Review, ReviewItem, Violation, where
+from specrun.rules.findings import Review, ReviewItem, Span, Violation, where
 from specrun.rules.numbering import spec_numbers_named
 from specrun.rules.phrases import (
     CERTAIN_BREACHES,
@@ -39,6 +39,7 @@ VERDICT_MESSAGES = {
     Verdict.DISMISSED: "The statement waves the point away ({term!r}).",
     Verdict.CONTRADICTED: "The statement says the opposite ({term!r}).",
     Verdict.UNCLEAR: "The statement asserts it but also says {term!r}, which may take it back.",
+    Verdict.HEDGED: "The statement hedges it ({term!r}) instead of asserting it.",
     Verdict.NOT_ASSERTED: "The terms do not recognise an explicit assertion.",
 }
 # Fields where a candidate states what it will do. Problems, risks and statements describe, and
@@ -57,7 +58,12 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
             if text is None and letter in review.whole_texts:
                 yield from _statement_in_prose(letter, field, review.whole_texts[letter], rule)
                 continue
-            judgement: Judgement = judge_statement(text, rule.concept)
+            judgement: Judgement = judge_statement(
+                text,
+                rule.concept,
+                review.rules.statement_hedges,
+                review.rules.optional_keywords,
+            )
             if judgement.verdict is Verdict.ASSERTED:
                 continue
             verdict = Violation if judgement.verdict in CERTAIN_BREACHES else ReviewItem
@@ -67,7 +73,7 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
                 where(letter, f"explicit_statements.{field}"),
                 f"Candidate {letter} must state that {rule.concept.name}. {message}",
                 f"State explicitly, in this candidate's terms, that {rule.concept.name}.",
-                excerpt(judgement.evidence or (text or "null")),
+                excerpt(judgement.evidence or (text or "")),
             )
 
 
@@ -135,6 +141,7 @@ def _required_boundary(
     ]
     location = where(letter, "boundary_to_existing_specs")
     relationship = required.relationship[0]
+    boundaries = by_letter[letter].boundary_to_existing_specs
     if not matching:
         yield Violation(
             "SC401",
@@ -142,27 +149,41 @@ def _required_boundary(
             f"Candidate {letter} draws no boundary to Spec {spec}; it must state that it "
             f"{relationship}s it.",
             f"Add a boundary to Spec {spec} whose relationship is '{relationship}s'.",
-            excerpt("; ".join(b.spec for b in by_letter[letter].boundary_to_existing_specs)),
+            spans=tuple(
+                Span(where(letter, f"boundary_to_existing_specs[{index}].spec"), excerpt(b.spec))
+                for index, b in enumerate(boundaries)
+            ),
         )
         return
     yield from _taken_over(review, letter, by_letter[letter], required)
+    parts = [
+        (where(letter, f"boundary_to_existing_specs[{index}].{part}"), getattr(b, part))
+        for index, b in enumerate(boundaries)
+        if b in matching
+        for part in ("relationship", "statement")
+    ]
+    drawn = tuple(Span(field, excerpt(text)) for field, text in parts)
     said = " ".join(f"{b.relationship}. {b.statement}" for b in matching)
-    if not any(affirmed_term(b.relationship, required.relationship) for b in matching):
+    if not any(
+        affirmed_term(b.relationship, required.relationship) or _states(b.statement, required)
+        for b in matching
+    ):
         yield ReviewItem(
             "SC401",
             location,
             f"The terms do not find that Candidate {letter} {relationship}s Spec {spec}.",
             f"State in the boundary to Spec {spec} that the candidate {relationship}s it.",
-            excerpt(said),
+            spans=drawn,
         )
-    replacement = affirmed_term(said, rules.replacement_claims)
-    if replacement is not None:
+    replacing = _replacement(parts, rules.replacement_claims, rules.non_duplication)
+    if replacing is not None:
+        replacement, sentence = replacing
         yield ReviewItem(
             "SC401",
             location,
             f"The boundary to Spec {spec} may claim to replace it ({replacement!r}).",
             f"Build on Spec {spec} instead of replacing it; say what stays there.",
-            excerpt(_sentence_with(said, replacement)),
+            spans=(sentence,),
         )
     elif affirmed_term(said, rules.non_duplication) is None and not _firm_denial(
         said, rules.duplication_verbs, rules.soft_commitments
@@ -172,8 +193,18 @@ def _required_boundary(
             location,
             f"The terms do not find how Candidate {letter} avoids duplicating Spec {spec}.",
             f"Say what stays in Spec {spec} and that this candidate does not duplicate it.",
-            excerpt(said),
+            spans=drawn,
         )
+
+
+def _states(statement: str, required: RequiredBoundary) -> bool:
+    """A sentence of the statement that names the relationship to the spec ("C extends Spec
+    111 and does not duplicate it") where the relationship field does not."""
+    return any(
+        f"spec {required.spec}" in normalise(sentence)
+        and affirmed_term(sentence, required.relationship) is not None
+        for sentence in sentences(statement)
+    )
 
 
 def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
@@ -188,89 +219,113 @@ def _firm_denial(said: str, verbs: list[str], soft: list[str]) -> bool:
 def _taken_over(
     review: Review, letter: str, candidate: SpecCandidate, required: RequiredBoundary
 ) -> Iterator[ReviewItem]:
-    """Items that take on what the extended spec already specifies, without deferring to it."""
+    """Items that take on what the extended spec already specifies, without deferring to it:
+    one question per candidate and owned concern, with every such item as a span."""
     keeps = [
         *review.rules.non_duplication,
         *review.rules.umbrella_exemptions,
         f"spec {required.spec}",
     ]
-    for field in CLAIM_FIELDS:
-        for index, item in enumerate(getattr(candidate, field)):
-            said = normalise(item)
-            owned = next((c for c in required.owned if covers(said, c)), None)
-            if owned is None or affirmed_term(said, keeps) is not None:
-                continue
+    for owned in required.owned:
+        found = [
+            (f"{field}[{index}]", item)
+            for field in CLAIM_FIELDS
+            for index, item in enumerate(getattr(candidate, field))
+            if covers(normalise(item), owned) and affirmed_term(normalise(item), keeps) is None
+        ]
+        if found:
             yield ReviewItem(
                 "SC401",
-                where(letter, f"{field}[{index}]"),
-                f"The item may re-specify what Spec {required.spec} already owns ({owned.name}).",
+                where(letter, ", ".join(field for field, _ in found)),
+                f"{_items(len(found))} may re-specify what Spec {required.spec} already owns "
+                f"({owned.name}).",
                 f"Leave {owned.name} to Spec {required.spec}; reference it instead of "
                 "specifying it again.",
-                excerpt(item),
+                spans=tuple(Span(where(letter, field), excerpt(item)) for field, item in found),
             )
 
 
-def _sentence_with(text: str, term: str) -> str:
-    for sentence in sentences(text):
-        if affirmed_term(sentence, [term]) is not None:
-            return sentence
-    return text
+def _items(count: int) -> str:
+    return "The item" if count == 1 else f"{count} items"
+
+
+def _replacement(
+    parts: list[tuple[str, str]], claims: list[str], keeps: list[str]
+) -> tuple[str, Span] | None:
+    """The first replacement claim of the boundary, with its sentence as a span, unless that
+    sentence also keeps the spec's ownership ("takes over the items Spec 111 declared out of
+    scope" takes over what the spec leaves out, not the spec)."""
+    for field, text in parts:
+        for sentence in sentences(text):
+            claim = affirmed_term(sentence, claims)
+            if claim is not None and affirmed_term(sentence, keeps) is None:
+                return claim, Span(field, excerpt(sentence))
+    return None
 
 
 def check_umbrella(review: Review) -> Iterator[Violation | ReviewItem]:
-    """SC402: no candidate claims another candidate's theme as its own scope."""
+    """SC402: no candidate claims another candidate's theme as its own scope. A certain claim
+    is a violation per item; items that only resemble another theme make one question per
+    candidate and theme, with every such item as a span."""
     rules = review.rules
     for letter, candidate in review.candidates():
         claims = [("working_title", candidate.working_title)]
         for field in CLAIM_FIELDS:
             claims += [(f"{field}[{i}]", item) for i, item in enumerate(getattr(candidate, field))]
-        for field, text in claims:
-            said = normalise(text)
-            for other in rules.candidates:
-                if other.letter == letter:
-                    continue
-                exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+        for other in rules.candidates:
+            if other.letter == letter:
+                continue
+            exemptions = [*rules.umbrella_exemptions, f"candidate {other.letter}"]
+            resembling: list[tuple[str, str]] = []
+            marker_names: list[str] = []
+            for field, text in claims:
+                said = normalise(text)
                 if field != "working_title" and affirmed_term(said, exemptions) is not None:
                     continue
-                yield from _claim(letter, field, text, other)
+                if (term := affirmed_term(text, other.signatures)) is not None:
+                    yield Violation(
+                        "SC402",
+                        where(letter, field),
+                        f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
+                        _umbrella_hint(other),
+                        excerpt(text),
+                    )
+                    continue
+                marker = next((m for m in other.theme_markers if covers(said, m)), None)
+                if marker is not None:
+                    resembling.append((field, text))
+                    marker_names += [marker.name] if marker.name not in marker_names else []
+            if resembling:
+                yield ReviewItem(
+                    "SC402",
+                    where(letter, ", ".join(field for field, _ in resembling)),
+                    f"Candidate {letter} may claim Candidate {other.letter}'s theme "
+                    f"({'; '.join(marker_names)}).",
+                    _umbrella_hint(other),
+                    spans=tuple(
+                        Span(where(letter, field), excerpt(text)) for field, text in resembling
+                    ),
+                )
 
 
-def _claim(
-    letter: str, field: str, text: str, other: CandidateRules
-) -> Iterator[Violation | ReviewItem]:
-    hint = (
+def _umbrella_hint(other: CandidateRules) -> str:
+    return (
         f"Leave that theme to Candidate {other.letter}; reference it as a dependency instead "
         "of scoping it in."
     )
-    if (term := affirmed_term(text, other.signatures)) is not None:
-        yield Violation(
-            "SC402",
-            where(letter, field),
-            f"Candidate {letter} claims Candidate {other.letter}'s theme ({term!r}).",
-            hint,
-            excerpt(text),
-        )
-        return
-    said = normalise(text)
-    for marker in other.theme_markers:
-        if covers(said, marker):
-            yield ReviewItem(
-                "SC402",
-                where(letter, field),
-                f"Candidate {letter} may claim Candidate {other.letter}'s theme ({marker.name}).",
-                hint,
-                excerpt(text),
-            )
-            return
 
 
-def direction_passages(candidate: SpecCandidate) -> list[str]:
-    """The candidate's sentences and list items in reading order, non-goals left out."""
-    passages: list[str] = []
+def direction_passages(candidate: SpecCandidate) -> list[tuple[str, str]]:
+    """The candidate's sentences and list items in reading order, non-goals left out, each with
+    the field it is in."""
+    passages: list[tuple[str, str]] = []
     for field in DIRECTION_FIELDS:
         value = getattr(candidate, field)
-        for text in value if isinstance(value, list) else [value]:
-            passages += sentences(text)
+        if isinstance(value, list):
+            named = [(f"{field}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            named = [(field, value)]
+        passages += [(name, sentence) for name, text in named for sentence in sentences(text)]
     return passages
 
 
@@ -281,16 +336,19 @@ def check_directions(review: Review) -> Iterator[ReviewItem]:
     directions = {rule.letter: rule.directions for rule in review.rules.candidates}
     for letter, candidate in review.candidates():
         passages = direction_passages(candidate)
-        spans = list(zip(windows(passages), windows([normalise(p) for p in passages]), strict=True))
+        pairs = [[passage] for passage in passages] + [list(pair) for pair in pairwise(passages)]
+        folded = windows([normalise(text) for _, text in passages])
         for direction in directions.get(letter, []):
-            if any(covers(folded, direction) for _, folded in spans):
+            if any(covers(window, direction) for window in folded):
                 continue
-            closest = max(spans, key=lambda span: coverage(span[1], direction), default=("", ""))[0]
+            scores = [coverage(window, direction) for window in folded]
+            closest = pairs[scores.index(max(scores))] if scores else []
+            shown = closest or [("working_title", candidate.working_title)]
             yield ReviewItem(
                 "SC501",
                 where(letter, "direction"),
                 f"The terms do not find that Candidate {letter} covers: {direction.name}.",
                 "Address each point of the candidate-specific direction in the scope or the "
                 "key requirements.",
-                excerpt(closest or candidate.working_title),
+                spans=tuple(Span(where(letter, field), excerpt(text)) for field, text in shown),
             )

@@ -2,11 +2,15 @@
 
 A check yields a ``Violation`` where it is certain a rule is broken, and a ``ReviewItem`` where
 its terms cannot decide (``unsure``): the judge model, or a person, decides those. What holds
-yields nothing. Both carry the text they judged as ``evidence``.
+yields nothing. Both carry the text they judged as ``evidence``: a verbatim span of the field
+their location names, or, when they judged several fields (a boundary's relationship and
+statement, two adjacent items), ``spans``, each a verbatim span labelled with its field's
+location. specrun never builds evidence the answer does not contain, so a judge, a re-ask or a
+reader can quote it back and find it.
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from dataclasses import field as default
 
 from specrun.context.numbering import NumberingEvidence
@@ -19,8 +23,22 @@ PREAMBLE = "preamble"
 
 
 @dataclass(frozen=True)
+class Span:
+    """A verbatim part of the answer and the location of the field it is in."""
+
+    field: str
+    text: str
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
 class Finding:
-    """What every verdict carries: where, what, how to fix it, and the text that was judged."""
+    """What every verdict carries: where, what, how to fix it, and the text that was judged:
+    ``evidence`` in the field at ``location``, or ``spans`` across several fields (then
+    ``evidence`` is the first span's text)."""
 
     code: str
     location: str
@@ -28,14 +46,49 @@ class Finding:
     hint: str
     evidence: str = ""
     line: int | None = None
+    spans: tuple[Span, ...] = ()
 
-    def as_dict(self) -> dict[str, str | int]:
+    def __post_init__(self) -> None:
+        if len(self.spans) == 1 and self.spans[0].field == self.location:
+            object.__setattr__(self, "evidence", self.spans[0].text)
+            object.__setattr__(self, "spans", ())
+        if self.spans and not self.evidence:
+            object.__setattr__(self, "evidence", self.spans[0].text)
+
+    def quoted(self) -> tuple[Span, ...]:
+        """Every span of evidence with its field: what a quote check looks up."""
+        if self.spans:
+            return self.spans
+        return (Span(self.location, self.evidence),) if self.evidence else ()
+
+    def evidence_data(self) -> str | list[dict[str, str]]:
+        """The evidence as JSON gives it: one span as a string, several as labelled spans."""
+        if self.spans:
+            return [{"field": span.field, "text": span.text} for span in self.spans]
+        return self.evidence
+
+    def as_dict(self) -> dict[str, object]:
         """The finding as JSON; ``line`` only where it was read from a Markdown answer."""
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        found: dict[str, object] = {
+            "code": self.code,
+            "location": self.location,
+            "message": self.message,
+            "hint": self.hint,
+            "evidence": self.evidence_data(),
+        }
+        if self.line is not None:
+            found["line"] = self.line
+        return found
 
     def _shown(self) -> str:
-        # Quoted as written, not repr()'d: an escaped copy of a key would slip past scrubbing.
-        return f" Evidence: '{self.evidence}'" if self.evidence else ""
+        # Quoted as written (on one line), not repr()'d: an escaped copy of a key would slip
+        # past scrubbing.
+        if self.spans:
+            return " Evidence: " + "; ".join(
+                f"{span.field.rsplit(' > ', 1)[-1]}: '{_one_line(span.text)}'"
+                for span in self.spans
+            )
+        return f" Evidence: '{_one_line(self.evidence)}'" if self.evidence else ""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ LOOK_BACK = 120
 SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
 CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
 EXCERPT_LIMIT = 300
+# A short label that opens a statement ("Required:", "Required per Article 6.1:").
+HEADING = re.compile(r"((?:[^:.;\n]|\.(?=\S)){1,80}):\s*\S")
+HEADING_WORDS = 6
+LIST_SEPARATOR = re.compile(r"[,;]\s")
 
 
 class Verdict(Enum):
@@ -73,6 +77,7 @@ class Verdict(Enum):
     DISMISSED = "dismissed"
     CONTRADICTED = "contradicted"
     UNCLEAR = "unclear"
+    HEDGED = "hedged"
     NOT_ASSERTED = "not asserted"
 
 
@@ -100,9 +105,15 @@ class Clause:
 
 
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
-    """The text on one line, cut to ``limit`` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    """A verbatim span of the text, at most ``limit`` characters: its whole (stripped), or its
+    start cut at a word boundary. Nothing is added or flattened, so the span can be quoted
+    back and found; a reader of the whole answer sees where it goes on."""
+    span = text.strip()
+    if len(span) <= limit:
+        return span
+    head = span[:limit]
+    cut = head.rsplit(None, 1)[0] if len(head.split(None, 1)) > 1 else head
+    return cut.rstrip()
 
 
 def sentences(text: str) -> list[str]:
@@ -328,15 +339,53 @@ class _StatementTerms:
         )
 
 
-def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
+def keyword_used(sentence: str, keywords: Sequence[str]) -> str | None:
+    """A keyword used as written ("MAY", not "may"), and not negated ("MAY NOT" forbids)."""
+    if not keywords:
+        return None
+    alternatives = "|".join(re.escape(keyword) for keyword in keywords)
+    found = re.search(rf"(?<![\w])(?:{alternatives})(?![\w])(?!\s+NOT\b)", sentence)
+    return found.group(0) if found else None
+
+
+def _heading(text: str, concept: StatementConcept, terms: _StatementTerms) -> str | None:
+    """The assertion of a short label that opens the statement, names nothing of the concept
+    itself and heads a list of cases ("Required: membership revoked between dispatch and handle;
+    tampered payload"): the statement answers its own field, so the field names what the label
+    asserts."""
+    match = HEADING.match(text.strip())
+    if match is None or len(match.group(1).split()) > HEADING_WORDS:
+        return None
+    label = clauses(match.group(1))
+    listed = text.strip()[match.end(1) + 1 :]
+    if len(label) != 1 or coverage(label[0].text, concept) or not LIST_SEPARATOR.search(listed):
+        return None
+    return _find(label[0], terms.asserts, negated=False)
+
+
+def judge_statement(
+    text: str | None,
+    concept: StatementConcept,
+    hedges: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+) -> Judgement:
     """Does the text assert the concept? Certain only when it is absent, waved away or
-    contradicted with no assertion beside it, or asserted with no contradiction."""
+    contradicted with no assertion beside it, or asserted with no contradiction. An assertion
+    whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence) does not
+    count; with no other assertion the statement is ``hedged``, left for review. A statement
+    that opens with an asserting label over a list of cases ("Required: ...; ...") asserts its
+    own field's concept."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
     terms = _StatementTerms.of(concept)
+    hedging = term_matcher(hedges)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
-    dismissal = contradiction = assertion = doubt = None
+    dismissal = contradiction = assertion = doubt = hedged = None
+    heading = _heading(text, concept, terms)
+    if heading is not None and coverage(normalise(text), concept) > 0:
+        covered = True
+        assertion = Judgement(Verdict.ASSERTED, heading, sentences(text)[0])
     for clause in clauses(text):
         term = _find(clause, terms.dismissals, negated=False)
         if term is not None and clause.sentence not in about:
@@ -355,14 +404,22 @@ def judge_statement(text: str | None, concept: StatementConcept) -> Judgement:
             term = _find(clause, terms.asserts, negated=False) or _find(
                 clause, terms.opposites, negated=True
             )
+            hedge = None
             if term is not None:
+                hedge = _find(clause, hedging, negated=False) or keyword_used(
+                    clause.sentence, keywords
+                )
+            if term is not None and hedge is not None:
+                hedged = hedged or Judgement(Verdict.HEDGED, hedge, clause.sentence)
+            elif term is not None:
                 assertion = Judgement(Verdict.ASSERTED, term, clause.sentence)
     breach = contradiction or dismissal
     if assertion is not None and covered:
         if breach is None:
             return assertion
         return Judgement(Verdict.UNCLEAR, breach.term, breach.evidence)
-    return breach or doubt or Judgement(Verdict.NOT_ASSERTED, evidence=text)
+    found = breach or doubt or (hedged if covered else None)
+    return found or Judgement(Verdict.NOT_ASSERTED, evidence=text)
 
 
 def _opposite(clause: Clause, terms: _StatementTerms) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from specrun.document.model import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, SpecCandidate
 from specrun.gates.terminal import unseen, visible
-from specrun.rules.findings import LETTERS, Review, Violation, closing, where
+from specrun.rules.findings import LETTERS, Review, Span, Violation, closing, where
 from specrun.rules.phrases import excerpt
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,7 +30,10 @@ def check_candidate_set(review: Review) -> Iterator[Violation]:
             "candidates",
             f"There are {count} candidates; exactly {len(LETTERS)} are required.",
             "Give exactly one candidate per theme, in the order A, B, C, D.",
-            excerpt(", ".join(review.labels())),
+            spans=tuple(
+                Span(where(letter, "label"), excerpt(candidate.label))
+                for letter, candidate in review.candidates()
+            ),
         )
     expected = [rule.theme for rule in review.rules.candidates]
     for (letter, candidate), theme in zip(review.candidates(), expected, strict=False):
@@ -104,12 +107,12 @@ def _item_problems(candidate: SpecCandidate, review: Review) -> Iterator[tuple[s
     for field in LIST_FIELDS:
         items = getattr(candidate, field)
         if not items:
-            yield field, "is an empty list", "[]"
+            yield field, "is an empty list", ""
         for index, item in enumerate(items):
             if problem := _substance_problem(item, review, 1):
                 yield f"{field}[{index}]", problem, item
     if not candidate.boundary_to_existing_specs:
-        yield "boundary_to_existing_specs", "is an empty list", "[]"
+        yield "boundary_to_existing_specs", "is an empty list", ""
     for index, boundary in enumerate(candidate.boundary_to_existing_specs):
         for part, words in (("spec", 1), ("relationship", 1), ("statement", min_words)):
             text = getattr(boundary, part)
@@ -204,7 +207,10 @@ def check_closing(review: Review) -> Iterator[Violation]:
             closing("recommended_implementation_order"),
             f"The order {order} is not a permutation of the labels {labels}.",
             "List each of the four candidate labels exactly once.",
-            excerpt(", ".join(order)),
+            spans=tuple(
+                Span(closing(f"recommended_implementation_order[{index}]"), excerpt(label))
+                for index, label in enumerate(order)
+            ),
         )
     if not document.parallel_tracks:
         yield Violation(
@@ -215,13 +221,17 @@ def check_closing(review: Review) -> Iterator[Violation]:
         )
     for index, track in enumerate(document.parallel_tracks):
         strangers = [label for label in track.candidates if label not in labels]
+        named = tuple(
+            Span(closing(f"parallel_tracks[{index}].candidates[{place}]"), excerpt(label))
+            for place, label in enumerate(track.candidates)
+        )
         if strangers or not track.candidates:
             yield Violation(
                 "SC701",
                 closing(f"parallel_tracks[{index}]"),
                 f"The track names {strangers or 'no candidates'}, not the four labels.",
                 f"Name only these labels: {', '.join(labels)}.",
-                excerpt(", ".join(track.candidates)),
+                spans=tuple(span for span in named if span.text in strangers),
             )
         if not track.rationale.strip():
             yield Violation(
@@ -229,7 +239,7 @@ def check_closing(review: Review) -> Iterator[Violation]:
                 closing(f"parallel_tracks[{index}].rationale"),
                 "The track has no rationale.",
                 "Say why these candidates can run in parallel.",
-                excerpt(", ".join(track.candidates)),
+                spans=named,
             )
     start = document.start_first
     if not order or start.candidate != order[0]:
@@ -239,7 +249,14 @@ def check_closing(review: Review) -> Iterator[Violation]:
             f"start_first is {start.candidate!r} but the order begins with "
             f"{order[0] if order else 'nothing'!r}.",
             "Start first with the first candidate of the recommended order.",
-            excerpt(f"start_first: {start.candidate}; order: {', '.join(order)}"),
+            spans=(
+                Span(closing("start_first.candidate"), excerpt(start.candidate)),
+                *(
+                    [Span(closing("recommended_implementation_order[0]"), excerpt(order[0]))]
+                    if order
+                    else []
+                ),
+            ),
         )
     if len(start.rationale.split()) < review.rules.prose_min_words:
         yield Violation(
