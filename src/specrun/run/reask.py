@@ -231,36 +231,29 @@ def run_attempts(
             findings = Findings(
                 findings.violations, tuple(i for i in findings.needs_review if i not in held)
             )
-        seconds = time.monotonic() - started
+        attempt = Attempt(
+            number,
+            answer,
+            document,
+            findings.violations,
+            time.monotonic() - started,
+            findings.needs_review,
+            patch=patched,
+        )
         judged = None
         if judge is not None and document is not None and findings.needs_review:
             try:
                 judged = judge(document, findings)
             except BaseException:
                 # The answer is paid for: it is kept, with the rules' findings, however this ends.
-                on_attempt(
-                    Attempt(
-                        number,
-                        answer,
-                        document,
-                        findings.violations,
-                        seconds,
-                        findings.needs_review,
-                        patch=patched,
-                    )
-                )
+                on_attempt(attempt)
                 raise
-            findings = judged.findings
-        attempt = Attempt(
-            number,
-            answer,
-            document,
-            findings.violations,
-            seconds,
-            findings.needs_review,
-            judged,
-            patched,
-        )
+            attempt = replace(
+                attempt,
+                violations=judged.findings.violations,
+                needs_review=judged.findings.needs_review,
+                judged=judged,
+            )
         attempts.append(attempt)
         on_attempt(attempt)
         if attempt.valid:
