@@ -406,14 +406,14 @@ def test_context_with_an_unreadable_prompt_file(
     prompt.write_text("Do it.\n")
     rules = ROOT / "prompts" / "tenantpilot.spec-candidates.rules.toml"
     (tmp_path / "mine.rules.toml").write_bytes(rules.read_bytes())
-    real_open = Path.open
+    real_open = os.open
 
-    def denying(path: Path, *args: Any, **kwargs: Any) -> Any:
-        if path == prompt:
+    def denying(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path) == prompt:
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", denying)
+    monkeypatch.setattr(os, "open", denying)
     result = invoke("context", "--repo", EXAMPLE, "--prompt", prompt)
     assert result.exit_code == 2
     assert f"prompt file {prompt} cannot be read: Permission denied" in result.stderr

@@ -343,6 +343,27 @@ def test_an_oversized_prompt_is_refused(tmp_path: Path) -> None:
     assert pack_error(str(big), tmp_path) == (f"prompt file {big} is larger than 1,000,000 bytes")
 
 
+def test_a_prompt_swapped_for_a_fifo_after_the_check_is_refused_unread(tmp_path: Path) -> None:
+    prompt = tmp_path / "mine.md"
+    prompt.write_text("Body\n")
+    shutil.copy(
+        ROOT / "prompts" / "tenantpilot.spec-candidates.rules.toml", tmp_path / "mine.rules.toml"
+    )
+    real_fstat = os.fstat
+
+    def as_a_fifo(descriptor: int) -> os.stat_result:
+        found = real_fstat(descriptor)
+        if Path(f"/proc/self/fd/{descriptor}").readlink() == prompt:
+            return os.stat_result((0o010644, *tuple(found)[1:]))
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fstat", as_a_fifo)
+        assert pack_error(str(prompt), tmp_path) == (
+            f"prompt file {prompt} is not a regular file; pass a text file"
+        )
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_prompt_is_an_input_error(tmp_path: Path) -> None:
     locked = tmp_path / "locked.md"

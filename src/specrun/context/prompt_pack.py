@@ -14,6 +14,7 @@ path lies inside the repository, and it is a regular, size-bounded UTF-8 file. E
 is a regular file, so a FIFO cannot hang the run.
 """
 
+import errno
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,14 @@ from specrun.context.terms import (
 )
 from specrun.document.model import THEMES, ExplicitStatements
 from specrun.errors import InputError
-from specrun.gates.limits import TooDeep, YamlAlias, parse_nested, scan_yaml
+from specrun.gates.limits import (
+    TooDeep,
+    TooLarge,
+    YamlAlias,
+    parse_nested,
+    read_regular_file,
+    scan_yaml,
+)
 
 RULES_SUFFIX = ".rules.toml"
 PROMPT_MAX_BYTES = 1_000_000
@@ -219,12 +227,13 @@ def read_pack_file(path: Path, repo: Path | None, what: str) -> str:
     if not path.is_file():
         raise InputError(f"{what} {path} is not a regular file; pass a text file")
     try:
-        with path.open("rb") as stream:
-            data = stream.read(PROMPT_MAX_BYTES + 1)
+        data = read_regular_file(path, PROMPT_MAX_BYTES)
+    except TooLarge:
+        raise InputError(f"{what} {path} is larger than {PROMPT_MAX_BYTES:,} bytes") from None
     except OSError as error:
+        if error.errno == errno.EINVAL:  # replaced by a FIFO or device after the check above
+            raise InputError(f"{what} {path} is not a regular file; pass a text file") from None
         raise InputError(f"{what} {path} cannot be read: {error.strerror}") from None
-    if len(data) > PROMPT_MAX_BYTES:
-        raise InputError(f"{what} {path} is larger than {PROMPT_MAX_BYTES:,} bytes")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

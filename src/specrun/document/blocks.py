@@ -14,6 +14,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -48,7 +49,9 @@ class Block:
     header: bool = False
 
 
+@cache
 def _parser() -> MarkdownIt:
+    """One parser for every answer: ``parse`` keeps no state between calls."""
     return MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
 
 

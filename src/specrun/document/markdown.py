@@ -36,7 +36,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specrun.document.blocks import BOLD_LABEL, Block, Reader, Span
-from specrun.document.model import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, THEMES
+from specrun.document.model import (
+    DELIVERY_RECOMMENDATIONS,
+    LIST_ITEMS,
+    PRIORITIES,
+    STATUSES,
+    THEMES,
+)
 from specrun.document.vocabulary import (
     CLOSING_NAMES,
     CLOSING_TRACES,
@@ -69,7 +75,6 @@ ITEMS = (
     "implementation_priority",
     "slug",
 )
-LIST_ITEMS = ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented")
 CLOSING_PARTS = tuple(CLOSING_NAMES)
 STATEMENTS = tuple(STATEMENT_NAMES)
 FOLDED_ITEMS = {fold(name): item for item, names in ITEM_NAMES.items() for name in names}

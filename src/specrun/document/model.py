@@ -92,6 +92,10 @@ class ExplicitStatements(Strict):
     )
 
 
+# The items of a candidate that are lists of points.
+LIST_ITEMS = ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented")
+
+
 class SpecCandidate(Strict):
     label: str = Field(description="'Candidate A'..'Candidate D', or 'Spec NNN' when proven.")
     spec_number: Annotated[int | None, AfterValidator(_plausible_spec_number)] = Field(

@@ -94,14 +94,19 @@ def schema_violations(
 
 
 def validate_document(
-    data: object, rules: PackRules, numbering: NumberingEvidence
+    data: object,
+    rules: PackRules,
+    numbering: NumberingEvidence,
+    whole_texts: Mapping[str, str] | None = None,
+    preamble: str = "",
 ) -> tuple[SpecCandidates | None, Findings]:
-    """The parsed document (None when it does not fit the schema) and its findings."""
+    """The parsed document (None when it does not fit the schema) and its findings; a Markdown
+    answer passes its ``whole_texts`` and ``preamble`` on to ``check_document``."""
     try:
         document = SpecCandidates.model_validate(data)
     except ValidationError as error:
         return None, Findings(tuple(schema_violations(error)))
-    return document, check_document(document, rules, numbering)
+    return document, check_document(document, rules, numbering, whole_texts, preamble)
 
 
 def check_document(

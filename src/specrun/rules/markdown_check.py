@@ -19,13 +19,11 @@ import re
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
 from specrun.document.markdown import MarkdownAnswer
 from specrun.document.model import SpecCandidates
-from specrun.rules import Findings, check_document, schema_violations, validate_document
+from specrun.rules import Findings, validate_document
 from specrun.rules.findings import Finding, ReviewItem, Violation
 from specrun.rules.phrases import excerpt
 
@@ -79,11 +77,11 @@ def check_markdown(
     answer: MarkdownAnswer, rules: PackRules, numbering: NumberingEvidence
 ) -> tuple[SpecCandidates | None, Findings]:
     """The document read from the answer and every finding on it, each with its line."""
-    try:
-        document = SpecCandidates.model_validate(answer.data)
-    except ValidationError as error:
-        return None, Findings(tuple(schema_violations(error)))
-    findings = check_document(document, rules, numbering, answer.whole_texts, answer.preamble)
+    document, findings = validate_document(
+        answer.data, rules, numbering, answer.whole_texts, answer.preamble
+    )
+    if document is None:
+        return None, findings
     missing = answer.missing
     violations = [v for v in findings.violations if not _covered(v.location, missing)]
     unsure = [v for v in findings.needs_review if not _covered(v.location, missing)]

@@ -205,9 +205,6 @@ class TermMatcher:
         for match in self.pattern.finditer(text):
             yield match.start(), self.within[match.group(1)]
 
-    def occurs_in(self, text: str) -> bool:
-        return self.pattern is not None and self.pattern.search(text) is not None
-
 
 @lru_cache(maxsize=512)
 def _compiled(terms: tuple[str, ...]) -> TermMatcher:

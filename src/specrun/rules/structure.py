@@ -5,7 +5,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from specrun.document.model import DELIVERY_RECOMMENDATIONS, PRIORITIES, STATUSES, SpecCandidate
+from specrun.document.model import (
+    DELIVERY_RECOMMENDATIONS,
+    LIST_ITEMS,
+    PRIORITIES,
+    STATUSES,
+    SpecCandidate,
+)
 from specrun.gates.terminal import unseen, visible
 from specrun.rules.findings import LETTERS, Review, Span, Violation, closing, where
 from specrun.rules.phrases import excerpt
@@ -18,7 +24,6 @@ PROSE_FIELDS = (
     "target_model",
     "dependencies_and_sequencing",
 )
-LIST_FIELDS = ("goals", "non_goals", "scope", "key_requirements", "risks_if_not_implemented")
 
 
 def check_candidate_set(review: Review) -> Iterator[Violation]:
@@ -104,7 +109,7 @@ def _item_problems(candidate: SpecCandidate, review: Review) -> Iterator[tuple[s
             problem = _substance_problem(getattr(candidate, field), review, min_words)
         if problem:
             yield field, problem, getattr(candidate, field)
-    for field in LIST_FIELDS:
+    for field in LIST_ITEMS:
         items = getattr(candidate, field)
         if not items:
             yield field, "is an empty list", ""
