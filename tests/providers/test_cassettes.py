@@ -28,7 +28,8 @@ from specrun.context.prompt_pack import load_prompt_pack
 from specrun.document.model import SpecCandidates
 from specrun.errors import InputError
 from specrun.gates.credentials import scrub
-from specrun.providers.cassettes import Recording, cassette, recorded_profile, refuse_aliases
+from specrun.gates.limits import DEFAULT_LIMITS
+from specrun.providers.cassettes import Recording, cassette, recorded_profile, screen
 from specrun.providers.schemas import strict_schema
 from specrun.rules.judge import JudgeVerdicts
 from specrun.run.patch import Ask, Part
@@ -444,7 +445,7 @@ def test_a_cassette_with_yaml_aliases_is_refused_before_it_is_read(
 
 def test_no_shipped_cassette_uses_yaml_aliases() -> None:
     for shipped in sorted(CASSETTES.glob("*.yaml")):
-        refuse_aliases(shipped)
+        screen(shipped, DEFAULT_LIMITS)
 
 
 def test_a_failed_recording_leaves_no_cassette_behind(

@@ -140,11 +140,6 @@ def screen(path: Path, limits: Limits) -> None:
         return  # unreadable: reported where the cassette is loaded
 
 
-def refuse_aliases(path: Path) -> None:
-    """``screen`` with the default bounds."""
-    screen(path, DEFAULT_LIMITS)
-
-
 def _first_request(path: Path, limits: Limits) -> tuple[str, dict[str, Any]] | None:
     import yaml
 
@@ -415,10 +410,17 @@ class ReplayedProvider:
     """A provider answering from a cassette: a request with no recording fails at once, naming
     what the cassette was recorded for when this run asked something else."""
 
-    def __init__(self, provider: Provider, path: Path, profile: ProviderProfile) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        path: Path,
+        profile: ProviderProfile,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.provider = provider
         self.path = path
         self.profile = profile
+        self.limits = limits
 
     def complete(self, request: Request) -> Answer:
         try:
@@ -429,7 +431,7 @@ class ReplayedProvider:
             raise
 
     def _mismatch(self) -> str:
-        recorded = recorded_profile(self.path)
+        recorded = recorded_profile(self.path, self.limits)
         asked = Target.of(self.profile)
         if recorded is not None and Target.of(recorded) != asked:
             return (

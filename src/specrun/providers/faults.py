@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from specrun.errors import ProviderError, causes
 from specrun.gates.credentials import REDACTED, scrub
 from specrun.gates.terminal import escape
 from specrun.providers import TransientProviderError
-from specrun.settings.hosts import ascii_host
+from specrun.settings.hosts import origin
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 MESSAGE_LIMIT = 300
@@ -140,12 +140,7 @@ def _origin(error: Exception) -> str:
 def shown_url(url: str) -> str:
     """``url`` without credentials a user may have put into it (userinfo, query, fragment), its
     host in ASCII form (``settings.hosts``)."""
-    parts = urlsplit(url)
-    host = ascii_host(parts.hostname or "")
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return origin(url) + urlsplit(url).path
 
 
 def _transport_fault(error: Exception) -> ProviderError:

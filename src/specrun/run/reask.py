@@ -145,12 +145,6 @@ def _repeatable(answer: Answer, limit: int) -> str:
     return answer.raw or "(no answer)"
 
 
-def _sendable(text: str) -> str:
-    """The text as valid UTF-8: a lone surrogate an answer carried becomes U+FFFD, which the
-    SDKs can encode for the wire."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
 @dataclass(frozen=True)
 class Basis:
     """The latest document a re-ask builds on: its JSON, as the re-ask repeats it, its
@@ -266,7 +260,7 @@ def run_attempts(
         previous = basis.text if basis is not None else _repeatable(answer, max_answer_bytes)
         turns = (
             turns[0],
-            Turn("assistant", _sendable(previous)),
-            Turn("user", _sendable(reask_message(sent, ask))),
+            Turn("assistant", previous),
+            Turn("user", reask_message(sent, ask)),
         )
     return Outcome(tuple(attempts))

@@ -57,7 +57,7 @@ def judge_result(
         report("judge: nothing is left for review")
         return findings
     if recording is not None and replaying:
-        judging = cassettes.judge_as_recorded(judging, recording.path, report)
+        judging = cassettes.judge_as_recorded(judging, recording.path, report, limits)
     report(describe_judge(judging))
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
@@ -74,7 +74,7 @@ def judge_result(
                 judging.profile, key, http_client, judging.profile_name, limits
             )
             if recording is not None and replaying:
-                judge = cassettes.ReplayedProvider(judge, recording.path, judging.profile)
+                judge = cassettes.ReplayedProvider(judge, recording.path, judging.profile, limits)
                 report(
                     f"replaying {recording.path} ({judging.profile_name}: {judging.profile.model})"
                 )

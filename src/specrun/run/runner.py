@@ -262,7 +262,7 @@ def execute_run(
             )
             if recording is not None and replaying:
                 judge_model = cassettes.ReplayedProvider(
-                    judge_model, recording.path, judging.profile
+                    judge_model, recording.path, judging.profile, limits
                 )
             if waiting is not None:
                 judge_model = Awaited(judge_model, waiting, lambda: judge_waits_for)
@@ -278,7 +278,7 @@ def execute_run(
                 limits.answer_bytes,
             )
         if recording is not None and replaying:
-            model = cassettes.ReplayedProvider(model, recording.path, profile)
+            model = cassettes.ReplayedProvider(model, recording.path, profile, limits)
             report(f"replaying {recording.path} ({settings.profile_name}: {profile.model})")
         if waiting is not None:
             model = Awaited(
