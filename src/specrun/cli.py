@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -23,6 +23,9 @@ from typer.core import TyperGroup
 from specrun.agents.skill import Agent
 from specrun.errors import SpecrunError
 from specrun.gates.terminal import json_escaped, shown
+
+if TYPE_CHECKING:
+    from specrun.document.model import Provenance, SpecCandidates
 
 DEFAULT_PROMPT = "tenantpilot.spec-candidates"
 EXIT_INTERRUPTED = 130
@@ -85,6 +88,17 @@ def output_format_for(out: Path | None, chosen: Format | None) -> Format:
             "drop --format or change the suffix"
         )
     return chosen or implied or Format.md
+
+
+def rendered_as(
+    output_format: Format, document: "SpecCandidates", provenance: "Provenance | None"
+) -> str:
+    """The result document in ``output_format``, with what it was made from."""
+    from specrun.document.render import render_json, render_markdown
+
+    if output_format is Format.json:
+        return render_json(document, provenance)
+    return render_markdown(document, provenance)
 
 
 class GlobalFlags:
@@ -238,7 +252,6 @@ def run(
 
     from specrun.context.assembly import Context, resolve_repository
     from specrun.document.model import SpecCandidates
-    from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
     from specrun.gates.output import check_destination
     from specrun.providers.cassettes import Recording
@@ -267,10 +280,7 @@ def run(
         progress(f"note: {notice}")
 
     def publish(document: SpecCandidates, context: Context, record_path: Path) -> None:
-        if output_format is Format.json:
-            rendered = render_json(document, context.provenance())
-        else:
-            rendered = render_markdown(document, context.provenance())
+        rendered = rendered_as(output_format, document, context.provenance())
         if out is None:
             show(rendered, nl=False)
         else:
@@ -496,7 +506,6 @@ def render(
     from pydantic import ValidationError
 
     from specrun.document.model import SpecCandidates, read_result_file
-    from specrun.document.render import render_json, render_markdown
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
     from specrun.run.record import stored_result
@@ -509,11 +518,7 @@ def render(
             f"{file} does not match the result schema ({error.error_count()} problem(s)); "
             f"run specrun check {file} to see them"
         ) from None
-    if output_format is Format.md:
-        rendered = render_markdown(document, stored.provenance)
-    else:
-        rendered = render_json(document, stored.provenance)
-    show(rendered, nl=False)
+    show(rendered_as(output_format, document, stored.provenance), nl=False)
     if stored.note:
         progress(f"warning: {stored.note}")
         raise typer.Exit(1)
@@ -656,17 +661,12 @@ def runs_result(
     """
     import os
 
-    from specrun.document.render import render_json, render_markdown
     from specrun.run.history import find_run, load_run, run_result
     from specrun.settings.places import runs_directory
 
     found = find_run(runs_directory(os.environ), ident)
     document, provenance, note = run_result(found, load_run(found))
-    if output_format is Format.json:
-        rendered = render_json(document, provenance)
-    else:
-        rendered = render_markdown(document, provenance)
-    show(rendered, nl=False)
+    show(rendered_as(output_format, document, provenance), nl=False)
     if note:
         progress(f"warning: {note}")
         raise typer.Exit(1)
