@@ -27,7 +27,7 @@ from specrun.document.model import SpecCandidates
 from specrun.document.render import render_markdown
 from specrun.document.source import read_answer_file
 from specrun.gates.limits import Limits
-from specrun.rules.markdown_check import check_answer
+from specrun.rules import check_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tenantatlas"

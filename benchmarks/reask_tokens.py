@@ -45,7 +45,7 @@ from wire import (  # noqa: E402
 )
 
 from specrun.context.numbering import gather_numbering_evidence  # noqa: E402
-from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
+from specrun.context.prompt_pack import load_pack_rules  # noqa: E402
 from specrun.rules import validate_document  # noqa: E402
 from specrun.rules.findings import LETTERS  # noqa: E402
 from specrun.run.patch import Ask, merged_data, targeted_ask  # noqa: E402
@@ -65,7 +65,7 @@ def read(path: Path) -> dict[str, Any]:
 
 def asked(document: dict[str, Any]) -> Ask | None:
     """What a targeted re-ask of ``document`` asks for, from the rules' violations."""
-    rules = load_prompt_pack(PROMPT, EXAMPLE).rules
+    rules = load_pack_rules(PROMPT, EXAMPLE)
     parsed, findings = validate_document(document, rules, gather_numbering_evidence(EXAMPLE))
     if not findings.violations:
         return None
@@ -75,7 +75,7 @@ def asked(document: dict[str, Any]) -> Ask | None:
 def corrected(first: dict[str, Any], ask: Ask) -> dict[str, Any] | None:
     """``first`` with the parts the re-ask asks for taken from a strong answer (the same fields
     of the same candidates, the closing sections), so that the document is valid."""
-    rules = load_prompt_pack(PROMPT, EXAMPLE).rules
+    rules = load_pack_rules(PROMPT, EXAMPLE)
     numbering = gather_numbering_evidence(EXAMPLE)
     for source in sorted(ANSWERS.glob("strong-*.json")):
         strong = read(source)

@@ -11,7 +11,9 @@ under that run which specrun does not control: building the SDK's client imports
 and replaying imports vcrpy. "import typer, pydantic" is the floor under the commands that call
 no model: ``check`` of a 25 KB answer (``tests/fixtures/answers/mid-3.json``, every rule and
 the language identifier) should stay within twice that floor. ``import pydantic`` is lazy, so
-"typer + pydantic.BaseModel" shows the cost of the first model any command defines.
+"typer + pydantic.BaseModel" shows the cost of the first model any command defines, and
+"typer command, check's options" the cost typer itself adds when it runs a command: since typer
+0.2x it builds a pydantic ``TypeAdapter`` per parameter, importing most of pydantic.
 """
 
 import argparse
@@ -27,12 +29,35 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EXAMPLE = str(ROOT / "examples" / "tenantatlas")
 PYTHON = sys.executable
+# A command with the parameter types of ``specrun check``, doing nothing.
+BARE_TYPER_COMMAND = """
+from pathlib import Path
+from typing import Annotated
+import typer
+app = typer.Typer()
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument()],
+    repo: Annotated[Path, typer.Option()] = Path(),
+    prompt: str = "tenantpilot.spec-candidates",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    judge: bool = False,
+    cassette: Annotated[Path | None, typer.Option()] = None,
+    strict: bool = False,
+) -> None:
+    pass
+@app.command()
+def other() -> None:
+    pass
+app(["check", "answer.json", "--repo", "."])
+"""
 
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "import openai, anthropic": [PYTHON, "-c", "import openai, anthropic"],
     "import typer, pydantic": [PYTHON, "-c", "import typer, pydantic"],
     "typer + pydantic.BaseModel": [PYTHON, "-c", "import typer; from pydantic import BaseModel"],
+    "typer command, check's options": [PYTHON, "-c", BARE_TYPER_COMMAND],
     "Anthropic client + vcrpy": [
         PYTHON,
         "-c",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from specrun.context.numbering import gather_numbering_evidence
-from specrun.context.prompt_pack import PackRules, load_prompt_pack
+from specrun.context.prompt_pack import PackRules, load_pack_rules
 from specrun.rules import validate_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ def hostile_rules(rules: PackRules, terms: int, words: list[str]) -> PackRules:
         if isinstance(value, dict):
             return {name: pad(item, name) for name, item in value.items()}
         if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-            if key in ("binding_files", "required_for", "placeholders"):
+            # Not term lists: file names, fields, and RFC 2119 keywords in capitals.
+            if key in ("binding_files", "required_for", "placeholders", "optional_keywords"):
                 return value
             return value + padding[: max(0, terms - len(value))]
         if isinstance(value, list):
@@ -77,7 +78,7 @@ def main() -> None:
     arguments = parser.parse_args()
     base = json.loads(FIXTURE.read_text(encoding="utf-8"))
     sample = prose()
-    rules = load_prompt_pack("tenantpilot.spec-candidates", EXAMPLE).rules
+    rules = load_pack_rules("tenantpilot.spec-candidates", EXAMPLE)
     if arguments.hostile_terms:
         words = sorted({word.lower() for word in sample.split() if word.isalpha()})
         started = time.perf_counter()

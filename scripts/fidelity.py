@@ -25,12 +25,12 @@ from pathlib import Path
 
 from specrun.context.assembly import resolve_repository
 from specrun.context.numbering import gather_numbering_evidence
-from specrun.context.prompt_pack import load_prompt_pack
+from specrun.context.prompt_pack import load_pack_rules
 from specrun.document.markdown import MarkdownAnswer
 from specrun.document.source import read_answer_file
 from specrun.gates.limits import Limits
+from specrun.rules import check_answer
 from specrun.rules.findings import PREAMBLE
-from specrun.rules.markdown_check import check_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / "tests" / "fixtures" / "answers"
@@ -94,7 +94,7 @@ def flagged_units(
     corpus: Path, answers: list[str], items: dict[str, int]
 ) -> tuple[set[Unit], set[Unit], dict[str, tuple[int, int, int]]]:
     root = resolve_repository(EXAMPLE)
-    rules = load_prompt_pack("tenantpilot.spec-candidates", root).rules
+    rules = load_pack_rules("tenantpilot.spec-candidates", root)
     numbering = gather_numbering_evidence(root)
     violations: set[Unit] = set()
     reviews: set[Unit] = set()

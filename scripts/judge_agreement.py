@@ -51,7 +51,7 @@ from wire import Reply, SeenRequest, anthropic_json_answer, scripted_server  # n
 
 from specrun.context.assembly import resolve_repository  # noqa: E402
 from specrun.context.numbering import gather_numbering_evidence  # noqa: E402
-from specrun.context.prompt_pack import load_prompt_pack  # noqa: E402
+from specrun.context.prompt_pack import load_pack_rules  # noqa: E402
 from specrun.rules import ReviewItem, validate_document  # noqa: E402
 from specrun.rules.judge import items_to_ask  # noqa: E402
 
@@ -79,7 +79,7 @@ class Outcome:
 def items_for(answer: str) -> dict[str, ReviewItem]:
     """The items ``check --judge`` asks about for the answer, by the ids it gives them."""
     root = resolve_repository(EXAMPLE)
-    rules = load_prompt_pack("tenantpilot.spec-candidates", root).rules
+    rules = load_pack_rules("tenantpilot.spec-candidates", root)
     data = json.loads((CORPUS / f"{answer}.json").read_text(encoding="utf-8"))
     _, findings = validate_document(data, rules, gather_numbering_evidence(root))
     return items_to_ask(findings, rules.rubrics)

@@ -278,6 +278,26 @@ def test_commands_that_check_no_language_never_import_the_language_detector() ->
     assert completed.stderr.strip().splitlines()[-1] == "False"
 
 
+def test_checking_a_json_result_loads_only_what_judging_json_needs() -> None:
+    """No Markdown parser, YAML loader or run machinery for a JSON result: what ``check``
+    imports is most of what it costs (``benchmarks/startup.py``)."""
+    probe = (
+        "import sys; from specrun.cli import app\n"
+        "try: app(['check', sys.argv[2], '--repo', sys.argv[1]])\n"
+        "except SystemExit: pass\n"
+        "heavy = {'markdown_it', 'yaml', 'tenacity', 'specrun.run', 'specrun.providers',"
+        " 'specrun.document.markdown'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_check_of_a_fifo_exits_2_without_blocking(invoke: Invoke, tmp_path: Path) -> None:
     fifo = tmp_path / "result.json"
     os.mkfifo(fifo)

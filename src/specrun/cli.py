@@ -432,40 +432,40 @@ def check(
 
     from specrun.context.assembly import resolve_repository
     from specrun.context.numbering import gather_numbering_evidence
-    from specrun.context.prompt_pack import load_prompt_pack
-    from specrun.document.markdown import MarkdownAnswer
-    from specrun.document.source import read_answer_file
+    from specrun.context.prompt_pack import load_pack_rules
+    from specrun.document.source import read_answer_file, stored_result
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
-    from specrun.rules.markdown_check import check_answer, with_lines
-    from specrun.run.record import stored_result
+    from specrun.rules import check_answer
 
     if cassette is not None and not judge:
         raise InputError("--cassette replays the judge: pass it with --judge")
     answer = read_answer_file(file, Limits.from_environ(os.environ))
-    if not isinstance(answer, MarkdownAnswer):
+    if isinstance(answer, dict):
         stored = stored_result(answer, file)
         if stored.note:
             progress(f"warning: {stored.note}")
         answer = stored.document
     root = resolve_repository(repo)
-    pack = load_prompt_pack(prompt, root)
+    rules = load_pack_rules(prompt, root)
     evidence = gather_numbering_evidence(root)
     if not evidence.in_use:
         progress(
             f"note: {root} has no specs/NNN-* directories, so spec numbers and boundaries are "
             "not checked against it; pass --repo with the target repository"
         )
-    document, findings = check_answer(answer, pack.rules, evidence)
+    document, findings = check_answer(answer, rules, evidence)
     if judge and document is not None:
         from specrun.providers.cassettes import Recording
         from specrun.run.review import judge_result
 
         recording = Recording(cassette, record=False) if cassette is not None else None
         findings = judge_result(
-            document, findings, pack.rules, file, root, os.environ, progress, recording
+            document, findings, rules, file, root, os.environ, progress, recording
         )
-        if isinstance(answer, MarkdownAnswer):
+        if not isinstance(answer, dict):
+            from specrun.rules.markdown_check import with_lines
+
             findings = with_lines(answer, findings)
     violations, unsure = findings.violations, findings.needs_review
     failed = bool(violations) or (strict and bool(unsure))
@@ -506,9 +506,9 @@ def render(
     from pydantic import ValidationError
 
     from specrun.document.model import SpecCandidates, read_result_file
+    from specrun.document.source import stored_result
     from specrun.errors import InputError
     from specrun.gates.limits import Limits
-    from specrun.run.record import stored_result
 
     stored = stored_result(read_result_file(file, Limits.from_environ(os.environ)), file)
     try:

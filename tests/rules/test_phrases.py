@@ -1,3 +1,4 @@
+import random
 import re
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from specrun.context.terms import Concept, StatementConcept, normalise
 from specrun.rules.phrases import (
     NEGATORS,
+    TermMatcher,
     Verdict,
     _negated,
     affirmed_term,
@@ -216,6 +218,31 @@ def test_a_list_is_compiled_once() -> None:
     terms = ["must", "required"]
     assert term_matcher(terms) is term_matcher(list(terms))
     assert term_matcher(terms) is not term_matcher(["required", "must"])
+
+
+def brute_force_matches(text: str, terms: list[str]) -> list[tuple[int, tuple[int, ...]]]:
+    forms = [normalise(term) for term in terms]
+    found = []
+    for start in range(len(text)):
+        if start and (text[start - 1].isascii() and text[start - 1].isalnum()):
+            continue
+        indices = tuple(i for i, form in enumerate(forms) if text.startswith(form, start))
+        if indices:
+            found.append((start, indices))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_compiled_list_finds_exactly_the_terms_that_start_at_each_word(seed: int) -> None:
+    """Many terms sharing prefixes, duplicates and terms that are each other's prefixes, over
+    a small alphabet so that they collide: the one pattern agrees with trying every term."""
+    chance = random.Random(seed)
+    terms = [
+        "".join(chance.choice("ab ") for _ in range(chance.randint(1, 6))).strip() or "a"
+        for _ in range(chance.randint(1, 30))
+    ]
+    text = "".join(chance.choice("ab .") for _ in range(80))
+    assert list(TermMatcher(terms).matches(text)) == brute_force_matches(text, terms)
 
 
 def test_a_term_matcher_reports_every_term_at_a_position() -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -209,11 +208,15 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_front_matter(block: str) -> object:
     if len(block) > FRONT_MATTER_MAX_CHARS:
         raise ValueError(f"front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
+    import yaml  # only a prompt with front matter pays for the YAML loader
+
     try:
         scan_yaml(block)
+        return yaml.safe_load(block)
     except (YamlAlias, TooDeep) as problem:
         raise ValueError(f"front matter {str(problem).removeprefix('it ')}") from None
-    return yaml.safe_load(block)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
 
 
 def read_pack_file(path: Path, repo: Path | None, what: str) -> str:
@@ -305,13 +308,25 @@ def _first_problem(error: ValidationError) -> str:
     return f"{key}: {message}" if key else message
 
 
+def load_pack_rules(prompt: str, repo: Path) -> PackRules:
+    """The rules data of the prompt, for judging an answer: the prompt's text is not read."""
+    return load_rules(*_rules_location(*resolve_prompt_path(prompt, repo)))
+
+
+def _rules_location(prompt_path: Path, inside: Path | None) -> tuple[Path, Path | None]:
+    """The rules file, and the repository it must stay inside: the prompt's, when it lies beside
+    the prompt (bundled rules for a repository's copy of a bundled prompt are not in it)."""
+    rules_path = _rules_path(prompt_path)
+    return rules_path, inside if rules_path.parent == prompt_path.parent else None
+
+
 def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
     path, inside = resolve_prompt_path(prompt, repo)
     text = read_pack_file(path, inside, "prompt file")
-    rules_path = _rules_path(path)
+    rules_path, rules_inside = _rules_location(path, inside)
     try:
         header, body = split_front_matter(text)
-    except (yaml.YAMLError, ValueError) as error:
+    except ValueError as error:
         problem = str(error).splitlines()[0]
         raise InputError(
             f"prompt file {path} has malformed front matter ({problem}); "
@@ -325,7 +340,7 @@ def load_prompt_pack(prompt: str, repo: Path) -> PromptPack:
         description=_optional_text(header.get("description")),
         argument_hint=_optional_text(header.get("argument-hint")),
         body=body.strip() + "\n",
-        rules=load_rules(rules_path, inside if rules_path.parent == path.parent else None),
+        rules=load_rules(rules_path, rules_inside),
         rules_source=rules_path,
     )
 

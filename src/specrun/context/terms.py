@@ -21,11 +21,13 @@ MAX_TERMS = 500
 MAX_TERM_CHARS = 120
 MAX_CONCEPTS = 100
 RE_PREFIX = re.compile(r"(?<![a-z0-9])re (?=[a-z]{3})")
+SEPARATORS = re.compile(r"[-_\u2010\u2011\u2013\u2014/]")
+SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    folded = re.sub(r"[-_\u2010\u2011\u2013\u2014/]", " ", text.lower())
-    return RE_PREFIX.sub("re", re.sub(r"\s+", " ", folded)).strip()
+    folded = SEPARATORS.sub(" ", text.lower())
+    return RE_PREFIX.sub("re", SPACES.sub(" ", folded)).strip()
 
 
 def _term(value: str) -> str:

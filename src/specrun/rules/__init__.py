@@ -8,12 +8,14 @@
 - ``judge``: a model decides the items left for review, its quotes verified in the answer;
 - ``markdown_check``: a Markdown answer judged by the same checks, findings placed on its lines.
 
-Here: ``validate_document`` takes decoded data (schema errors become SC104 violations with their
+Here: ``check_answer`` takes what ``specrun check`` read (JSON data or a Markdown answer);
+``validate_document`` takes decoded data (schema errors become SC104 violations with their
 location and value, ``schema_violations``); ``check_document`` runs every check of ``CHECKS`` on a
 parsed document. Violations come back in rule-code order, then document order.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -24,10 +26,14 @@ from specrun.rules import content, language, numbering, structure
 from specrun.rules.findings import CLOSING, Findings, Review, ReviewItem, Violation
 from specrun.rules.phrases import excerpt
 
+if TYPE_CHECKING:
+    from specrun.document.markdown import MarkdownAnswer
+
 __all__ = [
     "Findings",
     "ReviewItem",
     "Violation",
+    "check_answer",
     "check_document",
     "schema_location",
     "schema_violations",
@@ -125,3 +131,15 @@ def check_document(
         tuple(v for v in ordered if isinstance(v, Violation)),
         tuple(v for v in ordered if isinstance(v, ReviewItem)),
     )
+
+
+def check_answer(
+    answer: "dict[str, Any] | MarkdownAnswer", rules: PackRules, numbering: NumberingEvidence
+) -> tuple[SpecCandidates | None, Findings]:
+    """A result JSON's data or a Markdown answer, judged by the same rules; the Markdown
+    judging (and its reader) is imported only for Markdown."""
+    if isinstance(answer, dict):
+        return validate_document(answer, rules, numbering)
+    from specrun.rules.markdown_check import check_markdown
+
+    return check_markdown(answer, rules, numbering)

@@ -17,7 +17,7 @@ Every finding carries the line its location (or, inside it, its evidence) is wri
 
 import re
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from specrun.context.numbering import NumberingEvidence
 from specrun.context.prompt_pack import PackRules
@@ -39,15 +39,6 @@ def _covered(location: str, missing: dict[str, bool]) -> bool:
     head, _, rest = location.partition(" > ")
     field = re.match(r"[a-z_]*", rest)
     return location in missing or f"{head} > {field.group(0) if field else ''}" in missing
-
-
-def check_answer(
-    answer: dict[str, Any] | MarkdownAnswer, rules: PackRules, numbering: NumberingEvidence
-) -> tuple[SpecCandidates | None, Findings]:
-    """A result JSON's data or a Markdown answer, judged by the same rules."""
-    if isinstance(answer, MarkdownAnswer):
-        return check_markdown(answer, rules, numbering)
-    return validate_document(answer, rules, numbering)
 
 
 def with_lines(answer: MarkdownAnswer, findings: Findings) -> Findings:

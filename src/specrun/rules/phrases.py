@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from itertools import pairwise
+from itertools import groupby, pairwise
 
 from specrun.context.terms import Concept, StatementConcept, normalise
 
@@ -120,13 +120,15 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in SENTENCE_BREAK.split(text) if part.strip()]
 
 
-def clauses(text: str) -> list[Clause]:
+@lru_cache(maxsize=4096)
+def clauses(text: str) -> tuple[Clause, ...]:
+    """The text's clauses, cut once: every rule reads the same sentences for several lists."""
     found = []
     for sentence in sentences(text):
         for part in CLAUSE_BREAK.split(normalise(sentence)):
             if part := part.strip():
                 found.append(Clause(part, sentence, _clause_negators(part)))
-    return found
+    return tuple(found)
 
 
 def _clause_negators(clause: str) -> tuple[int, ...]:
@@ -142,60 +144,38 @@ def _clause_negators(clause: str) -> tuple[int, ...]:
 
 
 def _own_negation(term: str) -> bool:
-    return normalise(term).split()[0] in NEGATORS
-
-
-class _Node:
-    __slots__ = ("children", "ending")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.ending: list[int] = []
+    return _folded(term).split()[0] in NEGATORS
 
 
 class TermMatcher:
     """One term list compiled once: where in a (normalised) text its terms occur.
 
     Terms match at word starts and may be prefixes of one another ("authoriz", "authorization
-    check"), so one position can hold several. The list is folded into a trie and the trie into
-    a single regular expression whose branches begin with distinct characters; a lookahead finds
-    the longest term at every word start in one pass, in time linear in the text and bounded by
-    the longest term, whatever the number of terms. Every shorter term that also matches there
-    is a prefix of that longest one, known from the trie (``within``).
+    check"), so one position can hold several. The sorted list is written as one regular
+    expression shaped like a radix trie: branches begin with distinct characters and a shared
+    prefix is written once. A lookahead finds the longest term at every word start in one pass,
+    in time linear in the text and bounded by the longest term, whatever the number of terms.
+    Every shorter term that also matches there is a prefix of that longest one (``within``).
     """
 
     def __init__(self, terms: Sequence[str]) -> None:
         self.terms = tuple(terms)
-        self.own_negation = tuple(_own_negation(term) for term in self.terms)
-        root = _Node()
-        for index, term in enumerate(self.terms):
-            node = root
-            for character in normalise(term):
-                child = node.children.get(character)
-                if child is None:
-                    child = node.children[character] = _Node()
-                node = child
-            node.ending.append(index)
+        folded = [_folded(term) for term in self.terms]
+        self.own_negation = tuple(form.split()[0] in NEGATORS for form in folded)
+        indices: dict[str, list[int]] = {}
+        for index, form in enumerate(folded):
+            indices.setdefault(form, []).append(index)
+        forms = sorted(indices)
         self.within: dict[str, tuple[int, ...]] = {}
-        # Depth first without recursion, so a long term cannot exhaust the recursion limit.
-        order: list[_Node] = []
-        stack: list[tuple[_Node, str, tuple[int, ...]]] = [(root, "", ())]
-        while stack:
-            node, prefix, above = stack.pop()
-            order.append(node)
-            if node.ending:
-                above = tuple(sorted((*above, *node.ending)))
-                self.within[prefix] = above
-            stack += [(child, prefix + key, above) for key, child in node.children.items()]
-        written: dict[int, str] = {}
-        for node in reversed(order):  # children before their parent
-            branches = [re.escape(key) + written[id(child)] for key, child in node.children.items()]
-            body = "|".join(branches)
-            if len(branches) > 1 or (node.ending and branches):
-                body = f"(?:{body})" + ("?" if node.ending else "")
-            written[id(node)] = body
+        open_prefixes: list[tuple[str, tuple[int, ...]]] = []
+        for form in forms:  # a term's prefixes sort before it
+            while open_prefixes and not form.startswith(open_prefixes[-1][0]):
+                open_prefixes.pop()
+            above = open_prefixes[-1][1] if open_prefixes else ()
+            self.within[form] = tuple(sorted((*above, *indices[form])))
+            open_prefixes.append((form, self.within[form]))
         self.pattern = (
-            re.compile(rf"(?<![a-z0-9])(?=({written[id(root)]}))") if self.terms else None
+            re.compile(rf"(?<![a-z0-9])(?=({_alternatives(forms, 0)}))") if forms else None
         )
 
     def matches(self, text: str) -> Iterator[tuple[int, tuple[int, ...]]]:
@@ -204,6 +184,33 @@ class TermMatcher:
             return
         for match in self.pattern.finditer(text):
             yield match.start(), self.within[match.group(1)]
+
+
+@lru_cache(maxsize=4096)
+def _folded(term: str) -> str:
+    return normalise(term)
+
+
+def _alternatives(forms: list[str], depth: int) -> str:
+    """A pattern for the sorted, distinct ``forms`` past their shared first ``depth``
+    characters. Recursion goes one level per branching point, so no deeper than the longest
+    term (``MAX_TERM_CHARS``)."""
+    ending = len(forms[0]) == depth
+    branches = []
+    for _, grouped in groupby(forms[1:] if ending else forms, key=lambda form: form[depth]):
+        group = list(grouped)
+        if len(group) == 1:
+            branches.append(re.escape(group[0][depth:]))
+            continue
+        first, last = group[0], group[-1]  # sorted: what these share, all share
+        shared = depth + 1
+        while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+            shared += 1
+        branches.append(re.escape(first[depth:shared]) + _alternatives(group, shared))
+    body = "|".join(branches)
+    if len(branches) > 1 or (ending and branches):
+        body = f"(?:{body})" + ("?" if ending else "")
+    return body
 
 
 @lru_cache(maxsize=512)

@@ -357,7 +357,7 @@ def run_result(run: PastRun, record: dict[str, Any]) -> "Published":
     from pydantic import ValidationError
 
     from specrun.document.model import SpecCandidates
-    from specrun.run.record import stored_result
+    from specrun.document.source import stored_result
 
     stored = stored_result(record, run.path)
     try:

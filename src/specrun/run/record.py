@@ -29,16 +29,13 @@ written as that same JSON escape, so the record stays valid UTF-8 JSON and reads
 import json
 import secrets
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from specrun import __version__
 from specrun.context.assembly import Context
-from specrun.document.model import PROVENANCE_KEY, Provenance
 from specrun.errors import InputError, ProviderError
 from specrun.gates.credentials import scrub
 from specrun.gates.output import probe_directory, write_atomically
@@ -303,67 +300,6 @@ class RunRecord:
             "best_draft": best.document.model_dump() if best and best.document else None,
             "attempts": [_attempt(a, settings, self.pricing) for a in self.attempts],
         }
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """A result document read from a file, with what it was made from, where known. ``note``
-    says when the document is not a valid result (a run record's best draft)."""
-
-    document: dict[str, Any]
-    provenance: Provenance | None = None
-    note: str | None = None
-
-
-def is_run_record(data: dict[str, Any]) -> bool:
-    return "candidates" not in data and {"specrun", "status", "attempts"} <= data.keys()
-
-
-def stored_result(data: dict[str, Any], source: Path) -> StoredResult:
-    """The result in a file ``render`` or ``check`` was given: a result JSON (its ``provenance``
-    set apart), or a run record, whose valid result or else best draft is used."""
-    if is_run_record(data):
-        return _from_record(data, source)
-    document = dict(data)
-    provenance = _provenance(document.pop(PROVENANCE_KEY, None), source)
-    return StoredResult(document, provenance)
-
-
-def _provenance(value: object, source: Path) -> Provenance | None:
-    if value is None:
-        return None
-    try:
-        return Provenance.model_validate(value)
-    except ValidationError as error:
-        raise InputError(
-            f"{source} has a malformed {PROVENANCE_KEY} ({error.error_count()} problem(s)); "
-            f"remove the key or write the file again with specrun run"
-        ) from None
-
-
-def _from_record(record: dict[str, Any], source: Path) -> StoredResult:
-    draft = record.get("best_draft")
-    if not isinstance(draft, dict):
-        raise InputError(
-            f"{source} is a run record with no usable answer (status {record.get('status')!r}); "
-            "run specrun runs show on it to see its attempts"
-        )
-    prompt, numbering = record.get("prompt") or {}, record.get("numbering") or {}
-    try:
-        provenance: Provenance | None = Provenance(
-            prompt=prompt["name"],
-            binding_files=record["binding_files"],
-            numbering=f"{numbering['status']} ({numbering['reason']})",
-        )
-    except (KeyError, TypeError, ValidationError):
-        provenance = None
-    note = None
-    if record.get("status") != "valid":
-        note = (
-            f"{source} is a run record of a run that ended {record.get('status')!r}: this is its "
-            f"best draft (attempt {record.get('best_attempt')}), not a valid result"
-        )
-    return StoredResult(draft, provenance, note)
 
 
 class JudgementRecord:
