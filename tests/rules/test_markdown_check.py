@@ -71,6 +71,24 @@ def test_a_statement_the_prose_never_makes_is_left_for_review(
     assert not {code for code, _ in violations} & {"SC301", "SC302", "SC303", "SC304"}
 
 
+def test_a_statement_the_prose_only_hedges_is_left_for_review_with_its_hedge(
+    rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    made = (
+        "## Candidate A: Queued work\n\n**Summary:** Jobs carry their context to execution. "
+        "Negative-path regression tests are required before merge.\n"
+    )
+    location = "Candidate A > explicit_statements.negative_path_regression_tests_required"
+    assert ("SC303", location) not in codes(judged(made, rules, uncertain))[1]
+    hedged = made.replace("regression tests are required", "tests are ideally required")
+    findings = judged(hedged, rules, uncertain)
+    item = next(r for r in findings.needs_review if r.location == location)
+    assert item.code == "SC303"
+    assert "hedges it ('ideally')" in item.message
+    assert item.evidence == "Negative-path tests are ideally required before merge."
+    assert ("SC303", location) not in codes(findings)[0]
+
+
 def test_an_item_nothing_resembles_is_missing(
     rules: PackRules, uncertain: NumberingEvidence
 ) -> None:

@@ -56,7 +56,9 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
                 continue
             text = getattr(candidate.explicit_statements, field)
             if text is None and letter in review.whole_texts:
-                yield from _statement_in_prose(letter, field, review.whole_texts[letter], rule)
+                yield from _statement_in_prose(
+                    letter, field, review.whole_texts[letter], rule, review
+                )
                 continue
             judgement: Judgement = judge_statement(
                 text,
@@ -78,11 +80,12 @@ def check_statements(review: Review) -> Iterator[Violation | ReviewItem]:
 
 
 def _statement_in_prose(
-    letter: str, field: str, text: str, rule: StatementRule
+    letter: str, field: str, text: str, rule: StatementRule, review: Review
 ) -> Iterator[ReviewItem]:
     """A statement a candidate makes somewhere in its own words: asserted where a sentence,
-    or two adjacent ones, assert the concept. Prose that never does is left for review, not
-    called a breach: a term list cannot prove an agent's paraphrase absent."""
+    or two adjacent ones, assert the concept without a hedge. Prose that never does is left for
+    review, not called a breach: a term list cannot prove an agent's paraphrase absent. Where
+    the only assertion is hedged ("should ideally"), the item shows that sentence."""
     concept = rule.concept
     passages = sentences(text)
     named = [groups_named(normalise(passage), concept) for passage in passages]
@@ -92,19 +95,29 @@ def _statement_in_prose(
         for i, (first, second) in enumerate(pairwise(passages))
     ]
     best, best_coverage = "", -1
+    hedged: Judgement | None = None
     for passage, groups in spans:
-        full = len(groups) == len(concept.all_of)
-        if full and judge_statement(passage, concept).verdict is Verdict.ASSERTED:
-            return
+        if len(groups) == len(concept.all_of):
+            judgement = judge_statement(
+                passage, concept, review.rules.statement_hedges, review.rules.optional_keywords
+            )
+            if judgement.verdict is Verdict.ASSERTED:
+                return
+            if judgement.verdict is Verdict.HEDGED and hedged is None:
+                hedged = judgement
         if len(groups) > best_coverage:
             best, best_coverage = passage, len(groups)
+    found = (
+        VERDICT_MESSAGES[Verdict.HEDGED].format(term=hedged.term)
+        if hedged is not None
+        else "The terms find no sentence of the candidate that explicitly says so."
+    )
     yield ReviewItem(
         rule.code,
         where(letter, f"explicit_statements.{field}"),
-        f"Candidate {letter} must state that {concept.name}. The terms find no sentence of the "
-        "candidate that explicitly says so.",
+        f"Candidate {letter} must state that {concept.name}. {found}",
         f"State explicitly, in this candidate's terms, that {concept.name}.",
-        excerpt(best or text),
+        excerpt(hedged.evidence if hedged is not None else best or text),
     )
 
 
