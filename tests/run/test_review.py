@@ -41,22 +41,29 @@ def judge_reply(verdict: str, quote: str = D_QUOTE, item: str = "R1") -> Reply:
     return anthropic_json_answer(verdict_document(verdict, quote, item))
 
 
-def configure(server: ScriptedServer, output: str = "native") -> None:
-    """The loopback judge, in the user's own config (where endpoints may be set)."""
+def configure(server: ScriptedServer, output: str = "native", extra: str = "") -> None:
+    """The loopback judge, in the user's own config (where endpoints may be set); ``extra``
+    goes before the tables (``max_cost``) or after them (``[prices...]``)."""
     user = Path(os.environ["XDG_CONFIG_HOME"]) / "specrun" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
+    top, _, tables = extra.partition("[")
     user.write_text(
-        'provider = "loop"\n\n[retries]\nmax_retries = 0\n\n'
+        f'provider = "loop"\n{top}\n[retries]\nmax_retries = 0\n\n'
         f'[providers.loop]\nkind = "anthropic"\nmodel = "scripted"\nbase_url = "{server.url}"\n'
-        f'api_key_env = "LOOP_KEY"\noutput = "{output}"\n'
+        f'api_key_env = "LOOP_KEY"\noutput = "{output}"\n' + (f"\n[{tables}" if tables else "")
     )
 
 
 def check_judged(
-    invoke: Invoke, repo: Path, replies: list[Reply], *args: str | Path, output: str = "native"
+    invoke: Invoke,
+    repo: Path,
+    replies: list[Reply],
+    *args: str | Path,
+    output: str = "native",
+    extra: str = "",
 ) -> tuple[Result, ScriptedServer]:
     with serving(replies) as server:
-        configure(server, output)
+        configure(server, output, extra)
         result = invoke("check", VALID, "--repo", repo, "--judge", *args)
     return result, server
 
@@ -233,3 +240,50 @@ def test_every_judged_check_leaves_a_record_like_a_run(
     if status == "provider-failure":
         assert "authentication failed" in record["error"]
     assert KEY not in json.dumps(record)
+
+
+PRICES = '[prices."scripted"]\ninput = 1.0\noutput = 10.0\n'
+
+
+def test_the_judges_call_is_priced_on_its_line_and_in_its_record(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    result, _ = check_judged(invoke, example_repo, [judge_reply("holds")], extra=PRICES)
+    assert result.exit_code == 0, result.stderr
+    [record] = judge_records()
+    usage = record["usage"]
+    usd = (usage["input_tokens"] * 1.0 + usage["output_tokens"] * 10.0) / 1_000_000
+    assert usd > 0
+    assert record["cost"] == {"usd": round(usd, 6), "price_unknown": []}
+    assert f"judge cost: ${usd:,.4f}" in result.stderr
+
+
+def test_a_judge_without_a_price_says_so(invoke: Invoke, example_repo: Path) -> None:
+    result, _ = check_judged(invoke, example_repo, [judge_reply("holds")])
+    assert result.exit_code == 0, result.stderr
+    assert "judge cost: price unknown (scripted)" in result.stderr
+    [record] = judge_records()
+    assert record["cost"] == {"usd": 0.0, "price_unknown": ["scripted"]}
+
+
+def test_a_judge_call_over_the_budget_is_not_sent(invoke: Invoke, example_repo: Path) -> None:
+    result, server = check_judged(
+        invoke, example_repo, [judge_reply("holds")], extra="max_cost = 0.0001\n" + PRICES
+    )
+    assert result.exit_code == 1
+    assert server.requests == []
+    assert "budget: spent $0.0000 of $0.0001; the next request to scripted" in result.stderr
+    [record] = judge_records()
+    assert (record["status"], record["usage"]) == ("budget", None)
+
+
+def test_a_budget_over_an_unpriced_judge_is_refused_before_anything_is_sent(
+    invoke: Invoke, example_repo: Path
+) -> None:
+    result, server = check_judged(
+        invoke, example_repo, [judge_reply("holds")], extra="max_cost = 1.0\n"
+    )
+    assert result.exit_code == 2
+    assert server.requests == []
+    assert "max_cost is set, but the price of scripted is unknown" in result.stderr
+    assert judge_records() == []

@@ -6,11 +6,13 @@ every request the run sends, the model's and the judge's alike, passes one check
 (the input as estimated from the characters sent, with the response schema, plus the whole
 output limit) added to what the run has spent must stay within ``max_cost``, or the request is
 not sent and ``BudgetExceeded`` ends the run (status ``budget``, exit 1). What was spent is
-counted from the usage each answer reports.
+counted from the usage each answer reports. ``check --judge`` keeps the same budget over its one
+call to the judge.
 """
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,12 +68,16 @@ def input_estimate(request: Request) -> int:
     return math.ceil(characters / CHARACTERS_PER_TOKEN)
 
 
-def check_budget(settings: Settings, pricing: Pricing) -> Spending | None:
-    """The run's spending account, or None without a budget; a budget over a model that
-    cannot be priced is refused before anything is sent."""
+def check_budget(
+    settings: Settings, pricing: Pricing, profiles: Sequence[ProviderProfile] | None = None
+) -> Spending | None:
+    """The spending account of the calls to ``profiles`` (a run's: its model and judge), or
+    None without a budget; a budget over a model that cannot be priced is refused before
+    anything is sent."""
     if settings.max_cost is None:
         return None
-    profiles = [settings.profile] + ([settings.judge.profile] if settings.judge else [])
+    if profiles is None:
+        profiles = [settings.profile] + ([settings.judge.profile] if settings.judge else [])
     for profile in profiles:
         if not pricing.known(profile):
             raise InputError(

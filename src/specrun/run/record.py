@@ -45,6 +45,7 @@ from specrun.rules.judge import JudgedFindings
 from specrun.run.cost import BudgetExceeded, attempt_cost, runs_cost, runs_tokens
 from specrun.run.reask import Attempt, Outcome
 from specrun.settings.config import JudgeSettings, ProviderProfile, Settings, endpoint_url
+from specrun.settings.money import Cost
 
 # Where records go is settled in settings.places, so listing them loads nothing of this module.
 from specrun.settings.places import runs_directory as runs_directory
@@ -312,11 +313,12 @@ class JudgementRecord:
         checked: Path,
         repository: Path,
         judging: JudgeSettings,
+        pricing: Pricing,
         recording: Recording | None = None,
     ) -> None:
         self.path = _record_path(directory)
         self.checked, self.repository = checked, repository
-        self.judging, self.recording = judging, recording
+        self.judging, self.pricing, self.recording = judging, pricing, recording
         self.started_at = _now()
         self.status: Status = "running"
         self.error: str | None = None
@@ -335,6 +337,12 @@ class JudgementRecord:
     def save(self) -> None:
         write_atomically(self.path, encode_record(self.as_dict()), replace=True, mode=RECORD_MODE)
 
+    def cost(self) -> Cost:
+        """What the judge's call cost, at the judge's prices."""
+        if self.judged is None:
+            return Cost()
+        return self.pricing.cost(self.judging.profile, self.judged.usage)
+
     def as_dict(self) -> dict[str, Any]:
         judged = self.judged
         return {
@@ -349,6 +357,7 @@ class JudgementRecord:
             "cassette": _cassette(self.recording),
             "judge": _profile(self.judging.profile_name, self.judging.profile),
             "usage": asdict(judged.usage) if judged else None,
+            "cost": self.cost().as_dict() if judged else None,
             "verdicts": judged.as_dict() if judged else None,
             "violations": [v.as_dict() for v in judged.findings.violations] if judged else [],
             "needs_review": [i.as_dict() for i in judged.findings.needs_review] if judged else [],

@@ -7,8 +7,9 @@ with no key, with the judge it was recorded for whatever the configuration says,
 replays. The user asked for a judgement, so a judge that cannot give one is an error, not a
 silent pass: a provider failure exits 3, and an answer that cannot be read is an input error
 (exit 2) that names the problem. Verdicts whose quote is not in the answer are discarded and
-reported, and their items stay for review. The call is a paid one, so it leaves a judgement
-record in the runs directory, however it ends, and its path is reported.
+reported, and their items stay for review. The call is a paid one: it is priced (and kept
+within ``max_cost`` when one is set, as a run's calls are), and it leaves a judgement record in
+the runs directory, however it ends, with its usage and cost, and its path is reported.
 """
 
 from collections.abc import Mapping
@@ -24,8 +25,10 @@ from specrun.gates.limits import Limits
 from specrun.gates.terminal import Report
 from specrun.providers import Provider, TransientProviderError, build_provider, cassettes
 from specrun.providers.cassettes import Recording
+from specrun.providers.prices import Pricing
 from specrun.rules import Findings
 from specrun.rules.judge import describe_judge, describe_judgement, judge_findings, judge_key
+from specrun.run.cost import Budgeted, check_budget
 from specrun.run.record import JudgementRecord, ending, prepare_runs_directory, runs_directory
 from specrun.settings.config import find_config, resolve_settings
 
@@ -44,7 +47,8 @@ def judge_result(
     """The findings once the configured judge has decided the items left for review of the
     result file ``checked``; the call is kept in a judgement record, whose path is reported."""
     loaded, source = find_config(None, repo, Path.cwd())
-    judging = resolve_settings(loaded, source, environ).judge
+    settings = resolve_settings(loaded, source, environ)
+    judging = settings.judge
     if judging is None:
         raise InputError(
             f"--judge needs a judge, but {source} turns it off (judge = false); "
@@ -59,9 +63,11 @@ def judge_result(
     if recording is not None and replaying:
         judging = cassettes.judge_as_recorded(judging, recording.path, report, limits)
     report(describe_judge(judging))
+    pricing = Pricing(settings.prices)
+    spending = check_budget(settings, pricing, [judging.profile])
     runs = runs_directory(environ)
     prepare_runs_directory(runs)
-    record = JudgementRecord(runs, checked, repo, judging, recording)
+    record = JudgementRecord(runs, checked, repo, judging, pricing, recording)
     tape = (
         cassettes.cassette(recording.path, recording.record, (key, *secret_values(environ)), limits)
         if recording is not None
@@ -78,6 +84,8 @@ def judge_result(
                 report(
                     f"replaying {recording.path} ({judging.profile_name}: {judging.profile.model})"
                 )
+            if spending is not None:
+                judge = Budgeted(judge, judging.profile, pricing, spending)
 
             def retrying(error: TransientProviderError, wait: float) -> None:
                 report(f"judge fault: {error}; retrying in {wait:.1f}s")
@@ -106,5 +114,6 @@ def judge_result(
     record.finish("invalid" if judged.findings.violations else "valid", judged=judged)
     for line in describe_judgement(judged):
         report(line)
+    report(f"judge cost: {record.cost()}")
     report(f"judge record: {record.path}")
     return judged.findings
