@@ -391,6 +391,12 @@ PARAPHRASES: dict[str, Mutation] = {
         summary="Article 2.1 and finding F-12 show that 12 jobs answer HTTP 403 or 404 in 2026; "
         "the 150 affected queries are scoped.",
     ),
+    # SC202: a verb that hands out numbers, counting things; a standard's dated version.
+    "SC202 counts after allocate, reserve, claim": setting(
+        "B",
+        summary="The scheduler reserves 100 slots per tenant, allocates 512 MB per worker and "
+        "claims 250 jobs per minute; payloads follow the JSON Schema spec 2020-12.",
+    ),
     # SC601: English noun phrases, not sentences.
     "SC601 noun phrase items": lambda document: candidate(document, "A")["key_requirements"].extend(
         [
@@ -456,6 +462,10 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
     ),
     "SC202 numbering strategy reserves numbers": (
         lambda d: d.update(numbering_strategy="Reserve Spec 139 to Spec 142 for A to D now."),
+        "SC202",
+    ),
+    "SC202 reserve a number for a candidate": (
+        lambda d: d.update(numbering_strategy="Reserve 139 for Candidate A once proven."),
         "SC202",
     ),
     "SC301 missing": (statement("B", UI, None), "SC301"),
@@ -1046,3 +1056,26 @@ def test_numbering_strategy_is_optional_when_proven(
 ) -> None:
     valid_document["numbering_strategy"] = ""
     assert judge(valid_document, rules, PROVEN) == []
+
+
+FOUR_DIGITS = NumberingEvidence(
+    "proven", (998, 999, 1000, 1001), (1002, 1003, 1004, 1005), ("specs/ directories",), "test"
+)
+
+
+def test_a_repository_past_999_has_its_numbers_read_whole(
+    valid_document: Document, rules: PackRules
+) -> None:
+    """"Spec 1000" names spec 1000 (a boundary to it holds); "Spec 1009" was never available."""
+    candidate(valid_document, "A")["boundary_to_existing_specs"][0]["spec"] = "Spec 1000"
+    setting("B", summary="This extends Spec 1000 and becomes specs/1009-tenant-queries.")(
+        valid_document
+    )
+    violations = judge(valid_document, rules, FOUR_DIGITS)
+    assert "Candidate A > boundary_to_existing_specs[0].spec" not in {
+        v.location for v in violations
+    }
+    [invented] = [v for v in violations if v.location == "Candidate B > summary"]
+    assert invented.code == "SC202"
+    assert "1009" in invented.message
+    assert "1000" not in invented.message

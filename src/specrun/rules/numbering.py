@@ -17,19 +17,26 @@ from specrun.rules.findings import (
 )
 from specrun.rules.phrases import excerpt, sentences
 
-# A three-digit number is a spec number where its context says so: after "spec" or "number",
-# after a verb that hands out numbers ("assign 139 to 142", "reserve 139"), or as a slug
-# ("139-queued-execution"). Ranges and lists that follow ("139 to 142", "139–142", "139, 140
-# and 141") belong to the same mention. Other numbers (Article 2.1, F-12, HTTP 403, counts,
+# A number is a spec number where its context says so: right after "spec" ("Spec 111", "Spec
+# 1002", "specs/1000-x": any length, as the repository's own numbers), or, with three digits,
+# after "number", after a verb that hands out numbers ("assign 139 to 142", "reserve 139 for
+# A") unless a noun follows it ("reserve 100 slots", "allocates 512 MB" count things), or as a
+# slug ("139-queued-execution"). Ranges and lists that follow ("139 to 142", "139–142", "139,
+# 140 and 141") belong to the same mention. Other numbers (Article 2.1, F-12, HTTP 403, counts,
 # years) are left alone, and so are digits of other scripts ("Spec ١٤٥"): spec numbers are ASCII.
-LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3}\b)*)"
+LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3,}\b)*)"
 SPEC_MENTION = re.compile(
-    r"\b(?:spec(?:ification)?s?|numbers?|no\.|(?:assign|reserv|allocat|claim)\w*"
-    r"(?:\s+(?:spec\s+)?numbers?)?)[\s#:-]*([0-9]{3})\b" + LIST_TAIL,
+    r"\b(?:spec(?:ification)?s?(?:[\s#:-]*|/)|no\.\s*)([0-9]{3,})\b" + LIST_TAIL,
+    re.IGNORECASE,
+)
+NUMBER_MENTION = re.compile(
+    r"\b(?:numbers?|(?:assign|reserv|allocat|claim)\w*(?:\s+(?:spec\s+)?numbers?)?)"
+    r"[\s#:-]*([0-9]{3})\b" + LIST_TAIL + r"(?!\s+(?!(?:for|as|to|through|and|or|in|on|is|are"
+    r"|was|were|now|first|next|then|once)\b)[a-z])",
     re.IGNORECASE,
 )
 SLUG_NUMBER = re.compile(r"(?<![\w.-])([0-9]{3})-[a-z]")
-NUMBER = re.compile(r"[0-9]{3}")
+NUMBER = re.compile(r"[0-9]{3,}")
 BARE_NUMBER = re.compile(r"(?<![\w.#/-])([0-9]{3})(?![\w.-]\w|%)")
 # A bare number just above the highest spec in use, in a sentence about numbering ("the next
 # free numbers are 139 to 142") or about specs ("would be 139 and 140, after Spec 138"): the
@@ -43,9 +50,10 @@ def spec_numbers_named(text: str) -> set[int]:
     """Spec numbers a text names: 'Spec 111', 'Specs 110 and 134', 'specs/138-...', 'number
     139', 'assign 139 to 142', '139-queued-execution'."""
     numbers = {int(match.group(1)) for match in SLUG_NUMBER.finditer(text)}
-    for match in SPEC_MENTION.finditer(text):
-        numbers.add(int(match.group(1)))
-        numbers.update(int(number) for number in NUMBER.findall(match.group(2)))
+    for pattern in (SPEC_MENTION, NUMBER_MENTION):
+        for match in pattern.finditer(text):
+            numbers.add(int(match.group(1)))
+            numbers.update(int(number) for number in NUMBER.findall(match.group(2)))
     return numbers
 
 
@@ -124,10 +132,17 @@ def check_new_numbers(review: Review) -> Iterator[Violation | ReviewItem]:
     ]
     texts += [(closing(field), text) for field, text in closing_texts(review.document)]
     hint = "Refer to new work as 'Candidate A'–'D' and to existing specs by their number."
+    # A number wider than the repository's own is a year or a version ("JSON Schema spec
+    # 2020-12"), not a spec number it could hand out.
+    bound = 10 ** max(3, len(str(max(evidence.in_use))))
+
+    def invented_in(text: str) -> list[int]:
+        return sorted(n for n in spec_numbers_named(text) - allowed if n < bound)
+
     for location, text in texts:
-        invented = sorted(spec_numbers_named(text) - allowed)
+        invented = invented_in(text)
         if invented:
-            shown = next((s for s in sentences(text) if spec_numbers_named(s) - allowed), text)
+            shown = next((s for s in sentences(text) if invented_in(s)), text)
             yield Violation(
                 "SC202",
                 location,
