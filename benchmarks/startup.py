@@ -10,7 +10,8 @@ own overhead on top of the SDK imports, not a model. "Anthropic client + vcrpy" 
 under that run which specrun does not control: building the SDK's client imports its resources,
 and replaying imports vcrpy. "import typer, pydantic" is the floor under the commands that call
 no model: ``check`` of a 25 KB answer (``tests/fixtures/answers/mid-3.json``, every rule and
-the language identifier) should stay within twice that floor. ``import pydantic`` is lazy, so
+the language identifier) should stay within twice that floor; an agent's Markdown answer
+(``md-mid-tables.md``, 28 KB) adds the CommonMark parser. ``import pydantic`` is lazy, so
 "typer + pydantic.BaseModel" shows the cost of the first model any command defines, and
 "typer command, check's options" the cost typer itself adds when it runs a command: since typer
 0.2x it builds a pydantic ``TypeAdapter`` per parameter, importing most of pydantic.
@@ -69,6 +70,13 @@ COMMANDS: dict[str, list[str]] = {
         str(BIN / "specrun"),
         "check",
         str(ROOT / "tests" / "fixtures" / "answers" / "mid-3.json"),
+        "--repo",
+        EXAMPLE,
+    ],
+    "specrun check (agent's Markdown)": [
+        str(BIN / "specrun"),
+        "check",
+        str(ROOT / "tests" / "fixtures" / "answers" / "md-mid-tables.md"),
         "--repo",
         EXAMPLE,
     ],
