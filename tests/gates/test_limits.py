@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from support import EXAMPLE, FIXTURES, ROOT, Invoke
 from typer.testing import Result
 
@@ -15,10 +16,12 @@ from specrun.gates.limits import (
     Limits,
     TooDeep,
     TooLarge,
+    YamlAlias,
     context_window,
     nesting_depth,
     parse_nested,
     read_regular_file,
+    safe_yaml_loader,
     scan_yaml,
     size_text,
 )
@@ -202,6 +205,25 @@ def test_nesting_at_the_bound_is_read() -> None:
         parse_nested(json.loads, "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1))
     with pytest.raises(TooDeep):
         scan_yaml("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1))
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_yaml_is_scanned_alike_with_or_without_libyaml(
+    monkeypatch: pytest.MonkeyPatch, libyaml: bool
+) -> None:
+    """libyaml refuses nesting past 1,000 levels itself; the Python parser leaves it to the
+    count. Either way: ``TooDeep`` past the bound, an alias refused, the same values."""
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML was built without libyaml")
+    assert (safe_yaml_loader() is yaml.SafeLoader) is not libyaml
+    for depth in (MAX_NESTING + 1, DEEP):
+        with pytest.raises(TooDeep):
+            scan_yaml("[" * depth + "]" * depth)
+    with pytest.raises(YamlAlias):
+        scan_yaml("a: &x [1]\nb: *x\n")
+    assert yaml.load("a: [1, {b: c}]", Loader=safe_yaml_loader()) == {"a": [1, {"b": "c"}]}
 
 
 def nest(depth: int) -> object:

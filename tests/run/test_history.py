@@ -192,6 +192,17 @@ def test_runs_lists_every_column(invoke: Invoke, two_runs: tuple[str, str]) -> N
     assert invoke("runs", "--limit", "2").stderr == ""
 
 
+def test_a_judgement_record_past_the_limit_is_not_a_further_run(
+    invoke: Invoke, two_runs: tuple[str, str], isolated_environment: Path
+) -> None:
+    judged = {"specrun": "0", "command": "check --judge", "status": "valid"}
+    (isolated_environment / "20261130T080000Z-0a0b0c.json").write_text(json.dumps(judged))
+    limited = invoke("runs", "--limit", "2")
+    assert len(limited.stdout.splitlines()) == 2
+    assert limited.stderr == ""
+    assert invoke("runs", "--limit", "1").stderr == "the 1 newest runs; --limit N shows more\n"
+
+
 def test_runs_json_is_one_object_per_run(invoke: Invoke, two_runs: tuple[str, str]) -> None:
     result = invoke("runs", "--json")
     assert result.exit_code == 0

@@ -48,6 +48,7 @@ from specrun.gates.limits import (
     YamlAlias,
     parse_nested,
     read_regular_file,
+    safe_yaml_loader,
     scan_yaml,
 )
 
@@ -212,7 +213,7 @@ def _load_front_matter(block: str) -> object:
 
     try:
         scan_yaml(block)
-        return yaml.safe_load(block)
+        return yaml.load(block, Loader=safe_yaml_loader())
     except (YamlAlias, TooDeep) as problem:
         raise ValueError(f"front matter {str(problem).removeprefix('it ')}") from None
     except yaml.YAMLError as error:

@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar
 
 from specrun.errors import InputError
 
@@ -222,6 +222,27 @@ def parse_json(text: str, limit: int = MAX_NESTING) -> object:
     return parse_nested(lambda raw: json.loads(raw, object_pairs_hook=_unique_keys), text, limit)
 
 
+def safe_yaml_loader() -> Any:
+    """PyYAML's safe loader in C where the wheel carries libyaml (a cassette reads in a
+    millisecond, not forty), else in Python: the same events and values either way."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def yaml_events(stream: str | IO[str], limit: int = MAX_NESTING) -> Iterator[Any]:
+    """The parser's events, built into nothing. libyaml refuses nesting past its own bound
+    (1,000 levels) before the events get that deep; that refusal is ``TooDeep`` too."""
+    import yaml
+
+    try:
+        yield from yaml.parse(stream, Loader=safe_yaml_loader())
+    except yaml.MarkedYAMLError as error:
+        if error.problem == "exceeded maximum nesting depth":
+            raise TooDeep(limit) from None
+        raise
+
+
 def scan_yaml(stream: str | IO[str], limit: int = MAX_NESTING) -> None:
     """Refuses YAML with an alias (``YamlAlias``) or nested deeper than ``limit``
     (``TooDeep``), from the parser's events alone, before any loader builds it.
@@ -229,7 +250,7 @@ def scan_yaml(stream: str | IO[str], limit: int = MAX_NESTING) -> None:
     import yaml
 
     depth = 0
-    for event in yaml.parse(stream, Loader=yaml.SafeLoader):
+    for event in yaml_events(stream, limit):
         if isinstance(event, yaml.AliasEvent):
             raise YamlAlias
         if isinstance(event, yaml.CollectionStartEvent):

@@ -38,9 +38,12 @@ from specrun.gates.limits import (
     DEFAULT_LIMITS,
     MAX_NESTING,
     Limits,
+    TooDeep,
     decodable,
     inflate,
+    safe_yaml_loader,
     size_text,
+    yaml_events,
 )
 from specrun.gates.output import write_atomically
 from specrun.gates.terminal import Report
@@ -111,9 +114,13 @@ def screen(path: Path, limits: Limits) -> None:
         )
     interactions = 0
     open_containers: list[type] = []
+    too_deep = InputError(
+        f"cassette {path} is nested more than {MAX_NESTING} levels deep, which no recording "
+        "is; record it again with --record"
+    )
     try:
         with path.open(encoding="utf-8") as stream:
-            for event in yaml.parse(stream):
+            for event in yaml_events(stream):
                 if isinstance(event, yaml.AliasEvent):
                     raise InputError(
                         f"cassette {path} uses YAML aliases, which specrun does not read; "
@@ -124,10 +131,7 @@ def screen(path: Path, limits: Limits) -> None:
                         interactions += isinstance(event, yaml.MappingStartEvent)
                     open_containers.append(type(event))
                     if len(open_containers) > MAX_NESTING:
-                        raise InputError(
-                            f"cassette {path} is nested more than {MAX_NESTING} levels deep, "
-                            "which no recording is; record it again with --record"
-                        )
+                        raise too_deep
                 elif isinstance(event, yaml.CollectionEndEvent):
                     open_containers.pop()
                 if interactions > limits.cassette_interactions:
@@ -136,6 +140,8 @@ def screen(path: Path, limits: Limits) -> None:
                         "interactions (SPECRUN_MAX_CASSETTE_INTERACTIONS); raise it for a "
                         "cassette you trust"
                     )
+    except TooDeep:
+        raise too_deep from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError, IndexError):
         return  # unreadable: reported where the cassette is loaded
 
@@ -150,7 +156,7 @@ def _first_request(path: Path, limits: Limits) -> tuple[str, dict[str, Any]] | N
     except InputError:
         return None  # ``cassette`` refuses it, naming the bound
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=safe_yaml_loader())
         request = data["interactions"][0]["request"]
         body = json.loads(request["body"])
     except (OSError, UnicodeDecodeError, yaml.YAMLError, LookupError, TypeError, ValueError):
