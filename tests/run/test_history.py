@@ -244,6 +244,35 @@ def test_runs_show_prints_attempts_violations_with_evidence(
     assert lines[-1] == "usage: 21,500 tokens; cost $0.2030"
 
 
+def test_runs_show_prints_what_a_targeted_reask_asked_for_and_what_its_patch_broke(
+    invoke: Invoke, isolated_environment: Path, context: Context, valid_document: dict[str, Any]
+) -> None:
+    path = write_run(
+        isolated_environment, context, "20261201T090000Z-a1b2c3", invalid(valid_document)
+    )
+    record = json.loads(path.read_text(encoding="utf-8"))
+    broke = {"code": "SC102", "location": "Candidate A > status", "message": "Not Proposed."}
+    patched = {
+        **record["attempts"][0],
+        "number": 2,
+        "violations": [],
+        "patch": {
+            "asked": ["Candidate A (explicit_statements)", "the closing sections"],
+            "merged": None,
+            "broke": [broke],
+        },
+    }
+    record["attempts"].append(patched)
+    path.write_text(json.dumps(record), encoding="utf-8")
+    lines = invoke("runs", "show", "2026").stdout.splitlines()
+    at = lines.index(
+        "  patch of Candidate A (explicit_statements) and the closing sections: not merged"
+    )
+    assert lines[at - 1].startswith("attempt 2: ")
+    assert lines[at + 1] == "  broke: SC102 Candidate A > status: Not Proposed."
+    assert not any(line.startswith("  patch of") for line in lines[:at])
+
+
 def test_runs_show_escapes_what_a_terminal_would_obey(
     invoke: Invoke, isolated_environment: Path, context: Context, valid_document: dict[str, Any]
 ) -> None:

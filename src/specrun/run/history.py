@@ -308,7 +308,10 @@ def _finding(item: dict[str, Any], prefix: str = "") -> Iterator[str]:
 
 def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     """One run as ``runs show`` prints it: what it was, each attempt with its violations and
-    their evidence, the items left for review and the judge's verdicts."""
+    their evidence (a targeted re-ask's: the parts it asked for, whether its patch was merged
+    and what the patch broke), the items left for review and the judge's verdicts."""
+    from specrun.run.patch import joined
+
     summary = run.summary
     lines = [
         f"run {run.id}: {summary.status}"
@@ -333,6 +336,12 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
             + f"; stop {attempt.get('stop_reason')}; "
             + (f"{len(violations)} violation(s)" if violations else "no violations")
         )
+        patch = attempt.get("patch")
+        if isinstance(patch, dict) and (asked := [str(part) for part in _list(patch.get("asked"))]):
+            merged = "merged" if patch.get("merged") is not None else "not merged"
+            lines.append(f"  patch of {joined(asked)}: {merged}")
+            for broken in _items(patch.get("broke")):
+                lines += _finding(broken, "broke: ")
         for violation in violations:
             lines += _finding(violation)
         for item in _items(attempt.get("needs_review")):

@@ -122,8 +122,7 @@ class Ask:
         )
 
     def describe(self) -> str:
-        parts = self.parts
-        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        return joined(self.parts)
 
     def response_model(self, rules: PackRules, numbering: NumberingEvidence) -> type[BaseModel]:
         """The patch schema: the asked candidates under fixed keys, each fixed to its letter
@@ -233,6 +232,11 @@ class Patched:
             "merged": self.merged,
             "broke": [violation.as_dict() for violation in self.broke],
         }
+
+
+def joined(parts: list[str]) -> str:
+    """Parts as a sentence names them: "Candidate A, Candidate B and the closing sections"."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _shown(value: object, limit: int = NAME_LIMIT) -> str:
