@@ -1066,7 +1066,7 @@ FOUR_DIGITS = NumberingEvidence(
 def test_a_repository_past_999_has_its_numbers_read_whole(
     valid_document: Document, rules: PackRules
 ) -> None:
-    """ "Spec 1000" names spec 1000 (a boundary to it holds); "Spec 1009" was never available."""
+    """A boundary to Spec 1000 holds; "Spec 1009" names a number that was never available."""
     candidate(valid_document, "A")["boundary_to_existing_specs"][0]["spec"] = "Spec 1000"
     setting("B", summary="This extends Spec 1000 and becomes specs/1009-tenant-queries.")(
         valid_document
