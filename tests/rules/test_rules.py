@@ -397,6 +397,19 @@ PARAPHRASES: dict[str, Mutation] = {
         summary="The scheduler reserves 100 slots per tenant, allocates 512 MB per worker and "
         "claims 250 jobs per minute; payloads follow the JSON Schema spec 2020-12.",
     ),
+    # SC303: a hedge in a clause of its own that qualifies something else stays beside the point.
+    "SC303 where possible qualifies the fixtures": statement(
+        "B",
+        NEGATIVE,
+        "Negative-path regression tests are required for every wrong-tenant query, and where "
+        "possible the fixtures are shared between them.",
+    ),
+    "SC303 where possible in the next sentence": statement(
+        "B",
+        NEGATIVE,
+        "Negative-path regression tests are required for every wrong-tenant query. Where possible, "
+        "they share one fixture set.",
+    ),
     # SC601: English noun phrases, not sentences.
     "SC601 noun phrase items": lambda document: candidate(document, "A")["key_requirements"].extend(
         [
@@ -893,6 +906,31 @@ UNSURE: dict[str, tuple[Mutation, str]] = {
             "B",
             NEGATIVE,
             "Negative-path regression tests for wrong-tenant access should ideally be added.",
+        ),
+        "SC303",
+    ),
+    "SC303 ideally, as its own clause": (
+        statement(
+            "B",
+            NEGATIVE,
+            "Ideally, negative-path regression tests are required for wrong-tenant access.",
+        ),
+        "SC303",
+    ),
+    "SC301 if possible, as its own clause": (
+        statement(
+            "A",
+            UI,
+            "If possible, authorization is re-checked server-side, since UI-only authorization "
+            "is insufficient.",
+        ),
+        "SC301",
+    ),
+    "SC303 where feasible, at the end": (
+        statement(
+            "C",
+            NEGATIVE,
+            "Regression tests must prove that rejected transitions stay rejected, where feasible.",
         ),
         "SC303",
     ),

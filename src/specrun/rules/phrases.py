@@ -375,14 +375,16 @@ def judge_statement(
 ) -> Judgement:
     """Does the text assert the concept? Certain only when it is absent, waved away or
     contradicted with no assertion beside it, or asserted with no contradiction. An assertion
-    whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence) does not
-    count; with no other assertion the statement is ``hedged``, left for review. A statement
-    that opens with an asserting label over a list of cases ("Required: ...; ...") asserts its
-    own field's concept."""
+    whose clause is hedged ("should ideally", or an RFC 2119 "MAY" in its sentence, or a clause
+    that is only a hedge: "Ideally, ...", "..., where feasible") does not count; with no other
+    assertion the statement is ``hedged``, left for review. A statement that opens with an
+    asserting label over a list of cases ("Required: ...; ...") asserts its own field's
+    concept."""
     if text is None or not text.strip():
         return Judgement(Verdict.MISSING)
     terms = _StatementTerms.of(concept)
     hedging = term_matcher(hedges)
+    standalone = _standalone_hedges(text, hedging)
     covered = covers(normalise(text), concept)
     about: dict[str, bool] = {}
     dismissal = contradiction = assertion = doubt = hedged = None
@@ -410,8 +412,10 @@ def judge_statement(
             )
             hedge = None
             if term is not None:
-                hedge = _find(clause, hedging, negated=False) or keyword_used(
-                    clause.sentence, keywords
+                hedge = (
+                    _find(clause, hedging, negated=False)
+                    or keyword_used(clause.sentence, keywords)
+                    or standalone.get(clause.sentence)
                 )
             if term is not None and hedge is not None:
                 hedged = hedged or Judgement(Verdict.HEDGED, hedge, clause.sentence)
@@ -424,6 +428,20 @@ def judge_statement(
         return Judgement(Verdict.UNCLEAR, breach.term, breach.evidence)
     found = breach or doubt or (hedged if covered else None)
     return found or Judgement(Verdict.NOT_ASSERTED, evidence=text)
+
+
+def _standalone_hedges(text: str, hedging: TermMatcher) -> dict[str, str]:
+    """The sentences with a clause that is a hedge and nothing else ("Ideally, ...", "...,
+    where feasible."): such a hedge qualifies its whole sentence, with the hedge that does."""
+    found: dict[str, str] = {}
+    for clause in clauses(text):
+        bare = clause.text.rstrip(".!?")
+        for position, indices in hedging.matches(clause.text):
+            whole = [i for i in indices if position == 0 and _folded(hedging.terms[i]) == bare]
+            if whole:
+                found.setdefault(clause.sentence, hedging.terms[whole[0]])
+            break  # only a hedge at the clause's start can be all of it
+    return found
 
 
 def _opposite(clause: Clause, terms: _StatementTerms) -> str | None:
