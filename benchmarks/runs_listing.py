@@ -84,7 +84,7 @@ def main() -> None:
         directory = Path(folder)
         size = write_records(directory, arguments.records)
         print(f"{arguments.records:,} records, {size / 1e6:,.1f} MB in all")
-        listed = list_runs(directory, None, print)
+        listed = list_runs(directory, None, print).runs
         assert len(listed) == arguments.records, len(listed)
         heads = median_seconds(lambda: list_runs(directory, None, print), arguments.runs)
         whole = median_seconds(

@@ -614,15 +614,14 @@ def runs(
     from specrun.run.history import list_runs
     from specrun.settings.places import runs_directory
 
-    # One more than shown tells whether there are more runs (judgement records are not runs).
-    listed = list_runs(runs_directory(os.environ), limit + 1, progress)
-    more, listed = len(listed) > limit, listed[:limit]
+    listing = list_runs(runs_directory(os.environ), limit, progress)
+    listed = listing.runs
     if as_json:
         show(json_escaped(json.dumps([run.as_dict() for run in listed], indent=2)))
         return
     if listed:
         show("\n".join(past.line() for past in listed))
-        if more:
+        if listing.more:
             progress(f"the {limit} newest runs; --limit N shows more")
     else:
         progress(f"no runs recorded in {runs_directory(os.environ)}")

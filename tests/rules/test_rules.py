@@ -397,6 +397,11 @@ PARAPHRASES: dict[str, Mutation] = {
         summary="The scheduler reserves 100 slots per tenant, allocates 512 MB per worker and "
         "claims 250 jobs per minute; payloads follow the JSON Schema spec 2020-12.",
     ),
+    "SC202 ranges of counts": setting(
+        "B",
+        summary="Each tenant reserves 100 to 200 slots, allocates 256 or 512 MB, and claims "
+        "100, 200 or 300 jobs.",
+    ),
     # SC303: a hedge in a clause of its own that qualifies something else stays beside the point.
     "SC303 where possible qualifies the fixtures": statement(
         "B",
@@ -475,6 +480,14 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
     ),
     "SC202 numbering strategy reserves numbers": (
         lambda d: d.update(numbering_strategy="Reserve Spec 139 to Spec 142 for A to D now."),
+        "SC202",
+    ),
+    "SC202 number then a verb": (
+        lambda d: d.update(numbering_strategy="Number 150 goes to Candidate A once proven."),
+        "SC202",
+    ),
+    "SC202 numbers that exist": (
+        lambda d: d.update(numbering_strategy="Numbers 139 and 140 exist as branches already."),
         "SC202",
     ),
     "SC202 reserve a number for a candidate": (
@@ -1099,6 +1112,26 @@ def test_numbering_strategy_is_optional_when_proven(
 FOUR_DIGITS = NumberingEvidence(
     "proven", (998, 999, 1000, 1001), (1002, 1003, 1004, 1005), ("specs/ directories",), "test"
 )
+
+
+def test_a_year_after_a_spec_number_is_not_a_spec(
+    valid_document: Document, rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    boundary = candidate(valid_document, "A")["boundary_to_existing_specs"][0]
+    boundary["spec"] = "Spec 138, 2024 revision"
+    assert not [v for v in judge(valid_document, rules, PROVEN) if v.code == "SC401"]
+
+
+def test_available_numbers_past_999_are_read_whole(
+    valid_document: Document, rules: PackRules
+) -> None:
+    """Numbers in use end at 999, available ones go on: "Spec 1007" was never available."""
+    evidence = NumberingEvidence(
+        "proven", (110, 111, 134, 138, 999), (1000, 1001, 1002, 1003), ("specs/",), "test"
+    )
+    setting("B", summary="This becomes Spec 1007 once merged.")(valid_document)
+    [invented] = [v for v in judge(valid_document, rules, evidence) if v.code == "SC202"]
+    assert "1007" in invented.message
 
 
 def test_a_repository_past_999_has_its_numbers_read_whole(

@@ -15,6 +15,7 @@ from specrun.providers import Answer, Usage
 from specrun.rules import Violation
 from specrun.run.history import (
     HEAD_BYTES,
+    Listing,
     describe_run,
     find_run,
     list_runs,
@@ -69,7 +70,7 @@ def test_runs_are_listed_newest_first_from_their_heads(
     write_run(tmp_path, context, "20261201T090000Z-aaaaaa", valid_document)
     write_run(tmp_path, context, "20261203T090000Z-bbbbbb", valid_document, "invalid")
     warnings: list[str] = []
-    listed = list_runs(tmp_path, None, warnings.append)
+    listed = list_runs(tmp_path, None, warnings.append).runs
     assert [run.id for run in listed] == ["20261203T090000Z-bbbbbb", "20261201T090000Z-aaaaaa"]
     assert warnings == []
     newest = listed[0]
@@ -79,7 +80,22 @@ def test_runs_are_listed_newest_first_from_their_heads(
     assert newest.summary.tokens == 21_500
     # 1,000 input and 500 cache reads at 2, 20,000 output at 10 USD per M tokens.
     assert newest.summary.shown_cost == "$0.2030"
-    assert list_runs(tmp_path, 1, warnings.append) == listed[:1]
+    assert list_runs(tmp_path, 1, warnings.append) == Listing(listed[:1], more=True)
+    assert list_runs(tmp_path, 2, warnings.append) == Listing(listed, more=False)
+
+
+def test_a_broken_file_past_the_limit_draws_no_warning(
+    tmp_path: Path, context: Context, valid_document: dict[str, Any]
+) -> None:
+    write_run(tmp_path, context, "20261203T090000Z-bbbbbb", valid_document)
+    (tmp_path / "20261202T090000Z-broken.json").write_text("{not json", encoding="utf-8")
+    write_run(tmp_path, context, "20261201T090000Z-aaaaaa", valid_document)
+    warnings: list[str] = []
+    listing = list_runs(tmp_path, 1, warnings.append)
+    assert ([run.id for run in listing.runs], listing.more) == (["20261203T090000Z-bbbbbb"], True)
+    assert warnings == []
+    assert len(list_runs(tmp_path, None, warnings.append).runs) == 2
+    assert [warning.split(":")[0] for warning in warnings] == ["warning"]
 
 
 def test_the_summary_is_read_from_the_head_alone(
@@ -103,7 +119,7 @@ def test_a_record_of_an_earlier_version_still_lists(
     for attempt in old["attempts"]:
         del attempt["cost"]
     path.write_text(json.dumps(old, indent=2))
-    [listed] = list_runs(tmp_path, None, print)
+    [listed] = list_runs(tmp_path, None, print).runs
     assert listed.summary.status == "valid"
     assert listed.summary.attempts == 1
     assert listed.summary.shown_cost == "cost not recorded"
@@ -134,7 +150,7 @@ def test_a_corrupt_or_foreign_file_is_skipped_with_one_warning(
     write_run(tmp_path, context, "20261201T090000Z-aaaaaa", valid_document)
     (tmp_path / "20261202T000000Z-cccccc.json").write_bytes(content)
     warnings: list[str] = []
-    listed = list_runs(tmp_path, None, warnings.append)
+    listed = list_runs(tmp_path, None, warnings.append).runs
     assert [run.id for run in listed] == ["20261201T090000Z-aaaaaa"]
     assert warnings == [f"warning: skipped {tmp_path / '20261202T000000Z-cccccc.json'}: {problem}"]
 
@@ -146,7 +162,7 @@ def test_results_kept_beside_the_records_are_not_runs(
     path.with_suffix(".result.json").write_text(json.dumps(valid_document))
     (tmp_path / ".20261201T090000Z-aaaaaa.json.x1.tmp").write_text("{")
     warnings: list[str] = []
-    assert len(list_runs(tmp_path, None, warnings.append)) == 1
+    assert len(list_runs(tmp_path, None, warnings.append).runs) == 1
     assert warnings == []
 
 
@@ -266,7 +282,7 @@ def test_runs_show_prints_what_a_targeted_reask_asked_for_and_what_its_patch_bro
     path.write_text(json.dumps(record), encoding="utf-8")
     lines = invoke("runs", "show", "2026").stdout.splitlines()
     at = lines.index(
-        "  patch of Candidate A (explicit_statements) and the closing sections: not merged"
+        "  patch of Candidate A (explicit_statements); the closing sections: not merged"
     )
     assert lines[at - 1].startswith("attempt 2: ")
     assert lines[at + 1] == "  broke: SC102 Candidate A > status: Not Proposed."
@@ -393,7 +409,7 @@ def test_a_judgement_record_is_not_a_run_and_passes_in_silence(
     judgement = {"specrun": "0.1.0", "command": "check --judge", "status": "valid"}
     (tmp_path / "20261202T000000Z-cccccc.json").write_text(json.dumps(judgement, indent=2))
     warnings: list[str] = []
-    assert [run.id for run in list_runs(tmp_path, None, warnings.append)] == [
+    assert [run.id for run in list_runs(tmp_path, None, warnings.append).runs] == [
         "20261201T090000Z-aaaaaa"
     ]
     assert warnings == []
@@ -417,7 +433,7 @@ def test_a_record_with_a_mangled_body_still_shows(
 def test_a_deeply_nested_head_is_skipped_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "20261202T000000Z-cccccc.json").write_text('{\n  "summary": ' + "[" * 20_000)
     warnings: list[str] = []
-    assert list_runs(tmp_path, None, warnings.append) == []
+    assert list_runs(tmp_path, None, warnings.append).runs == []
     assert warnings == [
         f"warning: skipped {tmp_path / '20261202T000000Z-cccccc.json'}: not JSON, or cut off"
     ]

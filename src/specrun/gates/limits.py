@@ -224,7 +224,8 @@ def parse_json(text: str, limit: int = MAX_NESTING) -> object:
 
 def safe_yaml_loader() -> Any:
     """PyYAML's safe loader in C where the wheel carries libyaml (a cassette reads in a
-    millisecond, not forty), else in Python: the same events and values either way."""
+    millisecond, not forty), else in Python; both read what vcrpy writes and the front matter
+    of a prompt alike."""
     import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -232,13 +233,14 @@ def safe_yaml_loader() -> Any:
 
 def yaml_events(stream: str | IO[str], limit: int = MAX_NESTING) -> Iterator[Any]:
     """The parser's events, built into nothing. libyaml refuses nesting past its own bound
-    (1,000 levels) before the events get that deep; that refusal is ``TooDeep`` too."""
+    (1,000 levels, beyond every ``limit`` specrun sets) before the events get that deep; that
+    refusal is ``TooDeep`` too."""
     import yaml
 
     try:
         yield from yaml.parse(stream, Loader=safe_yaml_loader())
     except yaml.MarkedYAMLError as error:
-        if error.problem == "exceeded maximum nesting depth":
+        if "nesting depth" in (error.problem or ""):  # "exceeded maximum nesting depth"
             raise TooDeep(limit) from None
         raise
 

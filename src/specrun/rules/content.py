@@ -18,7 +18,7 @@ from specrun.context.prompt_pack import CandidateRules, RequiredBoundary, Statem
 from specrun.context.terms import normalise
 from specrun.document.model import SpecCandidate
 from specrun.rules.findings import Review, ReviewItem, Span, Violation, where
-from specrun.rules.numbering import spec_numbers_named
+from specrun.rules.numbering import plausible, spec_numbers_named
 from specrun.rules.phrases import (
     CERTAIN_BREACHES,
     Judgement,
@@ -128,7 +128,10 @@ def check_boundaries(review: Review) -> Iterator[Violation | ReviewItem]:
         if not existing:
             break  # not the target repository: which specs exist is unknown
         for index, boundary in enumerate(candidate.boundary_to_existing_specs):
-            named = spec_numbers_named(f"Spec {boundary.spec}") | spec_numbers_named(boundary.spec)
+            named = plausible(
+                spec_numbers_named(f"Spec {boundary.spec}") | spec_numbers_named(boundary.spec),
+                review.numbering,
+            )
             if not named or not named <= existing:
                 yield Violation(
                     "SC401",

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from specrun.context.numbering import listing
+from specrun.context.numbering import NumberingEvidence, listing
 from specrun.rules.findings import (
     Review,
     ReviewItem,
@@ -20,19 +20,30 @@ from specrun.rules.phrases import excerpt, sentences
 # A number is a spec number where its context says so: right after "spec" ("Spec 111", "Spec
 # 1002", "specs/1000-x": any length, as the repository's own numbers), or, with three digits,
 # after "number", after a verb that hands out numbers ("assign 139 to 142", "reserve 139 for
-# A") unless a noun follows it ("reserve 100 slots", "allocates 512 MB" count things), or as a
+# A") unless what follows is counted ("reserve 100 slots", "allocates 256 or 512 MB"), or as a
 # slug ("139-queued-execution"). Ranges and lists that follow ("139 to 142", "139–142", "139,
-# 140 and 141") belong to the same mention. Other numbers (Article 2.1, F-12, HTTP 403, counts,
-# years) are left alone, and so are digits of other scripts ("Spec ١٤٥"): spec numbers are ASCII.
-LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3,}\b)*)"
+# 140 and 141") belong to the same mention, read whole (possessively, so a count cannot give
+# back its range to match the first number alone). Other numbers (Article 2.1, F-12, HTTP 403,
+# counts, years) are left alone, and so are digits of other scripts ("Spec ١٤٥"): spec numbers
+# are ASCII.
+LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3,}\b)*+)"
+SHORT_LIST_TAIL = r"((?:\s*(?:,|and|or|&|/|to|through|–|-)\s*#?[0-9]{3}\b)*+)"
 SPEC_MENTION = re.compile(
     r"\b(?:spec(?:ification)?s?(?:[\s#:-]*|/)|no\.\s*)([0-9]{3,})\b" + LIST_TAIL,
     re.IGNORECASE,
 )
-NUMBER_MENTION = re.compile(
-    r"\b(?:numbers?|(?:assign|reserv|allocat|claim)\w*(?:\s+(?:spec\s+)?numbers?)?)"
-    r"[\s#:-]*([0-9]{3})\b" + LIST_TAIL + r"(?!\s+(?!(?:for|as|to|through|and|or|in|on|is|are"
-    r"|was|were|now|first|next|then|once)\b)[a-z])",
+NUMBER_MENTION = re.compile(r"\bnumbers?[\s#:-]*([0-9]{3})\b" + SHORT_LIST_TAIL, re.IGNORECASE)
+# What a count is followed by: "per", a unit, or a plural noun (a word ending in "s" that is
+# not one of the few common words that end so without being one).
+COUNTED = (
+    r"per|mb|gb|kb|tb|ms|bytes?|seconds?|minutes?|hours?|days?|weeks?|percent"
+    r"|(?!(?:is|as|has|was|does|thus|always|afterwards|unless|this|its|plus|perhaps|across"
+    r"|whereas|besides|hers|ours|yours|theirs)\b)[a-z]+s"
+)
+HANDED_OUT = re.compile(
+    r"\b(?:assign|reserv|allocat|claim)\w*(?:\s+(?:spec\s+)?numbers?)?[\s#:-]*([0-9]{3})\b"
+    + SHORT_LIST_TAIL
+    + rf"(?!\s*(?:%|(?:{COUNTED})\b))",
     re.IGNORECASE,
 )
 SLUG_NUMBER = re.compile(r"(?<![\w.-])([0-9]{3})-[a-z]")
@@ -50,11 +61,18 @@ def spec_numbers_named(text: str) -> set[int]:
     """Spec numbers a text names: 'Spec 111', 'Specs 110 and 134', 'specs/138-...', 'number
     139', 'assign 139 to 142', '139-queued-execution'."""
     numbers = {int(match.group(1)) for match in SLUG_NUMBER.finditer(text)}
-    for pattern in (SPEC_MENTION, NUMBER_MENTION):
+    for pattern in (SPEC_MENTION, NUMBER_MENTION, HANDED_OUT):
         for match in pattern.finditer(text):
             numbers.add(int(match.group(1)))
             numbers.update(int(number) for number in NUMBER.findall(match.group(2)))
     return numbers
+
+
+def plausible(numbers: set[int], evidence: NumberingEvidence) -> set[int]:
+    """The numbers no wider than the repository's own (in use or available): a wider one is a
+    year or a version ("JSON Schema spec 2020-12", "Spec 139, 2024 revision")."""
+    widest = max((*evidence.in_use, *evidence.available), default=0)
+    return {number for number in numbers if number < 10 ** max(3, len(str(widest)))}
 
 
 def check_numbering(review: Review) -> Iterator[Violation]:
@@ -132,12 +150,9 @@ def check_new_numbers(review: Review) -> Iterator[Violation | ReviewItem]:
     ]
     texts += [(closing(field), text) for field, text in closing_texts(review.document)]
     hint = "Refer to new work as 'Candidate A'–'D' and to existing specs by their number."
-    # A number wider than the repository's own is a year or a version ("JSON Schema spec
-    # 2020-12"), not a spec number it could hand out.
-    bound = 10 ** max(3, len(str(max(evidence.in_use))))
 
     def invented_in(text: str) -> list[int]:
-        return sorted(n for n in spec_numbers_named(text) - allowed if n < bound)
+        return sorted(plausible(spec_numbers_named(text), evidence) - allowed)
 
     for location, text in texts:
         invented = invented_in(text)

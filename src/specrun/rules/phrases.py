@@ -122,7 +122,8 @@ def sentences(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def clauses(text: str) -> tuple[Clause, ...]:
-    """The text's clauses, cut once: every rule reads the same sentences for several lists."""
+    """The text's clauses, cut once: every rule reads the same sentences for several lists.
+    The cache keeps at most 4,096 texts alive, each no longer than the answer it came from."""
     found = []
     for sentence in sentences(text):
         for part in CLAUSE_BREAK.split(normalise(sentence)):
@@ -437,10 +438,12 @@ def _standalone_hedges(text: str, hedging: TermMatcher) -> dict[str, str]:
     for clause in clauses(text):
         bare = clause.text.rstrip(".!?")
         for position, indices in hedging.matches(clause.text):
-            whole = [i for i in indices if position == 0 and _folded(hedging.terms[i]) == bare]
+            if position:
+                break  # only a hedge at the clause's start can be all of it
+            whole = [i for i in indices if _folded(hedging.terms[i]) == bare]
             if whole:
                 found.setdefault(clause.sentence, hedging.terms[whole[0]])
-            break  # only a hedge at the clause's start can be all of it
+            break
     return found
 
 

@@ -181,19 +181,32 @@ def record_paths(directory: Path) -> list[Path]:
     return sorted(paths, key=lambda path: path.name, reverse=True)
 
 
-def list_runs(directory: Path, limit: int | None, warn: Callable[[str], None]) -> list[PastRun]:
-    """The newest ``limit`` runs (all with None), each unreadable file skipped with a warning."""
+@dataclass(frozen=True)
+class Listing:
+    """The runs ``specrun runs`` shows, and whether a further run lies past them."""
+
+    runs: list[PastRun]
+    more: bool = False
+
+
+def list_runs(directory: Path, limit: int | None, warn: Callable[[str], None]) -> Listing:
+    """The newest ``limit`` runs (all with None), each unreadable file among them skipped with
+    a warning; past the limit, the next run is looked for only to say there are more."""
     runs: list[PastRun] = []
     for path in record_paths(directory):
-        if limit is not None and len(runs) >= limit:
-            break
+        full = limit is not None and len(runs) >= limit
         try:
-            runs.append(PastRun(path.stem, path, read_summary(path)))
+            run = PastRun(path.stem, path, read_summary(path))
         except OtherRecord:
             continue
         except NotARecord as problem:
-            warn(shown(f"warning: skipped {path}: {problem}", one_line=True))
-    return runs
+            if not full:
+                warn(shown(f"warning: skipped {path}: {problem}", one_line=True))
+            continue
+        if full:
+            return Listing(runs, more=True)
+        runs.append(run)
+    return Listing(runs)
 
 
 def read_summary(path: Path) -> RunSummary:
@@ -310,8 +323,6 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
     """One run as ``runs show`` prints it: what it was, each attempt with its violations and
     their evidence (a targeted re-ask's: the parts it asked for, whether its patch was merged
     and what the patch broke), the items left for review and the judge's verdicts."""
-    from specrun.run.patch import joined
-
     summary = run.summary
     lines = [
         f"run {run.id}: {summary.status}"
@@ -339,7 +350,7 @@ def describe_run(run: PastRun, record: dict[str, Any]) -> list[str]:
         patch = attempt.get("patch")
         if isinstance(patch, dict) and (asked := [str(part) for part in _list(patch.get("asked"))]):
             merged = "merged" if patch.get("merged") is not None else "not merged"
-            lines.append(f"  patch of {joined(asked)}: {merged}")
+            lines.append(f"  patch of {'; '.join(asked)}: {merged}")
             for broken in _items(patch.get("broke")):
                 lines += _finding(broken, "broke: ")
         for violation in violations:

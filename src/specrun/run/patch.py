@@ -122,7 +122,8 @@ class Ask:
         )
 
     def describe(self) -> str:
-        return joined(self.parts)
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
     def response_model(self, rules: PackRules, numbering: NumberingEvidence) -> type[BaseModel]:
         """The patch schema: the asked candidates under fixed keys, each fixed to its letter
@@ -232,11 +233,6 @@ class Patched:
             "merged": self.merged,
             "broke": [violation.as_dict() for violation in self.broke],
         }
-
-
-def joined(parts: list[str]) -> str:
-    """Parts as a sentence names them: "Candidate A, Candidate B and the closing sections"."""
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _shown(value: object, limit: int = NAME_LIMIT) -> str:
