@@ -276,3 +276,29 @@ def test_a_field_table_whose_first_row_is_an_item() -> None:
 def test_a_bare_letter_label_names_its_candidate() -> None:
     read = read_markdown("## Queued trust\n\n### Candidate B: Queued trust\n\n**Label:** B\n")
     assert (first(read)["label"], first(read)["theme"]) == ("Candidate B", THEMES[1])
+
+
+def test_what_follows_a_boundary_without_naming_a_spec_is_part_of_its_statement() -> None:
+    """A table of what stays where and a list of what goes to other candidates, under the
+    entry that names the spec: the rules read them as that boundary's statement, one slice."""
+    table = (
+        "| Concern | Spec 138 | Candidate D |\n|---|---|---|\n"
+        "| Draft identity | owns it | consumes it |\n| Wizard state | out of scope | owns it |\n"
+    )
+    text = (
+        "## Candidate D — Wizard state\n\n### Boundary to existing specs\n\n"
+        "**D complements Spec 138 without duplicating it:**\n\n"
+        f"{table}\nOther boundaries:\n\n- Candidate B owns query scoping.\n\n"
+        "Spec 110 keeps the operations hub.\n\n### Summary\n\nSomething concrete.\n"
+    )
+    read = read_markdown(text)
+    first_boundary, second = first(read)["boundary_to_existing_specs"]
+    assert first_boundary["spec"] == "Spec 138"
+    assert first_boundary["statement"].startswith("**D complements Spec 138")
+    assert "| Wizard state | out of scope | owns it |" in first_boundary["statement"]
+    assert first_boundary["statement"].endswith("- Candidate B owns query scoping.")
+    assert first_boundary["statement"] in text
+    assert (second["spec"], second["statement"]) == (
+        "Spec 110",
+        "Spec 110 keeps the operations hub.",
+    )

@@ -502,11 +502,15 @@ class Extraction:
 
     def _boundaries(self, location: str, anchor: Anchor | None) -> list[dict[str, str]]:
         """One boundary per spec an entry names: the spec as written, the relationship in
-        parentheses after it or the sentence saying how it relates, the entry as statement."""
+        parentheses after it or the sentence saying how it relates, the entry as statement.
+        Entries that name no spec go on the statement of the boundary before them (a table of
+        what stays where, a list of what the candidate leaves to others), which stays one slice
+        of the file."""
         if anchor is None or anchor.end is None:
             return []
         reader = self.reader
         boundaries: list[dict[str, str]] = []
+        statement_start: int | None = None
         for entry in reader.entries(anchor.content, anchor.end):
             text = reader.value(entry)
             seen: set[str] = set()
@@ -522,13 +526,17 @@ class Extraction:
                 index = len(boundaries)
                 here = f"{location}[{index}]"
                 self.keep(here, entry)
+                statement = statement or text
+                statement_start = entry.start + len(text) - len(statement)
                 boundaries.append(
                     {
                         "spec": self.keep(f"{here}.spec", spec),
                         "relationship": relationship or reader.value(spec),
-                        "statement": statement or text,
+                        "statement": statement,
                     }
                 )
+            if not seen and statement_start is not None:
+                boundaries[-1]["statement"] = reader.value(reader.span(statement_start, entry.end))
         return boundaries
 
     def _statements(self, where: str, anchor: Anchor | None) -> dict[str, str | None]:
