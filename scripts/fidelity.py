@@ -41,10 +41,13 @@ Unit = tuple[str, str, str]  # answer, code, unit
 
 
 def label_units(where: str) -> tuple[str, ...]:
-    """The units a reviewer's ``where`` names: 'C.summary', 'A/B/C/D.x', 'closing.x', ..."""
+    """The units a reviewer's ``where`` names: 'C.summary', 'A/B/C/D.x', 'closing.x',
+    'preamble', ..."""
     head = where.split(".")[0].strip()
     if head.startswith("closing"):
         return ("closing",)
+    if head == PREAMBLE:
+        return (PREAMBLE,)
     letters = tuple(part for part in head.split("/") if part in ALL_UNITS)
     return letters or ALL_UNITS
 

@@ -54,6 +54,8 @@ def units(where: str) -> set[str]:
     head = where.split(".")[0].strip()
     if head.startswith("closing"):
         return {"closing"}
+    if head == PREAMBLE:
+        return {PREAMBLE}
     return {part for part in head.split("/") if part in UNITS} or set(UNITS)
 
 
