@@ -302,3 +302,17 @@ def test_what_follows_a_boundary_without_naming_a_spec_is_part_of_its_statement(
         "Spec 110",
         "Spec 110 keeps the operations hub.",
     )
+
+
+def test_a_bold_label_inside_an_item_does_not_take_the_place_of_its_heading() -> None:
+    """A "**Delivery.**" bullet among the dependencies is their text; the delivery
+    recommendation is the heading of that name."""
+    text = (
+        "## Candidate C — Findings\n\n### 14. Dependencies and sequencing notes\n\n"
+        "- **Soft dependency on Candidate A.** Jobs adopt A's contract.\n"
+        "- **Delivery.** A single bounded delivery is feasible.\n\n"
+        "### 15. Delivery recommendation\n\n**Dedicated spec.** The scope is bounded.\n"
+    )
+    candidate = first(read_markdown(text))
+    assert candidate["delivery_recommendation"] == "dedicated spec"
+    assert "A single bounded delivery is feasible." in candidate["dependencies_and_sequencing"]

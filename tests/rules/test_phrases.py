@@ -15,6 +15,7 @@ from specrun.rules.phrases import (
     excerpt,
     judge_statement,
     negated_term,
+    sentences,
     term_matcher,
     windows,
 )
@@ -248,3 +249,25 @@ def test_the_compiled_list_finds_exactly_the_terms_that_start_at_each_word(seed:
 def test_a_term_matcher_reports_every_term_at_a_position() -> None:
     matcher = term_matcher(["authorization", "auth", "authorization check", "check"])
     assert list(matcher.matches("authorization check")) == [(0, (0, 1, 2)), (14, (3,))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Queued jobs (e.g. `SyncTenantPoliciesJob`) rely on the check. They run later.",
+            ["Queued jobs (e.g. `SyncTenantPoliciesJob`) rely on the check.", "They run later."],
+        ),
+        (
+            "Scope is re-derived, i.e. never read from the client. Cf. Article 3.",
+            ["Scope is re-derived, i.e. never read from the client.", "Cf. Article 3."],
+        ),
+        (
+            "Server state vs. client state; the server wins.",
+            ["Server state vs. client state;", "the server wins."],
+        ),
+        ("Done, etc. Next.", ["Done, etc.", "Next."]),
+    ],
+)
+def test_a_sentence_goes_on_after_an_abbreviation(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected

@@ -103,6 +103,8 @@ ARTICLE_A = re.compile(r"\s+(?!and\b|or\b|then\b|plus\b|first\b)[a-z]")
 PARENTHESIS = re.compile(r"\**\s*\(([^()\n]{1,80})\)\s*:?\s*")
 SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n\s*\n")
 WORD = re.compile(r"[A-Za-z][\w-]*")
+# The level of an anchor that is a bold label or a table row: below every heading.
+NOT_A_HEADING = 7
 # How a label is named: the item or closing section, and where further text in it starts.
 Naming = Callable[[str], tuple[str, int] | None]
 
@@ -116,7 +118,7 @@ class Anchor:
     block: int
     content: int
     end: int | None = None
-    level: int = 7
+    level: int = NOT_A_HEADING
 
 
 @dataclass
@@ -345,7 +347,11 @@ def _row_anchor(reader: Reader, row: Block, name_of: Naming) -> Iterator[Anchor]
 
 def _ranges(anchors: list[Anchor], end: int, headings: list[tuple[int, int]]) -> dict[str, Anchor]:
     """Each name's first anchor, with the end of its text: the next anchor, a heading at its
-    own level or above when it is a heading, or the end."""
+    own level or above when it is a heading, or the end. Where a name has a heading, a bold
+    label or table row of that name is text inside another item (a "**Delivery.**" bullet among
+    the dependencies), not the item."""
+    headed = {anchor.name for anchor in anchors if anchor.level < NOT_A_HEADING}
+    anchors = [a for a in anchors if a.level < NOT_A_HEADING or a.name not in headed]
     ranges: dict[str, Anchor] = {}
     for index, anchor in enumerate(anchors):
         if anchor.name in ranges:

@@ -62,7 +62,11 @@ NARROWING = frozenset({"with", "of", "for", "by", "in", "on", "at", "to", "from"
 NEGATORS = VERB_NEGATORS | DETERMINER_NEGATORS
 VERB_NEGATION_REACH = 3
 LOOK_BACK = 120
-SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
+# A sentence ends at . ; ! ? and a space, or a line break; not after "e.g.", "i.e.", "vs."
+# or "cf.", which go on ("Queued jobs (e.g. `SyncTenantPoliciesJob`) run ...").
+SENTENCE_BREAK = re.compile(
+    r"(?<=[.;!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bcf\.)\s+|\n+", re.IGNORECASE
+)
 CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
 EXCERPT_LIMIT = 300
 # A short label that opens a statement ("Required:", "Required per Article 6.1:").
