@@ -415,6 +415,17 @@ PARAPHRASES: dict[str, Mutation] = {
         "Negative-path regression tests are required for every wrong-tenant query. Where possible, "
         "they share one fixture set.",
     ),
+    # SC602: a decision left to the spec the candidate proposes is no hedge.
+    "SC602 to be decided in the spec": appending(
+        "C",
+        "key_requirements",
+        "The expiry period of a risk acceptance is to be decided in the spec.",
+    ),
+    "SC602 to be determined by the spec": setting(
+        "C",
+        target_model="A reopened finding keeps its history; whether reopen adds a state is to be "
+        "determined by the spec.",
+    ),
     # SC601: English noun phrases, not sentences.
     "SC601 noun phrase items": lambda document: candidate(document, "A")["key_requirements"].extend(
         [

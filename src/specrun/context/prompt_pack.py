@@ -125,6 +125,7 @@ class PackRules(Rules):
     placeholders: Annotated[list[Placeholder], at_most(MAX_TERMS, "placeholders")] = []
     prose_min_words: int = Field(default=3, ge=1)
     hedges: Terms
+    deferrals: TermList = []
     soft_hedges: TermList = []
     epistemic: TermList = []
     decision_words: TermList = []

@@ -183,7 +183,7 @@ def _first_person(text: str) -> str | None:
 def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     if word := _first_person(sentence):
         return f"first person singular ({word!r})"
-    if hedge := affirmed_term(sentence, rules.hedges):
+    if hedge := affirmed_term(_without(sentence, rules.deferrals), rules.hedges):
         return f"hedging ({hedge!r})"
     if marker := affirmed_term(sentence, rules.informal):
         return f"an informal discourse marker ({marker!r})"
@@ -192,6 +192,14 @@ def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     if emoji := EMOJI.search(sentence):
         return f"an emoji ({emoji.group(0)!r})"
     return None
+
+
+def _without(sentence: str, readings: list[str]) -> str:
+    """The (normalised) sentence with the phrases that read formally taken out."""
+    plain = normalise(sentence)
+    for reading in readings:
+        plain = plain.replace(normalise(reading), " ")
+    return plain
 
 
 def _hedges_a_decision(sentence: str, word: str, rules: PackRules) -> bool:
@@ -213,9 +221,7 @@ def _doubt(sentence: str, rules: PackRules) -> str | None:
             if affirmed_term(sentence, [hedge]) and _hedges_a_decision(sentence, hedge, rules):
                 return f"{hedge!r} may hedge a decision, or may describe a real possibility."
     if affirmed_term(sentence, rules.soft_informal) is not None:
-        plain = normalise(sentence)
-        for reading in rules.formal_readings:
-            plain = plain.replace(normalise(reading), " ")
+        plain = _without(sentence, rules.formal_readings)
         if word := affirmed_term(plain, rules.soft_informal):
             return f"{word!r} may be informal, or may be meant in its formal sense."
     if contraction := CONTRACTION.search(sentence):
