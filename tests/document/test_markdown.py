@@ -205,6 +205,22 @@ def test_several_delivery_values_are_a_doubt() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "delivery", "doubted"),
+    [
+        ("**Phased spec**, with a hotfix-grade Phase 0 for F-08.", "phased spec", False),
+        ("**Phased spec, with an immediate containment hotfix.**", "phased spec", True),
+        ("Phased spec (Phase 1: hotfix the route binding).", "phased spec", True),
+    ],
+)
+def test_a_value_an_opening_bold_span_names_alone_is_the_choice(
+    value: str, delivery: str, doubted: bool
+) -> None:
+    read = read_markdown(f"## Candidate A: T\n\n### Delivery recommendation\n\n{value}\n")
+    assert first(read)["delivery_recommendation"] == delivery
+    assert bool(read.doubts) is doubted
+
+
+@pytest.mark.parametrize(
     ("label", "item"),
     [
         ("Why now", "why_needed_now"),

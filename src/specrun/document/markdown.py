@@ -479,8 +479,9 @@ class Extraction:
         return text
 
     def _one_of(self, location: str, text: str, allowed: tuple[str, ...], leading: bool) -> str:
-        """A fixed-set value named in the text: the one it names, or the first of several
-        (left for review unless the text opens with it); the text itself when none."""
+        """A fixed-set value named in the text: the one it names, or the one an opening bold
+        span names alone, or the first of several (left for review unless the text opens with
+        it); the text itself when none."""
         folded = text.casefold()
         named = sorted(
             (match.start(), value)
@@ -490,6 +491,12 @@ class Extraction:
         values = list(dict.fromkeys(value for _, value in named))
         if not values:
             return text
+        lead = len(text) - len(text.lstrip())
+        chosen = BOLD_LABEL.match(text, lead)
+        if chosen is not None:  # "**Phased spec**, with a hotfix-grade Phase 0": the bold chose
+            in_bold = {value for at, value in named if chosen.start(2) <= at < chosen.end(2)}
+            if len(in_bold) == 1:
+                return in_bold.pop()
         opens = named[0][0] == len(folded) - len(folded.lstrip(" *_`"))
         first_sentence = SENTENCE_END.search(folded)
         cut = len(folded) if first_sentence is None else first_sentence.start()
