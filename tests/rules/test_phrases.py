@@ -267,7 +267,15 @@ def test_a_term_matcher_reports_every_term_at_a_position() -> None:
             ["Server state vs. client state;", "the server wins."],
         ),
         ("Done, etc. Next.", ["Done, etc.", "Next."]),
+        (
+            "Bulk actions and the\nnightly job bypass it\nentirely. Next.",
+            ["Bulk actions and the\nnightly job bypass it\nentirely.", "Next."],
+        ),
+        ("Goals\n- first goal\n- second goal", ["Goals", "- first goal", "- second goal"]),
+        ("A heading\n\nA paragraph\n| a | b |", ["A heading", "A paragraph", "| a | b |"]),
     ],
 )
-def test_a_sentence_goes_on_after_an_abbreviation(text: str, expected: list[str]) -> None:
+def test_a_sentence_goes_on_after_an_abbreviation_or_a_wrapped_line(
+    text: str, expected: list[str]
+) -> None:
     assert sentences(text) == expected

@@ -62,10 +62,14 @@ NARROWING = frozenset({"with", "of", "for", "by", "in", "on", "at", "to", "from"
 NEGATORS = VERB_NEGATORS | DETERMINER_NEGATORS
 VERB_NEGATION_REACH = 3
 LOOK_BACK = 120
-# A sentence ends at . ; ! ? and a space, or a line break; not after "e.g.", "i.e.", "vs."
-# or "cf.", which go on ("Queued jobs (e.g. `SyncTenantPoliciesJob`) run ...").
+# A sentence ends at . ; ! ? and a space, but not after "e.g.", "i.e.", "vs." or "cf.", which go
+# on ("Queued jobs (e.g. `SyncTenantPoliciesJob`) run ..."); and at a line break that ends a
+# paragraph or starts a list item, table row, heading or quote. A line break inside a paragraph
+# (Markdown wrapped at a column) goes on too.
 SENTENCE_BREAK = re.compile(
-    r"(?<=[.;!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bcf\.)\s+|\n+", re.IGNORECASE
+    r"(?<=[.;!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bcf\.)\s+"
+    r"|\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+>|#]|\d{1,3}[.)])[ \t])",
+    re.IGNORECASE,
 )
 CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
 EXCERPT_LIMIT = 300
