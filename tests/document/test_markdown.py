@@ -210,6 +210,8 @@ def test_several_delivery_values_are_a_doubt() -> None:
         ("**Phased spec**, with a hotfix-grade Phase 0 for F-08.", "phased spec", False),
         ("**Phased spec, with an immediate containment hotfix.**", "phased spec", True),
         ("Phased spec (Phase 1: hotfix the route binding).", "phased spec", True),
+        ("**No hotfix.** A dedicated spec, delivered in one change.", "hotfix", True),
+        ("**Not a hotfix**: a dedicated spec.", "hotfix", True),
     ],
 )
 def test_a_value_an_opening_bold_span_names_alone_is_the_choice(
@@ -332,3 +334,25 @@ def test_a_bold_label_inside_an_item_does_not_take_the_place_of_its_heading() ->
     candidate = first(read_markdown(text))
     assert candidate["delivery_recommendation"] == "dedicated spec"
     assert "A single bounded delivery is feasible." in candidate["dependencies_and_sequencing"]
+
+
+def test_a_label_whose_item_has_a_heading_still_ends_the_item_before_it() -> None:
+    """ "**Out of scope**" under the scope's heading is not the non-goals (their heading came
+    first), but the scope ends there."""
+    text = (
+        "## Candidate A: T\n\n### 9. Non-goals\n\n- Not this.\n\n### 10. Scope\n\n"
+        "**In scope**\n\n- one\n- two\n\n**Out of scope**\n\n- three\n\n"
+        "### 11. Target model\n\nModel.\n"
+    )
+    candidate = first(read_markdown(text))
+    assert candidate["scope"][-2:] == ["one", "two"]
+    assert candidate["non_goals"] == ["Not this."]
+
+
+def test_a_boundary_statement_stops_at_another_label() -> None:
+    text = (
+        "## Candidate A: T\n\n**Boundary:** Spec 110 (extends): the hub stays there.\n\n"
+        "**Why it matters:** maybe later.\n\n**Summary:** Something.\n"
+    )
+    [boundary] = first(read_markdown(text))["boundary_to_existing_specs"]
+    assert boundary["statement"] == "the hub stays there."

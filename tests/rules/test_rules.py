@@ -421,10 +421,10 @@ PARAPHRASES: dict[str, Mutation] = {
         "key_requirements",
         "The expiry period of a risk acceptance is to be decided in the spec.",
     ),
-    "SC602 to be determined by the spec": setting(
+    "SC602 TBD in the spec": setting(
         "C",
-        target_model="A reopened finding keeps its history; whether reopen adds a state is to be "
-        "determined by the spec.",
+        target_model="A reopened finding keeps its history; whether reopen adds a state is TBD "
+        "in the spec.",
     ),
     # SC601: English noun phrases, not sentences.
     "SC601 noun phrase items": lambda document: candidate(document, "A")["key_requirements"].extend(
@@ -700,6 +700,12 @@ BREACHES: dict[str, tuple[Mutation, str]] = {
     ),
     "SC602 to be decided": (
         appending("C", "key_requirements", "What happens on expiry is to be decided."),
+        "SC602",
+    ),
+    "SC602 to be decided in a longer word than spec": (
+        appending(
+            "C", "key_requirements", "Expiry is to be decided in the specialist team's next review."
+        ),
         "SC602",
     ),
     # SC202: spec numbers named outside "Spec NNN".

@@ -14,12 +14,15 @@ holds the block tree and positions) then works in three steps:
 2. Anchors. Inside a candidate, an item begins where a subheading (``### 4. Summary``), a bold
    label opening a paragraph or a list item (``**Summary.**``, ``**Summary:** text``,
    ``4. **Summary:** text``) or the first cell of a two-column table row names it, in the words
-   of ``vocabulary.ITEM_NAMES``. It runs to the next anchor. The closing sections are anchored the
-   same way by ``vocabulary.CLOSING_NAMES``, as headings, a bold list or one section with all four.
+   of ``vocabulary.ITEM_NAMES``. It runs to the next anchor. Where an item has a subheading,
+   that is the item: a bold label of its name inside another item is text (``_ranges``). The
+   closing sections are anchored the same way by ``vocabulary.CLOSING_NAMES``, as headings, a
+   bold list or one section with all four.
 3. Values. Prose items are the text as written between anchors; list items are the anchored
-   range's list items, paragraphs or table rows (a cell's ``<br>`` pieces); fixed-set values
-   (status, delivery, priority) and labels are read from the words written, and keep the span
-   they were read from.
+   range's list items, paragraphs or table rows (a cell's ``<br>`` pieces); a boundary is one
+   per spec an entry names, its statement going on through the entries after it that name no
+   spec; fixed-set values (status, delivery, priority) and labels are read from the words
+   written, and keep the span they were read from.
 
 Nothing is invented: every extracted value is a slice of the file, kept with its line
 (``MarkdownAnswer.spans``). What cannot be located is recorded in ``missing``, with whether
@@ -49,6 +52,7 @@ from specrun.document.vocabulary import (
     ITEM_NAMES,
     ITEM_TRACES,
     RELATIONSHIP_WORDS,
+    SENTENCE_STOP,
     STATEMENT_NAMES,
     fold,
 )
@@ -101,7 +105,7 @@ FULL_LABEL = re.compile(r"\bcandidate\s+([A-Z])\b|\bspec\s+(\d{3})\b", re.I)
 BARE_LETTER = re.compile(r"(?<![\w\-/.'\u2019])([A-D])(?![\w\-])")
 ARTICLE_A = re.compile(r"\s+(?!and\b|or\b|then\b|plus\b|first\b)[a-z]")
 PARENTHESIS = re.compile(r"\**\s*\(([^()\n]{1,80})\)\s*:?\s*")
-SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n\s*\n")
+SENTENCE_END = re.compile(SENTENCE_STOP + r"|\n\s*\n", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z][\w-]*")
 # The level of an anchor that is a bold label or a table row: below every heading.
 NOT_A_HEADING = 7
@@ -119,6 +123,7 @@ class Anchor:
     content: int
     end: int | None = None
     level: int = NOT_A_HEADING
+    nested: bool = False  # a bold label opening a list item
 
 
 @dataclass
@@ -294,7 +299,7 @@ def _label_anchor(
     while content < len(reader.text) and reader.text[content] in ":.":
         content += 1
     origin = reader.offset((container or block).first)
-    return Anchor(name, origin, content)
+    return Anchor(name, origin, content, nested=container is not None)
 
 
 def _anchors(reader: Reader, start: int, end: int, name_of: Naming) -> list[Anchor]:
@@ -347,14 +352,15 @@ def _row_anchor(reader: Reader, row: Block, name_of: Naming) -> Iterator[Anchor]
 
 def _ranges(anchors: list[Anchor], end: int, headings: list[tuple[int, int]]) -> dict[str, Anchor]:
     """Each name's first anchor, with the end of its text: the next anchor, a heading at its
-    own level or above when it is a heading, or the end. Where a name has a heading, a bold
-    label or table row of that name is text inside another item (a "**Delivery.**" bullet among
-    the dependencies), not the item."""
+    own level or above when it is a heading, or the end. Where a name has a heading, the item
+    is the heading: a bold label of that name opening a list item is text of the item it stands
+    in (a "**Delivery.**" bullet among the dependencies), and one opening a paragraph or a table
+    row only ends the item before it ("**Out of scope**" after the scope's "**In scope**")."""
     headed = {anchor.name for anchor in anchors if anchor.level < NOT_A_HEADING}
-    anchors = [a for a in anchors if a.level < NOT_A_HEADING or a.name not in headed]
+    anchors = [a for a in anchors if not (a.nested and a.name in headed)]
     ranges: dict[str, Anchor] = {}
     for index, anchor in enumerate(anchors):
-        if anchor.name in ranges:
+        if anchor.name in ranges or (anchor.level == NOT_A_HEADING and anchor.name in headed):
             continue
         following = (later for later in anchors[index + 1 :] if later.name != anchor.name)
         stop = next((later.block for later in following), end)
@@ -494,8 +500,10 @@ class Extraction:
         lead = len(text) - len(text.lstrip())
         chosen = BOLD_LABEL.match(text, lead)
         if chosen is not None:  # "**Phased spec**, with a hotfix-grade Phase 0": the bold chose
+            bold = chosen.group(2)
+            opening = chosen.start(2) + len(bold) - len(bold.lstrip(" *_`"))
             in_bold = {value for at, value in named if chosen.start(2) <= at < chosen.end(2)}
-            if len(in_bold) == 1:
+            if len(in_bold) == 1 and named[0][0] == opening:
                 return in_bold.pop()
         opens = named[0][0] == len(folded) - len(folded.lstrip(" *_`"))
         first_sentence = SENTENCE_END.search(folded)
@@ -526,6 +534,9 @@ class Extraction:
         statement_start: int | None = None
         for entry in reader.entries(anchor.content, anchor.end):
             text = reader.value(entry)
+            label = BOLD_LABEL.match(text)
+            if label is not None and not FULL_LABEL.search(label.group(2)):
+                statement_start = None  # "**Why it matters:** ...": something else begins
             seen: set[str] = set()
             for match, start, end in _specs_named(text):
                 number = text[start:end][-3:]
@@ -550,6 +561,9 @@ class Extraction:
                 )
             if not seen and statement_start is not None:
                 boundaries[-1]["statement"] = reader.value(reader.span(statement_start, entry.end))
+                here = f"{location}[{len(boundaries) - 1}]"
+                kept = self.answer.spans[here]
+                self.answer.spans[here] = Span(kept.start, entry.end, kept.line)
         return boundaries
 
     def _statements(self, where: str, anchor: Anchor | None) -> dict[str, str | None]:

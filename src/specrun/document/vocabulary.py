@@ -17,7 +17,9 @@ new synonym is one more string here, not another branch in the reader.
 - ``STATEMENT_NAMES``: the bullets of an "Explicit statements" subsection (as ``specrun render``
   writes them), by a word their label contains, in the order they are tried;
 - ``RELATIONSHIP_WORDS``: how a boundary entry says how it relates to a spec, when it gives no
-  relationship in parentheses.
+  relationship in parentheses;
+- ``SENTENCE_STOP``: where a sentence ends inside a line: at . ; ! ? and a space, but not after
+  "e.g.", "i.e.", "vs." or "cf." (the rules cut sentences at the same places).
 """
 
 import re
@@ -148,3 +150,6 @@ _FOLD = re.compile(r"[\s\-/_]+")
 def fold(text: str) -> str:
     """A name as the tables compare it: lowercase, with hyphens, slashes and spacing alike."""
     return _FOLD.sub(" ", text.casefold()).strip(" .:;,*_`")
+
+
+SENTENCE_STOP = r"(?<=[.;!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bcf\.)\s+"

@@ -195,10 +195,11 @@ def _certain_problem(sentence: str, rules: PackRules) -> str | None:
 
 
 def _without(sentence: str, readings: list[str]) -> str:
-    """The (normalised) sentence with the phrases that read formally taken out."""
+    """The (normalised) sentence with the phrases that read formally taken out, each where it
+    stands as whole words ("to be decided in the spec", not "... in the specialist team")."""
     plain = normalise(sentence)
     for reading in readings:
-        plain = plain.replace(normalise(reading), " ")
+        plain = re.sub(rf"(?<![a-z0-9]){re.escape(normalise(reading))}(?![a-z0-9])", " ", plain)
     return plain
 
 

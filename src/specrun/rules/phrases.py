@@ -38,6 +38,7 @@ from functools import lru_cache
 from itertools import groupby, pairwise
 
 from specrun.context.terms import Concept, StatementConcept, normalise
+from specrun.document.vocabulary import SENTENCE_STOP
 
 VERB_NEGATORS = frozenset(
     {
@@ -67,8 +68,7 @@ LOOK_BACK = 120
 # paragraph or starts a list item, table row, heading or quote. A line break inside a paragraph
 # (Markdown wrapped at a column) goes on too.
 SENTENCE_BREAK = re.compile(
-    r"(?<=[.;!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bcf\.)\s+"
-    r"|\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+>|#]|\d{1,3}[.)])[ \t])",
+    SENTENCE_STOP + r"|\n(?:[ \t]*\n)+|\n(?=[ \t]*(?:[-*+>|#]|\d{1,3}[.)])[ \t])",
     re.IGNORECASE,
 )
 CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:but|whereas|while|although|though|however|instead|yet)\s")
