@@ -185,6 +185,25 @@ def test_the_explicit_statements_subsection_is_read_as_such() -> None:
     assert read.whole_texts == {}
 
 
+def test_a_statement_whose_label_makes_it_keeps_its_label() -> None:
+    """ "**UI-only authorization is insufficient.** text" says it in the label: the label is
+    part of the statement; "**Name:** text" only names it."""
+    text = (
+        "## Candidate A: T\n\n**Summary:** Text here.\n\n### Explicit statements\n\n"
+        "- **UI-only authorization is insufficient.** The dispatch check is a precondition.\n"
+        "- **Negative-path regression tests are required**, at minimum for revoked members.\n"
+        "- **Livewire public state**: untrusted.\n"
+    )
+    statements = first(read_markdown(text))["explicit_statements"]
+    assert statements["ui_only_authorization_insufficient"] == (
+        "**UI-only authorization is insufficient.** The dispatch check is a precondition."
+    )
+    assert statements["negative_path_regression_tests_required"].startswith(
+        "**Negative-path regression tests are required**, at minimum"
+    )
+    assert statements["livewire_public_state_untrusted"] == "untrusted."
+
+
 def test_without_a_statements_subsection_the_whole_text_is_kept() -> None:
     read = read_markdown("## Candidate A: T\n\n**Summary:** UI checks are not enough.\n")
     assert first(read)["explicit_statements"] == dict.fromkeys(first(read)["explicit_statements"])

@@ -583,7 +583,12 @@ class Extraction:
             )
             if field_name is None or statements[field_name] is not None:
                 continue
-            start = entry.start + match.end()
+            # "**UI-only authorization:** text" names the statement; "**UI-only authorization is
+            # insufficient.** text" makes it, so the label is part of what it says.
+            after = text[match.end() :]
+            names = match.group(2).rstrip().endswith(":") or after.startswith(":")
+            skip = match.end() + len(after) - len(after.lstrip(": ")) if names else 0
+            start = entry.start + skip
             span = reader.span(start, entry.end)
             statements[field_name] = self.keep(f"{where} > explicit_statements.{field_name}", span)
         return statements
