@@ -375,3 +375,25 @@ def test_a_boundary_statement_stops_at_another_label() -> None:
     )
     [boundary] = first(read_markdown(text))["boundary_to_existing_specs"]
     assert boundary["statement"] == "the hub stays there."
+
+
+def test_an_overview_table_gives_what_a_candidate_section_leaves_out() -> None:
+    """A row per candidate, a column per item, before the first candidate: a value found only
+    there is the candidate's (with the table's line); one its section gives wins."""
+    text = (
+        "# Candidates\n\n| Label | Priority | Delivery | Risks |\n|---|---|---|---|\n"
+        "| **Candidate A** | **Critical** | Phased spec | many |\n"
+        "| Candidate B | High | Hotfix | few |\n\n"
+        "## Candidate A: One\n\n**Summary:** Text.\n\n"
+        "## Candidate B: Two\n\n**Summary:** Text.\n\n"
+        "**Delivery recommendation:** Dedicated spec.\n"
+    )
+    read = read_markdown(text)
+    first_candidate, second = read.data["candidates"]
+    assert first_candidate["implementation_priority"] == "Critical"
+    assert first_candidate["delivery_recommendation"] == "phased spec"
+    assert second["delivery_recommendation"] == "dedicated spec"
+    assert read.spans["Candidate A > implementation_priority"].line == 5
+    assert first_candidate["risks_if_not_implemented"] == []
+    assert "Candidate A > risks_if_not_implemented" in read.missing
+    assert "Candidate A > implementation_priority" not in read.missing

@@ -22,7 +22,9 @@ holds the block tree and positions) then works in three steps:
    range's list items, paragraphs or table rows (a cell's ``<br>`` pieces); a boundary is one
    per spec an entry names, its statement going on through the entries after it that name no
    spec; fixed-set values (status, delivery, priority) and labels are read from the words
-   written, and keep the span they were read from.
+   written, and keep the span they were read from. A prose or fixed-set item a candidate's
+   section leaves out may be given in an overview table before the first candidate (a row per
+   candidate, a column per item: ``_overview``).
 
 Nothing is invented: every extracted value is a slice of the file, kept with its line
 (``MarkdownAnswer.spans``). What cannot be located is recorded in ``missing``, with whether
@@ -60,6 +62,8 @@ from specrun.document.vocabulary import (
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CLOSING = "closing sections"
 PREAMBLE = "preamble"
+# Items an overview table cannot give: lists, boundaries and statements are read as structure.
+TABLED_APART = frozenset({*LIST_ITEMS, "boundary_to_existing_specs", "explicit_statements"})
 ITEMS = (
     "label",
     "working_title",
@@ -381,15 +385,43 @@ def _headings(reader: Reader, start: int, end: int) -> list[tuple[int, int]]:
     ]
 
 
+def _overview(reader: Reader, end: int) -> dict[str, dict[str, Span]]:
+    """Items given per candidate in a table before the first candidate ("At a glance": a row
+    per candidate, named in its first cell, and a column per item, named in its header), as
+    the cell each is written in."""
+    given: dict[str, dict[str, Span]] = {}
+    for table in reader.between(0, end):
+        if table.kind != "table" or reader.start_of(table) >= end:
+            continue
+        rows = [row for part in table.children for row in part.children]
+        columns = {
+            index: named[0]
+            for row in rows[:1]
+            for index, (start, stop) in enumerate(reader.cells(row))
+            if (named := item_name(reader.text[start:stop].strip().strip("*_` ")))
+        }
+        for row in rows[1:]:
+            cells = reader.cells(row)
+            mention = FULL_LABEL.search(reader.text[cells[0][0] : cells[0][1]]) if cells else None
+            if mention is None or mention.group(1) is None:
+                continue
+            letter = mention.group(1).upper()
+            for index, name in columns.items():
+                if index < len(cells) and (span := reader.span(*cells[index])) is not None:
+                    given.setdefault(letter, {}).setdefault(name, span)
+    return given
+
+
 # -- values ------------------------------------------------------------------------------------
 
 
 class Extraction:
     """The result document's data being built from one reader."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, overview: dict[str, dict[str, Span]] | None = None) -> None:
         self.reader = reader
         self.answer = MarkdownAnswer(reader.text, {}, starts=reader.starts)
+        self.overview = overview or {}
 
     def keep(self, location: str, span: Span | None) -> str:
         if span is not None:
@@ -426,6 +458,8 @@ class Extraction:
         for item in ITEMS[2:]:
             span = spans.get(item)
             location = f"{where} > {item}"
+            if span is None and item not in found and item not in TABLED_APART:
+                span = self.overview.get(letter, {}).get(item)
             if span is None and item not in found:
                 traces = ITEM_TRACES[item]
                 self.answer.missing[location] = any(trace in folded for trace in traces)
@@ -736,7 +770,7 @@ def read_markdown(text: str) -> MarkdownAnswer:
     sections, closing_start = _sections(reader)
     if not sections:
         raise NoCandidates
-    extraction = Extraction(reader)
+    extraction = Extraction(reader, _overview(reader, sections[0].start))
     positions = (chr(ord("A") + index) for index in range(len(sections)))
     candidates = [extraction.candidate(p, s) for p, s in zip(positions, sections, strict=True)]
     extraction.answer.data["candidates"] = candidates
