@@ -368,13 +368,57 @@ def test_a_label_whose_item_has_a_heading_still_ends_the_item_before_it() -> Non
     assert candidate["non_goals"] == ["Not this."]
 
 
-def test_a_boundary_statement_stops_at_another_label() -> None:
+def test_a_boundary_statement_goes_on_through_labelled_bullets_of_its_own() -> None:
+    """ "**No duplication:** ..." after the Spec 111 entry is that boundary's statement."""
     text = (
-        "## Candidate A: T\n\n**Boundary:** Spec 110 (extends): the hub stays there.\n\n"
-        "**Why it matters:** maybe later.\n\n**Summary:** Something.\n"
+        "## Candidate C: T\n\n### Boundary to existing specs\n\n"
+        "- **Spec 111** (extends): C enforces the states 111 defines.\n"
+        "- **No duplication:** states and SLA timers are not redefined here.\n\n"
+        "### Summary\n\nSomething.\n"
     )
     [boundary] = first(read_markdown(text))["boundary_to_existing_specs"]
-    assert boundary["statement"] == "the hub stays there."
+    assert boundary["statement"].endswith("states and SLA timers are not redefined here.")
+    assert boundary["statement"] in text
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "**Negative-path regression tests (required)** — not planned for now.",
+        "**Negative-path regression tests** : not planned for now.",
+        "**Negative-path regression tests** - not planned for now.",
+    ],
+)
+def test_a_label_followed_by_a_colon_or_a_dash_only_names_the_statement(label: str) -> None:
+    text = f"## Candidate A: T\n\n### Explicit statements\n\n- {label}\n"
+    statements = first(read_markdown(text))["explicit_statements"]
+    assert statements["negative_path_regression_tests_required"] == "not planned for now."
+
+
+def test_a_label_in_a_later_paragraph_of_a_list_item_is_that_items_text() -> None:
+    text = (
+        "## Candidate A: T\n\n### 12. Dependencies\n\n"
+        "- Spec 110 first.\n\n  **Delivery:** in one change.\n"
+        "- Spec 134 next.\n- Spec 135 after.\n\n"
+        "### 15. Delivery recommendation\n\nDedicated spec.\n"
+    )
+    candidate = first(read_markdown(text))
+    assert "Spec 135 after." in candidate["dependencies_and_sequencing"]
+    assert candidate["delivery_recommendation"] == "dedicated spec"
+
+
+def test_an_overview_row_must_open_with_the_candidate() -> None:
+    """A findings table that mentions a candidate in passing gives it nothing."""
+    text = (
+        "# Candidates\n\n| Finding | Status | Priority |\n|---|---|---|\n"
+        "| F-08 route binding (Candidate A) | Open | Low |\n"
+        "| the candidate a reviewer flagged | Open | Low |\n\n"
+        "## Candidate A: One\n\n**Summary:** Text.\n"
+    )
+    read = read_markdown(text)
+    assert first(read)["status"] == ""
+    assert "Candidate A > status" in read.missing
+    assert "Candidate A > implementation_priority" in read.missing
 
 
 def test_an_overview_table_gives_what_a_candidate_section_leaves_out() -> None:

@@ -37,7 +37,7 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from specrun.document.blocks import BOLD_LABEL, Block, Reader, Span
@@ -105,6 +105,8 @@ NUMBER = re.compile(r"\d{3}")
 RELATIONSHIP = re.compile(
     r"\b(?:" + "|".join(re.escape(word) for word in RELATIONSHIP_WORDS) + r")\b", re.I
 )
+NAMING_MARKS = ":\u2014\u2013-"  # after a bold label that only names what follows
+ROW_LABEL = re.compile(r"Candidate ([A-Z])\b")  # an overview row's first cell opens with it
 FULL_LABEL = re.compile(r"\bcandidate\s+([A-Z])\b|\bspec\s+(\d{3})\b", re.I)
 BARE_LETTER = re.compile(r"(?<![\w\-/.'\u2019])([A-D])(?![\w\-])")
 ARTICLE_A = re.compile(r"\s+(?!and\b|or\b|then\b|plus\b|first\b)[a-z]")
@@ -127,7 +129,7 @@ class Anchor:
     content: int
     end: int | None = None
     level: int = NOT_A_HEADING
-    nested: bool = False  # a bold label opening a list item
+    nested: bool = False  # a bold label or table row inside a list item
 
 
 @dataclass
@@ -303,7 +305,7 @@ def _label_anchor(
     while content < len(reader.text) and reader.text[content] in ":.":
         content += 1
     origin = reader.offset((container or block).first)
-    return Anchor(name, origin, content, nested=container is not None)
+    return Anchor(name, origin, content)
 
 
 def _anchors(reader: Reader, start: int, end: int, name_of: Naming) -> list[Anchor]:
@@ -312,6 +314,7 @@ def _anchors(reader: Reader, start: int, end: int, name_of: Naming) -> list[Anch
     found: list[Anchor] = []
 
     def visit(blocks: list[Block], container: Block | None, depth: int) -> None:
+        nested = depth > 0  # inside a list item
         for block in blocks:
             if block.first < 0:
                 continue
@@ -330,7 +333,7 @@ def _anchors(reader: Reader, start: int, end: int, name_of: Naming) -> list[Anch
             elif block.kind == "paragraph" and (
                 anchor := _label_anchor(reader, block, name_of, container)
             ):
-                found.append(anchor)
+                found.append(replace(anchor, nested=nested))
             elif block.kind in ("bullet_list", "ordered_list") and depth < 2:
                 for item in block.children:
                     visit(item.children[:1], item, depth + 1)
@@ -338,7 +341,10 @@ def _anchors(reader: Reader, start: int, end: int, name_of: Naming) -> list[Anch
             elif block.kind == "table":
                 for part in block.children:
                     for row in part.children:
-                        found.extend(_row_anchor(reader, row, name_of))
+                        found.extend(
+                            replace(anchor, nested=nested)
+                            for anchor in _row_anchor(reader, row, name_of)
+                        )
 
     visit(reader.between(start, end), None, 0)
     return sorted(found, key=lambda anchor: anchor.block)
@@ -402,10 +408,11 @@ def _overview(reader: Reader, end: int) -> dict[str, dict[str, Span]]:
         }
         for row in rows[1:]:
             cells = reader.cells(row)
-            mention = FULL_LABEL.search(reader.text[cells[0][0] : cells[0][1]]) if cells else None
-            if mention is None or mention.group(1) is None:
+            first = reader.text[cells[0][0] : cells[0][1]].strip().strip("*_` ") if cells else ""
+            mention = ROW_LABEL.match(first)
+            if mention is None:
                 continue
-            letter = mention.group(1).upper()
+            letter = mention.group(1)
             for index, name in columns.items():
                 if index < len(cells) and (span := reader.span(*cells[index])) is not None:
                     given.setdefault(letter, {}).setdefault(name, span)
@@ -531,8 +538,8 @@ class Extraction:
         values = list(dict.fromkeys(value for _, value in named))
         if not values:
             return text
-        lead = len(text) - len(text.lstrip())
-        chosen = BOLD_LABEL.match(text, lead)
+        lead = len(folded) - len(folded.lstrip())
+        chosen = BOLD_LABEL.match(folded, lead)
         if chosen is not None:  # "**Phased spec**, with a hotfix-grade Phase 0": the bold chose
             bold = chosen.group(2)
             opening = chosen.start(2) + len(bold) - len(bold.lstrip(" *_`"))
@@ -568,9 +575,6 @@ class Extraction:
         statement_start: int | None = None
         for entry in reader.entries(anchor.content, anchor.end):
             text = reader.value(entry)
-            label = BOLD_LABEL.match(text)
-            if label is not None and not FULL_LABEL.search(label.group(2)):
-                statement_start = None  # "**Why it matters:** ...": something else begins
             seen: set[str] = set()
             for match, start, end in _specs_named(text):
                 number = text[start:end][-3:]
@@ -617,11 +621,11 @@ class Extraction:
             )
             if field_name is None or statements[field_name] is not None:
                 continue
-            # "**UI-only authorization:** text" names the statement; "**UI-only authorization is
-            # insufficient.** text" makes it, so the label is part of what it says.
+            # "**UI-only authorization:** text" (or "— text") names the statement; "**UI-only
+            # authorization is insufficient.** text" makes it, so the label is part of it.
             after = text[match.end() :]
-            names = match.group(2).rstrip().endswith(":") or after.startswith(":")
-            skip = match.end() + len(after) - len(after.lstrip(": ")) if names else 0
+            names = match.group(2).rstrip().endswith(":") or after.lstrip()[:1] in NAMING_MARKS
+            skip = match.end() + len(after) - len(after.lstrip(" " + NAMING_MARKS)) if names else 0
             start = entry.start + skip
             span = reader.span(start, entry.end)
             statements[field_name] = self.keep(f"{where} > explicit_statements.{field_name}", span)
