@@ -252,6 +252,7 @@ def test_a_value_an_opening_bold_span_names_alone_is_the_choice(
         ("Boundary to existing specs (extends Spec 111)", "boundary_to_existing_specs"),
         ("4. **Summary**", "summary"),
         ("`Slug`", "slug"),
+        ("Dependencies / sequencing", "dependencies_and_sequencing"),
         ("Scope continuity", None),
         ("Execution context", None),
     ],

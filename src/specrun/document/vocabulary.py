@@ -66,6 +66,7 @@ ITEM_NAMES: dict[str, tuple[str, ...]] = {
     "dependencies_and_sequencing": (
         "dependencies and sequencing notes",
         "dependencies and sequencing",
+        "dependencies sequencing",  # "Dependencies / sequencing"
         "dependencies",
         "sequencing",
     ),
