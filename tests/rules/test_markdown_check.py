@@ -253,3 +253,21 @@ def test_closing_sections_absent_are_missing_and_unnamed_ones_left_for_review(
     assert ("SC104", "closing sections > recommended_implementation_order") in unsure
     assert ("SC104", "closing sections > start_first") in unsure
     assert ("SC104", "closing sections > parallel_tracks") in violations
+
+
+def test_text_no_item_holds_is_read_for_the_register(
+    rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    """An "Open questions" subsection is no item, but it is the candidate's text: first person
+    there is a violation, pointed at its line."""
+    text = (
+        "## Candidate A: Queued work\n\n### Summary\n\nJobs carry their context to execution.\n\n"
+        "### Open questions\n\nI recommend draining the queue first.\n"
+    )
+    findings = check_markdown(read_markdown(text), rules, uncertain)[1]
+    [aside] = [v for v in findings.violations if v.location == "Candidate A > other text"]
+    assert (aside.code, aside.evidence, aside.line) == (
+        "SC602",
+        "I recommend draining the queue first.",
+        9,
+    )

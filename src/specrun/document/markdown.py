@@ -36,7 +36,7 @@ a candidate has none, its whole text is kept (``whole_texts``) for the rules to 
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,6 +62,7 @@ from specrun.document.vocabulary import (
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CLOSING = "closing sections"
 PREAMBLE = "preamble"
+ASIDE = "other text"  # where a finding in a candidate's text outside its items points
 # Items an overview table cannot give: lists, boundaries and statements are read as structure.
 TABLED_APART = frozenset({*LIST_ITEMS, "boundary_to_existing_specs", "explicit_statements"})
 ITEMS = (
@@ -156,6 +157,9 @@ class MarkdownAnswer:
     missing: dict[str, bool] = field(default_factory=dict)
     doubts: list[tuple[str, str, str, str]] = field(default_factory=list)
     preamble: str = ""
+    # Text of a candidate's section that no item holds ("Open questions"), by its location
+    # ("Candidate C > other text").
+    asides: dict[str, str] = field(default_factory=dict)
     starts: list[int] = field(default_factory=list)
     sections: dict[str, Span] = field(default_factory=dict)
 
@@ -476,11 +480,30 @@ class Extraction:
             self.answer.missing[f"{where} > label"] = True
         if "working_title" not in found and section.title is None:
             self.answer.missing[f"{where} > working_title"] = "title" in folded
+        self._aside(where, section, heading_span, found.values())
         statements = found.get("explicit_statements")
         data["explicit_statements"] = self._statements(where, statements)
         if statements is None:
             self.answer.whole_texts[position] = section_text
         return data
+
+    def _aside(
+        self, where: str, section: Section, heading: Span | None, anchors: Iterable[Anchor]
+    ) -> None:
+        """The candidate's text that no item holds, each gap a slice of the file (so a sentence
+        quoted from it is found there), kept for the register rules to read."""
+        held = sorted(
+            [(anchor.block, anchor.end or anchor.content) for anchor in anchors]
+            + ([(heading.start, heading.end)] if heading is not None else [])
+        )
+        gaps, at = [], section.start
+        for start, end in held:
+            if start > at:
+                gaps.append(self.reader.text[at:start].strip())
+            at = max(at, end)
+        gaps.append(self.reader.text[at : section.end].strip())
+        if text := "\n\n".join(gap for gap in gaps if gap):
+            self.answer.asides[f"{where} > {ASIDE}"] = text
 
     def _label(
         self, span: Span | None, section: Section, position: str

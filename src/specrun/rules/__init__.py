@@ -105,14 +105,15 @@ def validate_document(
     numbering: NumberingEvidence,
     whole_texts: Mapping[str, str] | None = None,
     preamble: str = "",
+    asides: Mapping[str, str] | None = None,
 ) -> tuple[SpecCandidates | None, Findings]:
     """The parsed document (None when it does not fit the schema) and its findings; a Markdown
-    answer passes its ``whole_texts`` and ``preamble`` on to ``check_document``."""
+    answer passes its ``whole_texts``, ``preamble`` and ``asides`` on to ``check_document``."""
     try:
         document = SpecCandidates.model_validate(data)
     except ValidationError as error:
         return None, Findings(tuple(schema_violations(error)))
-    return document, check_document(document, rules, numbering, whole_texts, preamble)
+    return document, check_document(document, rules, numbering, whole_texts, preamble, asides)
 
 
 def check_document(
@@ -121,10 +122,12 @@ def check_document(
     numbering: NumberingEvidence,
     whole_texts: Mapping[str, str] | None = None,
     preamble: str = "",
+    asides: Mapping[str, str] | None = None,
 ) -> Findings:
     """Every check's verdicts. From a Markdown answer: ``whole_texts``, the candidates whose
-    explicit statements are judged over their whole text, and the ``preamble`` before them."""
-    review = Review(document, rules, numbering, whole_texts or {}, preamble)
+    explicit statements are judged over their whole text, the ``preamble`` before them, and the
+    ``asides`` inside them that no item holds."""
+    review = Review(document, rules, numbering, whole_texts or {}, preamble, asides or {})
     verdicts = [verdict for check in CHECKS for verdict in check(review)]
     ordered = sorted(verdicts, key=lambda verdict: verdict.code)
     return Findings(

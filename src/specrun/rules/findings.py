@@ -128,6 +128,9 @@ class Review:
     whole_texts: Mapping[str, str] = default(default_factory=dict)
     # A Markdown answer's text before its first candidate, judged for language and register.
     preamble: str = ""
+    # A Markdown answer's text inside a candidate that no item holds ("Open questions"), by
+    # location ("Candidate C > other text"), judged for register.
+    asides: Mapping[str, str] = default(default_factory=dict)
 
     def candidates(self) -> Iterator[tuple[str, SpecCandidate]]:
         """Each candidate with the letter its position gives it (E, F, ... past the fourth)."""

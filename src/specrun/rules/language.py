@@ -262,7 +262,7 @@ def check_register(review: Review) -> Iterator[Violation | ReviewItem]:
     rules = review.rules
     violated: set[str] = set()
     doubtful: list[ReviewItem] = []
-    for location, text in _all_texts(review):
+    for location, text in [*_all_texts(review), *review.asides.items()]:
         unsure = _hedged_statement(location, text, rules)
         for sentence in sentences(text):
             if problem := _certain_problem(sentence, rules):

@@ -69,7 +69,7 @@ def check_markdown(
 ) -> tuple[SpecCandidates | None, Findings]:
     """The document read from the answer and every finding on it, each with its line."""
     document, findings = validate_document(
-        answer.data, rules, numbering, answer.whole_texts, answer.preamble
+        answer.data, rules, numbering, answer.whole_texts, answer.preamble, answer.asides
     )
     if document is None:
         return None, findings
