@@ -271,3 +271,15 @@ def test_text_no_item_holds_is_read_for_the_register(
         "I recommend draining the queue first.",
         9,
     )
+
+
+def test_code_and_html_outside_the_items_are_not_prose(
+    rules: PackRules, uncertain: NumberingEvidence
+) -> None:
+    text = (
+        "## Candidate A: Queued work\n\n### Summary\n\nJobs carry their context to execution.\n\n"
+        "### Example\n\n```php\n// I think this works\necho 'Denied!';\n```\n\n"
+        "<!-- I wrote this quickly -->\n"
+    )
+    findings = check_markdown(read_markdown(text), rules, uncertain)[1]
+    assert not [v for v in findings.violations if v.code == "SC602"]

@@ -63,6 +63,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CLOSING = "closing sections"
 PREAMBLE = "preamble"
 ASIDE = "other text"  # where a finding in a candidate's text outside its items points
+NOT_PROSE = frozenset({"fence", "code_block", "html_block"})
 # Items an overview table cannot give: lists, boundaries and statements are read as structure.
 TABLED_APART = frozenset({*LIST_ITEMS, "boundary_to_existing_specs", "explicit_statements"})
 ITEMS = (
@@ -490,18 +491,26 @@ class Extraction:
     def _aside(
         self, where: str, section: Section, heading: Span | None, anchors: Iterable[Anchor]
     ) -> None:
-        """The candidate's text that no item holds, each gap a slice of the file (so a sentence
-        quoted from it is found there), kept for the register rules to read."""
+        """The candidate's prose that no item holds, each gap a slice of the file (so a sentence
+        quoted from it is found there), kept for the register rules to read; code and HTML are
+        not prose."""
+        reader = self.reader
+        code = [
+            (reader.start_of(block), reader.end_of(block))
+            for block in reader.between(section.start, section.end)
+            if block.kind in NOT_PROSE
+        ]
         held = sorted(
             [(anchor.block, anchor.end or anchor.content) for anchor in anchors]
             + ([(heading.start, heading.end)] if heading is not None else [])
+            + code
         )
         gaps, at = [], section.start
         for start, end in held:
             if start > at:
-                gaps.append(self.reader.text[at:start].strip())
+                gaps.append(reader.text[at:start].strip())
             at = max(at, end)
-        gaps.append(self.reader.text[at : section.end].strip())
+        gaps.append(reader.text[at : section.end].strip())
         if text := "\n\n".join(gap for gap in gaps if gap):
             self.answer.asides[f"{where} > {ASIDE}"] = text
 
