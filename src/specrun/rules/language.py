@@ -183,7 +183,7 @@ def _first_person(text: str) -> str | None:
 def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     if word := _first_person(sentence):
         return f"first person singular ({word!r})"
-    if hedge := affirmed_term(_without(sentence, rules.deferrals), rules.hedges):
+    if hedge := _certain_hedge(sentence, rules):
         return f"hedging ({hedge!r})"
     if marker := affirmed_term(sentence, rules.informal):
         return f"an informal discourse marker ({marker!r})"
@@ -192,6 +192,14 @@ def _certain_problem(sentence: str, rules: PackRules) -> str | None:
     if emoji := EMOJI.search(sentence):
         return f"an emoji ({emoji.group(0)!r})"
     return None
+
+
+def _certain_hedge(sentence: str, rules: PackRules) -> str | None:
+    """A hedge the sentence uses, unless only inside a decision it leaves to the spec ("to be
+    decided in the spec"); the deferrals are looked at only once a hedge is found."""
+    if affirmed_term(sentence, rules.hedges) is None:
+        return None
+    return affirmed_term(_without(sentence, rules.deferrals), rules.hedges)
 
 
 def _without(sentence: str, readings: list[str]) -> str:

@@ -444,14 +444,11 @@ def _standalone_hedges(text: str, hedging: TermMatcher) -> dict[str, str]:
     where feasible."): such a hedge qualifies its whole sentence, with the hedge that does."""
     found: dict[str, str] = {}
     for clause in clauses(text):
+        position, indices = next(hedging.matches(clause.text), (None, ()))
         bare = clause.text.rstrip(".!?")
-        for position, indices in hedging.matches(clause.text):
-            if position:
-                break  # only a hedge at the clause's start can be all of it
-            whole = [i for i in indices if _folded(hedging.terms[i]) == bare]
-            if whole:
-                found.setdefault(clause.sentence, hedging.terms[whole[0]])
-            break
+        whole = [i for i in indices if _folded(hedging.terms[i]) == bare]
+        if position == 0 and whole:  # only a hedge at the clause's start can be all of it
+            found.setdefault(clause.sentence, hedging.terms[whole[0]])
     return found
 
 
